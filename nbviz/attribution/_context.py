@@ -1,0 +1,89 @@
+"""What every attribution method needs while the model is guarded: the inputs, the clean output,
+the resolved target, the probe, the memory budget and the progress callback — plus the one loop
+they all share: feed rows to the model in budget-sized passes and sum weighted input gradients."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from .._guard import ModelGuard
+from .._progress import Progress, report
+from ._probe import Probe
+from .targets import Target
+
+__all__ = ["Context", "RowMaker"]
+
+# (start, stop) → (rows, owners, weights): rows to feed, the input each row belongs to, and the
+# weight of each row's gradient in its input's sum.
+RowMaker = Callable[[int, int], "tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]"]
+
+
+@dataclass
+class Context:
+    model: nn.Module
+    x: torch.Tensor
+    output: torch.Tensor
+    target: Target
+    guard: ModelGuard
+    probe: Probe
+    batch_size: int | None
+    budget_bytes: int
+    progress: Progress | None = None
+    span: tuple[float, float] = (0.0, 1.0)
+
+    @property
+    def n(self) -> int:
+        return int(self.x.shape[0])
+
+    def rows_per_pass(self, start_call: int = 0, *, backward: bool = True) -> int:
+        """Rows per model pass: ``batch_size`` if given, else what fits the memory budget."""
+        if self.batch_size is not None:
+            return self.batch_size
+        per_row = self.probe.backward_bytes_per_row(start_call) if backward else self.probe.forward_bytes_per_row()
+        return max(1, int(self.budget_bytes // max(per_row, 1)))
+
+    def report(self, fraction: float, message: str) -> None:
+        low, high = self.span
+        report(self.progress, low + (high - low) * fraction, message)
+
+    def chunks(self, total: int, rows: int, message: str) -> Iterator[tuple[int, int]]:
+        """``(start, stop)`` ranges covering ``total`` rows, reporting progress before each."""
+        for start in range(0, total, rows):
+            self.report(start / max(total, 1), message)
+            yield start, min(total, start + rows)
+        self.report(1.0, message)
+
+    def input_gradients(self, rows: torch.Tensor, owners: torch.Tensor) -> torch.Tensor:
+        """d target score / d rows for a batch of rows (same shape as ``rows``)."""
+        rows = rows.detach().requires_grad_(True)
+        with torch.enable_grad():
+            scores = self.target.scores(self.model(rows), owners)
+            if not scores.requires_grad:
+                raise ValueError("target: the explained score does not depend on the input")
+            (grads,) = torch.autograd.grad(scores.sum(), rows)
+        return grads
+
+    def summed_gradients(self, total: int, make_rows: RowMaker, message: str) -> torch.Tensor:
+        """Sum over ``total`` rows of ``weight · gradient`` per input: an N×C×H×W tensor."""
+        sums = torch.zeros_like(self.x)
+        for start, stop in self.chunks(total, self.rows_per_pass(), message):
+            rows, owners, weights = make_rows(start, stop)
+            grads = self.input_gradients(rows, owners)
+            if weights is not None:
+                grads = grads * weights.view(-1, *([1] * (grads.ndim - 1)))
+            sums.index_add_(0, owners.to(sums.device), grads)
+        return sums
+
+    def forward_scores(self, inputs: torch.Tensor) -> torch.Tensor:
+        """Target scores of N inputs (row i explains input i), without gradients, in passes."""
+        rows = self.rows_per_pass(backward=False)
+        out = []
+        with torch.no_grad():
+            for start in range(0, inputs.shape[0], rows):
+                owners = torch.arange(start, min(start + rows, inputs.shape[0]))
+                out.append(self.target.scores(self.model(inputs[start : start + rows]), owners))
+        return torch.cat(out)

@@ -1,0 +1,107 @@
+"""One forward pass on a single input that measures the model: which modules ran, in what order,
+the shape and size of what each produced. Batch sizes (memory budget) and the default CAM layer
+come from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from .._guard import ModelGuard
+
+__all__ = ["Probe", "ProbedModule", "probe_model"]
+
+
+@dataclass(frozen=True)
+class ProbedModule:
+    """A module call seen in the probe: its qualified name, the module, its output shape and bytes
+    per input (first tensor output)."""
+
+    name: str
+    module: nn.Module
+    shape: tuple[int, ...]
+    bytes: int
+    leaf: bool
+
+    @property
+    def spatial(self) -> bool:
+        """True for an N×C×H×W output with more than one spatial position."""
+        return len(self.shape) == 4 and self.shape[2] * self.shape[3] > 1
+
+
+@dataclass
+class Probe:
+    """Module calls in completion order (the root module excluded) and the input's size."""
+
+    calls: list[ProbedModule] = field(default_factory=list)
+    input_bytes: int = 0
+
+    def last_call(self, module: nn.Module) -> int | None:
+        """Index of the last call of ``module``, or ``None`` if it never ran."""
+        for i in range(len(self.calls) - 1, -1, -1):
+            if self.calls[i].module is module:
+                return i
+        return None
+
+    def last_spatial(self) -> ProbedModule | None:
+        """The last module to finish with a spatial (N×C×H×W, H·W > 1) output."""
+        return next((c for c in reversed(self.calls) if c.spatial), None)
+
+    def backward_bytes_per_row(self, start: int = 0) -> int:
+        """Rough peak memory per input row of a forward+backward pass whose graph starts at call
+        ``start``: saved activations and their gradients after ``start`` plus the largest
+        activation twice (a forward without graph still holds an input and an output)."""
+        leaves = [c.bytes for c in self.calls if c.leaf]
+        after = [c.bytes for c in self.calls[start:] if c.leaf]
+        largest = max(leaves, default=0)
+        return 2 * sum(after) + 2 * largest + 2 * self.input_bytes
+
+    def forward_bytes_per_row(self) -> int:
+        """Rough peak memory per input row of a forward pass without gradients."""
+        return 2 * max((c.bytes for c in self.calls), default=0) + self.input_bytes
+
+
+def _first_tensor(value: object) -> torch.Tensor | None:
+    if isinstance(value, torch.Tensor):
+        return value
+    if isinstance(value, (tuple, list)):
+        for item in value:
+            found = _first_tensor(item)
+            if found is not None:
+                return found
+    if isinstance(value, dict):
+        for item in value.values():
+            found = _first_tensor(item)
+            if found is not None:
+                return found
+    return None
+
+
+def probe_model(model: nn.Module, x1: torch.Tensor, guard: ModelGuard) -> tuple[Probe, torch.Tensor]:
+    """Run ``model`` on ``x1`` (one input, 1×…) without gradients and record every module call.
+
+    Returns the :class:`Probe` and the model's output. The hooks are removed before returning.
+    """
+    probe = Probe(input_bytes=x1[0].numel() * x1.element_size())
+    names = {module: name for name, module in model.named_modules()}
+    handles = []
+
+    def record(module: nn.Module, _inputs: object, output: object) -> None:
+        tensor = _first_tensor(output)
+        if tensor is None or module is model:
+            return
+        per_row = tensor[0].numel() * tensor.element_size() if tensor.ndim else tensor.element_size()
+        leaf = next(iter(module.children()), None) is None
+        probe.calls.append(ProbedModule(names[module], module, tuple(tensor.shape), per_row, leaf))
+
+    try:
+        for module in names:
+            handles.append(guard.forward_hook(module, record))
+        with torch.no_grad():
+            output = model(x1)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return probe, output

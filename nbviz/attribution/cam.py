@@ -1,0 +1,164 @@
+"""Class activation maps: a template that captures a layer's activations and the target's
+gradient at that layer, and small variants that turn them into per-channel weights.
+
+- ``gradcam`` (Selvaraju et al. 2017): weights = spatial mean of the gradients.
+- ``gradcam++`` (Chattopadhay et al. 2018): weights = Σ relu(grad) · α with
+  α = g² / (2g² + Σ_ij A · g³) (eq. 19; α = 0 where g = 0), as in pytorch-grad-cam.
+- ``guided_gradcam``: guided backpropagation × the upsampled, ReLU'd Grad-CAM.
+
+The CAM is ``Σ_k w_k A_k`` at the layer's resolution (``raw``, before ReLU, like Captum's
+``LayerGradCam``); ``maps`` is its ReLU upsampled to the input size with
+``F.interpolate(mode="bilinear", align_corners=False)`` — the same half-pixel bilinear
+resampling as pytorch-grad-cam's ``cv2.resize`` — or ``mode="nearest"`` (Captum's
+``LayerAttribution.interpolate`` default) with ``interpolation="nearest"``. Unlike
+pytorch-grad-cam the maps are not min–max scaled (see :meth:`Attribution.normalized`).
+
+Speed: the input does not require gradients and parameters are frozen, so nothing before the
+layer records a graph; the layer's output is swapped for a leaf tensor and
+``torch.autograd.grad(score, leaf)`` backpropagates only from the output to the layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .._modules import resolve_layer
+from ._context import Context
+from .gradients import abs_max_map, guided_backprop_raw
+from .result import Attribution
+
+__all__ = ["CAM_METHODS", "INTERPOLATIONS", "CamMethod", "GradCam", "GradCamPlusPlus", "cam", "default_cam_layer", "guided_gradcam"]
+
+INTERPOLATIONS = ("bilinear", "nearest")
+
+
+class CamMethod:
+    """A CAM variant: only :meth:`weights` differs between variants."""
+
+    name = "cam"
+
+    def weights(self, activations: torch.Tensor, gradients: torch.Tensor) -> torch.Tensor:
+        """N×K channel weights from N×K×h×w activations and gradients."""
+        raise NotImplementedError
+
+    def compute(self, activations: torch.Tensor, gradients: torch.Tensor) -> torch.Tensor:
+        """N×1×h×w CAM before ReLU."""
+        w = self.weights(activations, gradients)
+        return (w[:, :, None, None] * activations).sum(dim=1, keepdim=True)
+
+
+class GradCam(CamMethod):
+    name = "gradcam"
+
+    def weights(self, activations: torch.Tensor, gradients: torch.Tensor) -> torch.Tensor:
+        return gradients.mean(dim=(2, 3))
+
+
+class GradCamPlusPlus(CamMethod):
+    name = "gradcam++"
+    eps = 1e-6
+
+    def weights(self, activations: torch.Tensor, gradients: torch.Tensor) -> torch.Tensor:
+        g2 = gradients**2
+        g3 = g2 * gradients
+        summed = activations.sum(dim=(2, 3), keepdim=True)
+        alpha = g2 / (2 * g2 + summed * g3 + self.eps)
+        alpha = torch.where(gradients != 0, alpha, torch.zeros_like(alpha))
+        return (gradients.clamp(min=0) * alpha).sum(dim=(2, 3))
+
+
+CAM_METHODS = {m.name: m for m in (GradCam(), GradCamPlusPlus())}
+
+
+@dataclass(frozen=True)
+class CamLayer:
+    name: str
+    module: nn.Module
+    call: int  # index of its last call in the probe
+
+
+def default_cam_layer(ctx: Context, layer: str | nn.Module | None) -> CamLayer:
+    """The CAM layer: ``layer`` if given (it must produce an N×C×H×W output), else the last
+    module to finish with a spatial output in the probe forward."""
+    spatial = [c.name for c in ctx.probe.calls if c.spatial]
+    if layer is None:
+        last = ctx.probe.last_spatial()
+        if last is None:
+            raise ValueError("layer: the model has no module with a spatial (N×C×H×W) output; CAM methods need one")
+        return CamLayer(last.name, last.module, ctx.probe.last_call(last.module))  # type: ignore[arg-type]
+    name, module = resolve_layer(ctx.model, layer)
+    call = ctx.probe.last_call(module)
+    if call is None:
+        raise ValueError(f"layer: {name!r} did not run in the model's forward pass")
+    if not ctx.probe.calls[call].spatial:
+        hint = f"; layers with spatial output include {', '.join(repr(s) for s in spatial[-5:])}" if spatial else ""
+        raise ValueError(
+            f"layer: {name!r} has output shape {ctx.probe.calls[call].shape}, not a spatial N×C×H×W map{hint}"
+        )
+    return CamLayer(name, module, call)
+
+
+def layer_activations_and_gradients(ctx: Context, layer: CamLayer, message: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """N×K×h×w activations of ``layer`` (its last call) and d score / d activations."""
+    captured: list[torch.Tensor] = []
+
+    def swap(_module: nn.Module, _inputs: object, output: object) -> torch.Tensor:
+        if not isinstance(output, torch.Tensor):
+            raise ValueError(f"layer: {layer.name!r} returns {type(output).__name__}, not a tensor")
+        leaf = output.detach().requires_grad_(True)
+        captured.append(leaf)
+        return leaf.clone()  # later in-place ops must not touch the leaf
+
+    acts, grads = [], []
+    handle = ctx.guard.forward_hook(layer.module, swap)
+    try:
+        for start, stop in ctx.chunks(ctx.n, ctx.rows_per_pass(layer.call), message):
+            captured.clear()
+            with torch.enable_grad():
+                scores = ctx.target.scores(ctx.model(ctx.x[start:stop]), torch.arange(start, stop))
+                if not scores.requires_grad:
+                    raise ValueError(f"layer: the target score does not depend on {layer.name!r}")
+                (grad,) = torch.autograd.grad(scores.sum(), captured[-1])
+            acts.append(captured[-1].detach())
+            grads.append(grad)
+    finally:
+        handle.remove()
+    return torch.cat(acts), torch.cat(grads)
+
+
+def _upsample(cam: torch.Tensor, size: tuple[int, int], interpolation: str) -> torch.Tensor:
+    if interpolation not in INTERPOLATIONS:
+        raise ValueError(f"interpolation: expected one of {', '.join(INTERPOLATIONS)}, got {interpolation!r}")
+    if interpolation == "nearest":
+        return F.interpolate(cam, size=size, mode="nearest")
+    return F.interpolate(cam, size=size, mode="bilinear", align_corners=False)
+
+
+def cam(ctx: Context, method: CamMethod, layer: str | nn.Module | None = None, *, interpolation: str = "bilinear") -> Attribution:
+    """A CAM of ``method`` at ``layer`` (default: last spatial layer) for every input."""
+    where = default_cam_layer(ctx, layer)
+    activations, gradients = layer_activations_and_gradients(ctx, where, method.name)
+    raw = method.compute(activations, gradients)
+    maps = _upsample(raw.clamp(min=0), tuple(ctx.x.shape[2:]), interpolation)[:, 0]
+    return Attribution(
+        maps.detach().cpu().numpy(), raw.detach().cpu().numpy(), method.name, ctx.target.as_array(), layer=where.name
+    )
+
+
+def guided_gradcam(ctx: Context, layer: str | nn.Module | None = None, *, interpolation: str = "bilinear") -> Attribution:
+    """Guided backpropagation × the upsampled ReLU'd Grad-CAM (Captum ``GuidedGradCam``, which
+    upsamples with ``interpolation="nearest"``). ``raw`` is N×C×H×W; ``maps`` its absolute channel max."""
+    where = default_cam_layer(ctx, layer)
+    _upsample(torch.zeros(1, 1, 1, 1), (1, 1), interpolation)  # validate before any work
+    low, high = ctx.span
+    ctx.span = (low, low + (high - low) / 2)
+    activations, gradients = layer_activations_and_gradients(ctx, where, "guided gradcam: cam")
+    grad_cam = _upsample(GradCam().compute(activations, gradients).clamp(min=0), tuple(ctx.x.shape[2:]), interpolation)
+    ctx.span = (low + (high - low) / 2, high)
+    raw = guided_backprop_raw(ctx) * grad_cam
+    ctx.span = (low, high)
+    return Attribution(abs_max_map(raw), raw.detach().cpu().numpy(), "guided_gradcam", ctx.target.as_array(), layer=where.name)

@@ -1,0 +1,125 @@
+"""``saliency``: one entry point for every gradient and CAM attribution method."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from .._guard import model_device, model_guard
+from .._progress import Progress, report
+from ._context import Context
+from ._probe import probe_model
+from .cam import CAM_METHODS, cam, guided_gradcam
+from .gradients import gradient, gradient_x_input, guided_backprop, integrated_gradients, smoothgrad
+from .result import Attribution
+from .targets import TargetSpec, resolve_target
+
+__all__ = ["SALIENCY_METHODS", "saliency"]
+
+_GRADIENT_METHODS: dict[str, Callable[..., Attribution]] = {
+    "gradient": gradient,
+    "gradient_x_input": gradient_x_input,
+    "smoothgrad": smoothgrad,
+    "integrated_gradients": integrated_gradients,
+    "guided_backprop": guided_backprop,
+}
+_CAM_METHODS: dict[str, Callable[..., Attribution]] = {
+    "gradcam": lambda ctx, layer, **o: cam(ctx, CAM_METHODS["gradcam"], layer, **o),
+    "gradcam++": lambda ctx, layer, **o: cam(ctx, CAM_METHODS["gradcam++"], layer, **o),
+    "guided_gradcam": guided_gradcam,
+}
+_OPTIONS = {name: fn for name, fn in _GRADIENT_METHODS.items()}
+_OPTIONS.update({name: cam for name in ("gradcam", "gradcam++")}, guided_gradcam=guided_gradcam)
+
+SALIENCY_METHODS: tuple[str, ...] = tuple(_GRADIENT_METHODS) + tuple(_CAM_METHODS)
+
+
+def _check_options(method: str, options: dict[str, Any]) -> None:
+    allowed = [p.name for p in inspect.signature(_OPTIONS[method]).parameters.values() if p.kind is p.KEYWORD_ONLY]
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        listed = ", ".join(allowed) if allowed else "none"
+        raise TypeError(f"{method}: unknown option(s) {', '.join(unknown)}; this method accepts: {listed}")
+
+
+def as_input_batch(x: Any, device: torch.device, *, argument: str = "x") -> torch.Tensor:
+    """``x`` as an N×C×H×W float tensor on ``device`` (a C×H×W input gets a batch axis)."""
+    if isinstance(x, np.ndarray):
+        x = torch.from_numpy(np.ascontiguousarray(x))
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{argument}: expected a tensor or numpy array of shape N×C×H×W, got {type(x).__name__}")
+    if x.ndim == 3:
+        x = x.unsqueeze(0)
+    if x.ndim != 4:
+        raise ValueError(f"{argument}: expected shape N×C×H×W or C×H×W, got {tuple(x.shape)}")
+    if x.shape[0] == 0:
+        raise ValueError(f"{argument}: got an empty batch")
+    if not torch.is_floating_point(x):
+        x = x.float()
+    return x.detach().to(device)
+
+
+def _batch_size(batch_size: int | str) -> int | None:
+    if batch_size == "auto":
+        return None
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size: expected 'auto' or a positive int, got {batch_size!r}")
+    return batch_size
+
+
+def saliency(
+    model: nn.Module,
+    x: torch.Tensor | np.ndarray,
+    target: TargetSpec = None,
+    method: str = "gradient",
+    layer: str | nn.Module | None = None,
+    batch_size: int | str = "auto",
+    *,
+    memory_budget_mb: float = 512,
+    progress: Progress | None = None,
+    **options: Any,
+) -> Attribution:
+    """Attribution maps of ``model``'s ``target`` score for the inputs ``x`` (N×C×H×W or C×H×W).
+
+    ``method`` is one of :data:`SALIENCY_METHODS`; ``target`` is ``None`` (predicted class), an
+    int, one int per input or a callable on the output returning one scalar per row; ``layer``
+    picks the CAM layer (default: the last module with a spatial output). Rows per model pass
+    (noise samples, IG steps, inputs) are ``batch_size`` or, with ``"auto"``, what fits
+    ``memory_budget_mb`` judging by one probe forward's activation sizes. Method options:
+    ``smoothgrad(n_samples=25, noise_level=0.15, seed=0)``,
+    ``integrated_gradients(n_steps=50, baseline=None, rule="gausslegendre")``,
+    CAM methods ``(interpolation="bilinear")``.
+
+    Returns an :class:`Attribution` with N×H×W ``maps``. The model runs in eval mode under the
+    model guard and is left exactly as it was.
+    """
+    if not isinstance(method, str) or method not in SALIENCY_METHODS:
+        raise ValueError(f"method: expected one of {', '.join(SALIENCY_METHODS)}, got {method!r}")
+    if layer is not None and method not in _CAM_METHODS:
+        raise ValueError(f"layer: only the CAM methods ({', '.join(_CAM_METHODS)}) use a layer; {method!r} does not")
+    _check_options(method, options)
+    rows = _batch_size(batch_size)
+    if not isinstance(memory_budget_mb, (int, float)) or memory_budget_mb <= 0:
+        raise ValueError(f"memory_budget_mb: expected a positive number, got {memory_budget_mb!r}")
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
+    inputs = as_input_batch(x, model_device(model))
+    budget = int(memory_budget_mb * 2**20)
+    with model_guard(model) as guard:
+        probe, _ = probe_model(model, inputs[:1], guard)
+        report(progress, 0.0, method)
+        forward_rows = rows or max(1, budget // max(probe.forward_bytes_per_row(), 1))
+        with torch.no_grad():
+            outputs = [model(inputs[s : s + forward_rows]) for s in range(0, inputs.shape[0], forward_rows)]
+        if not all(isinstance(o, torch.Tensor) for o in outputs):
+            raise TypeError(f"model: saliency needs a model that returns a tensor, got {type(outputs[0]).__name__}")
+        output = torch.cat(outputs)
+        ctx = Context(model, inputs, output, resolve_target(target, output), guard, probe, rows, budget, progress)
+        if method in _CAM_METHODS:
+            return _CAM_METHODS[method](ctx, layer, **options)
+        return _GRADIENT_METHODS[method](ctx, **options)

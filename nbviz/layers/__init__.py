@@ -1,0 +1,26 @@
+"""Layer explorer compute: the layer tree, feature maps, activation statistics, top-activating
+inputs with receptive-field crops, and filter images.
+
+Module calls are named ``"name"`` (first call) and ``"name#k"`` (k-th call of a module run
+several times in one forward); every function accepts both forms and modules.
+"""
+
+from .capture import activations
+from .filters import FilterImages, filters
+from .receptive_field import receptive_field
+from .stats import ActivationStats, activation_stats
+from .top import TopActivating, top_activating
+from .tree import LayerInfo, layer_tree
+
+__all__ = [
+    "ActivationStats",
+    "FilterImages",
+    "LayerInfo",
+    "TopActivating",
+    "activation_stats",
+    "activations",
+    "filters",
+    "layer_tree",
+    "receptive_field",
+    "top_activating",
+]

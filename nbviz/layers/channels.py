@@ -1,0 +1,78 @@
+"""Which axis of a layer's output holds its channels.
+
+Convolutions, poolings and batch/instance/group norms are channels-first (axis 1); linear layers,
+layer norms, attention and embeddings are channels-last (the last axis; for 2-D outputs both agree).
+Shape-preserving layers (activations, dropout, …) inherit the layout of the latest earlier leaf
+call with the same output shape; a container takes that of its latest leaf call with its shape.
+Without a precedent, 3-D outputs are read as tokens (channels last) and others as channels-first.
+"""
+
+from __future__ import annotations
+
+from torch import nn
+from torch.nn.modules.batchnorm import _BatchNorm
+from torch.nn.modules.conv import _ConvNd
+from torch.nn.modules.instancenorm import _InstanceNorm
+from torch.nn.modules.pooling import (
+    _AdaptiveAvgPoolNd,
+    _AdaptiveMaxPoolNd,
+    _AvgPoolNd,
+    _MaxPoolNd,
+)
+
+from .tree import LayerInfo
+
+__all__ = ["channel_axes"]
+
+_FIRST = (_ConvNd, _BatchNorm, _InstanceNorm, _MaxPoolNd, _AvgPoolNd, _AdaptiveAvgPoolNd, _AdaptiveMaxPoolNd, nn.GroupNorm, nn.LocalResponseNorm)
+_LAST = (nn.Linear, nn.Bilinear, nn.LayerNorm, nn.MultiheadAttention, nn.Embedding)
+
+
+def _default(shape: tuple[int, ...]) -> int:
+    return len(shape) - 1 if len(shape) == 3 else 1
+
+
+def channel_axes(model: nn.Module, tree: list[LayerInfo]) -> dict[str, int | None]:
+    """``{call name: channel axis}`` for every call in ``tree`` (``None`` when the first output
+    tensor has fewer than 2 dimensions)."""
+    modules = dict(model.named_modules())
+    axes: dict[str, int | None] = {}
+    latest: dict[tuple[int, ...], int] = {}  # output shape → axis of the latest leaf call with it
+    leaf_axis: dict[int, int] = {}
+    for info in tree:
+        shape = info.output_shape
+        if not info.is_leaf or shape is None or len(shape) < 2:
+            continue
+        module = modules[info.module]
+        if len(shape) == 2:
+            axis = 1
+        elif isinstance(module, _FIRST):
+            axis = 1
+        elif isinstance(module, _LAST):
+            axis = len(shape) - 1
+        else:
+            axis = latest.get(shape, _default(shape))
+        latest[shape] = axis
+        leaf_axis[info.index] = axis
+    for info in tree:
+        shape = info.output_shape
+        if shape is None or len(shape) < 2:
+            axes[info.name] = None
+        elif info.is_leaf:
+            axes[info.name] = leaf_axis[info.index]
+        else:
+            inside = [i for i in _descendants(tree, info.index) if i in leaf_axis and tree[i].output_shape == shape]
+            axes[info.name] = leaf_axis[max(inside)] if inside else _default(shape)
+    return axes
+
+
+def _descendants(tree: list[LayerInfo], index: int) -> list[int]:
+    found: list[int] = []
+    frontier = {index}
+    for info in tree[index + 1 :]:
+        if info.parent in frontier:
+            frontier.add(info.index)
+            found.append(info.index)
+        elif info.depth <= tree[index].depth:
+            break
+    return found

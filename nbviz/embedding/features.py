@@ -1,0 +1,113 @@
+"""Network features for embeddings: a layer's output for every input ("CNN codes"), and PCA."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from .._data import Data, count_items, iter_inputs
+from .._guard import model_device, model_guard
+from .._modules import resolve_layer
+from .._progress import Progress, report
+from ._validate import check_points
+
+__all__ = ["extract_features", "pca"]
+
+POOLS = ("flatten", "avg", "max")
+
+
+class _LayerDone(Exception):
+    """Raised by the capture hook to skip the rest of the forward pass."""
+
+
+def extract_features(
+    model: nn.Module,
+    data: Data,
+    layer: str | nn.Module,
+    batch_size: int = 256,
+    pool: str = "flatten",
+    progress: Progress | None = None,
+) -> np.ndarray:
+    """The output of ``layer`` for every input in ``data``, as an (N, D) float32 array.
+
+    ``data`` is a tensor/array of inputs, an ``(inputs, labels)`` pair, a Dataset or a DataLoader
+    (labels are ignored). ``pool``: ``"flatten"`` keeps every value (D = C·H·W), ``"avg"``/``"max"``
+    pool over spatial positions (D = C). Runs in eval mode under the model guard, without gradients;
+    the forward pass stops as soon as the layer has produced its output (for a module called more
+    than once per forward, the first call counts). Tuple outputs use their first tensor.
+    """
+    if pool not in POOLS:
+        raise ValueError(f"pool: expected one of {', '.join(repr(p) for p in POOLS)}, got {pool!r}")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size: expected a positive integer, got {batch_size!r}")
+    name, module = resolve_layer(model, layer)
+    total = count_items(data)
+    chunks: list[np.ndarray] = []
+    done = 0
+    with model_guard(model) as guard, torch.no_grad():
+        device = model_device(model)
+        captured: list[torch.Tensor] = []
+
+        def capture(_module: nn.Module, _inputs: Any, output: Any) -> None:
+            captured.append(_first_tensor(output, name))
+            raise _LayerDone
+
+        guard.forward_hook(module, capture)
+        report(progress, 0.0, f"features of {name!r}")
+        for batch in iter_inputs(data, batch_size):
+            captured.clear()
+            try:
+                model(batch.to(device))
+            except _LayerDone:
+                pass
+            if not captured:
+                raise ValueError(f"layer: {name!r} did not run during the forward pass of {type(model).__name__}")
+            chunks.append(_pool(captured[0], pool).float().cpu().numpy())
+            done += batch.shape[0]
+            report(progress, done / total if total else 0.0, f"features of {name!r}: {done}" + (f"/{total}" if total else ""))
+    if not chunks:
+        raise ValueError("data: contains no inputs")
+    return np.ascontiguousarray(np.concatenate(chunks), dtype=np.float32)
+
+
+def _first_tensor(output: Any, name: str) -> torch.Tensor:
+    if isinstance(output, torch.Tensor):
+        return output
+    if isinstance(output, (tuple, list)):
+        for item in output:
+            if isinstance(item, torch.Tensor):
+                return item
+    raise TypeError(f"layer: {name!r} returned {type(output).__name__}, not a tensor")
+
+
+def _pool(output: torch.Tensor, pool: str) -> torch.Tensor:
+    if pool == "flatten" or output.dim() <= 2:
+        return output.reshape(output.shape[0], -1)
+    spatial = tuple(range(2, output.dim()))
+    return output.mean(dim=spatial) if pool == "avg" else output.amax(dim=spatial)
+
+
+def pca(X: Any, k: int) -> np.ndarray:
+    """The first ``k`` principal-component scores of ``X`` (N, D), as (N, k) float32.
+
+    Signs are fixed so that each component's largest-magnitude loading is positive (scikit-learn's
+    convention). Exact: eigen-decomposition of the D×D covariance (randomised SVD only when D > 4096).
+    """
+    X = check_points(X, min_points=2)
+    n, d = X.shape
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= min(n, d):
+        raise ValueError(f"k: expected an integer between 1 and min(N, D) = {min(n, d)}, got {k!r}")
+    centred = X - X.mean(axis=0)
+    if d <= 4096:
+        values, vectors = np.linalg.eigh(centred.T @ centred)
+        components = vectors[:, ::-1][:, :k].T  # (k, D), largest variance first
+    else:
+        from sklearn.utils.extmath import randomized_svd
+
+        _, _, components = randomized_svd(centred, k, random_state=0)
+    biggest = np.argmax(np.abs(components), axis=1)
+    components = components * np.sign(components[np.arange(k), biggest])[:, None]
+    return (centred @ components.T).astype(np.float32)

@@ -1,0 +1,291 @@
+"""An interactive t-SNE session: one kNN graph re-weighted per perplexity, warm starts, small multiples.
+
+The expensive part of t-SNE (nearest neighbours) is built once for the largest perplexity asked so
+far, with 3 × perplexity neighbours as openTSNE does; a smaller perplexity only re-weights that graph
+(openTSNE's ``PerplexityBasedNN.set_perplexity``). Runs can warm-start from the current positions so
+points move continuously when perplexity changes. All methods take ``progress`` (return ``False`` to
+cancel) and hold a lock, so a widget can cancel a stale run and start the newest one.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .._progress import Progress, report
+from ._optimize import Phase, TSNECallback, gradient_method, run_phases
+from ._validate import check_perplexity, check_points
+from .result import SmallMultiples, TSNEResult
+
+__all__ = ["TSNESession"]
+
+INITIAL_MOMENTUM = 0.8  # openTSNE's defaults for both phases
+FINAL_MOMENTUM = 0.8
+DEFAULT_N_ITER = 750
+DEFAULT_EARLY_ITER = 250
+
+
+class TSNESession:
+    """t-SNE on fixed points ``X`` (N, D) for interactive use.
+
+    ``seed`` seeds the kNN index and the initialisation; ``init`` is ``"pca"``, ``"random"``,
+    ``"spectral"`` or an (N, 2) array (use ``"random"`` to show run-to-run variance across seeds);
+    ``neighbors`` is openTSNE's kNN method (``"auto"``: exact below 1,000 points, Annoy above);
+    ``negative_gradient_method`` ``"auto"`` picks FFT for N ≥ 10,000 and Barnes-Hut below.
+    """
+
+    def __init__(
+        self,
+        X: Any,
+        seed: int = 0,
+        *,
+        init: str | np.ndarray = "pca",
+        neighbors: str = "auto",
+        negative_gradient_method: str = "auto",
+        n_jobs: int = 1,
+        theta: float = 0.5,
+    ) -> None:
+        self.X = check_points(X)
+        self.seed = _check_seed(seed)
+        self.init = _check_init(init, self.n_points)
+        self.neighbors = neighbors
+        self.method = gradient_method(self.n_points, negative_gradient_method)
+        self.n_jobs = int(n_jobs)
+        self.theta = float(theta)
+        self.embedding: np.ndarray | None = None  # current positions (N, 2) float64
+        self.result: TSNEResult | None = None  # the last completed or stopped run
+        self._affinities: Any = None  # openTSNE PerplexityBasedNN
+        self._max_perplexity = 0.0
+        self._embedding_seed: int | None = None
+        self._settled = False  # the current positions went through early exaggeration
+        self._lock = threading.RLock()
+
+    @property
+    def n_points(self) -> int:
+        return int(self.X.shape[0])
+
+    @property
+    def max_perplexity(self) -> float:
+        """The largest perplexity the stored kNN graph serves (0 before the first run)."""
+        return self._max_perplexity
+
+    @property
+    def n_neighbors(self) -> int:
+        """Neighbours per point in the stored kNN graph (0 before the first run)."""
+        return int(self._affinities.knn_index.k) if self._affinities is not None else 0
+
+    # -- affinities ------------------------------------------------------------------------
+    def affinities(self, perplexity: float, progress: Progress | None = None) -> Any:
+        """The symmetric affinity matrix P (scipy CSR, N×N, sums to 1) at ``perplexity``.
+
+        Builds the kNN graph (3 × perplexity neighbours) only when ``perplexity`` exceeds every
+        perplexity asked before; otherwise re-weights the stored graph.
+        """
+        with self._lock:
+            return self._affinities_at(perplexity, progress).P
+
+    def _affinities_at(self, perplexity: float, progress: Progress | None) -> Any:
+        from openTSNE.affinity import PerplexityBasedNN
+
+        perplexity = check_perplexity(perplexity, self.n_points)
+        if self._affinities is None or perplexity > self._max_perplexity:
+            report(progress, 0.0, f"finding {int(3 * perplexity)} nearest neighbours of {self.n_points} points")
+            self._affinities = PerplexityBasedNN(
+                self.X,
+                perplexity=perplexity,
+                method=self.neighbors,
+                n_jobs=self.n_jobs,
+                random_state=self.seed,
+            )
+            self._max_perplexity = perplexity
+        elif perplexity != self._affinities.perplexity:
+            report(progress, 0.0, f"re-weighting the kNN graph for perplexity {perplexity:g}")
+            self._affinities.set_perplexity(perplexity)
+        return self._affinities
+
+    # -- runs ------------------------------------------------------------------------------
+    def run(
+        self,
+        perplexity: float = 30,
+        *,
+        n_iter: int | None = None,
+        early_iter: int | None = None,
+        exaggeration: float = 12,
+        final_exaggeration: float = 1,
+        learning_rate: float | str = "auto",
+        seed: int | None = None,
+        warm_start: bool = True,
+        init: str | np.ndarray | None = None,
+        snapshot_every: int = 10,
+        callback: TSNECallback | None = None,
+        progress: Progress | None = None,
+    ) -> TSNEResult:
+        """Optimise an embedding at ``perplexity``; returns a :class:`TSNEResult` with frames.
+
+        ``n_iter`` counts all iterations, the first ``early_iter`` with ``exaggeration``. A fresh run
+        starts from ``init`` (default the session's) with 750 iterations, 250 of them exaggerated. With
+        ``warm_start`` and a settled current embedding of the same ``seed``, the run continues from the
+        current positions instead (no early exaggeration unless asked; 500 iterations by default), so
+        points move continuously. A different ``seed`` (or an explicit ``init``) always starts fresh.
+        ``callback(iteration, kl, positions)`` returning ``False`` stops and returns the frames so far;
+        ``progress`` returning ``False`` raises :class:`~nbviz._progress.Cancelled`. The session's
+        ``embedding`` follows every frame, so a cancelled run leaves the points where they were drawn.
+        """
+        from openTSNE import TSNEEmbedding
+
+        seed = self.seed if seed is None else _check_seed(seed)
+        with self._lock:
+            affinities = self._affinities_at(perplexity, progress)
+            warm = (
+                warm_start
+                and init is None
+                and self.embedding is not None
+                and self._settled
+                and seed == self._embedding_seed
+            )
+            early_iter = (0 if warm else DEFAULT_EARLY_ITER) if early_iter is None else early_iter
+            n_iter = (DEFAULT_N_ITER - DEFAULT_EARLY_ITER if warm else DEFAULT_N_ITER) if n_iter is None else n_iter
+            phases = _phases(n_iter, early_iter, exaggeration, final_exaggeration, learning_rate)
+            if warm:
+                start, init_name = np.array(self.embedding, dtype=np.float64), "warm"
+            else:
+                start, init_name = self._initial(init if init is not None else self.init, seed, affinities)
+            embedding = TSNEEmbedding(
+                start,
+                affinities,
+                negative_gradient_method=self.method,
+                n_jobs=self.n_jobs,
+                theta=self.theta,
+                random_state=seed,
+            )
+
+            def follow(iteration: int, frame: np.ndarray) -> None:
+                self.embedding = frame.astype(np.float64)
+                self._embedding_seed = seed
+                self._settled = warm or iteration >= early_iter
+
+            frames = run_phases(
+                embedding, phases, snapshot_every=snapshot_every, callback=callback, progress=progress, on_frame=follow
+            )
+            result = TSNEResult(
+                embedding=frames.snapshots[-1],
+                snapshots=np.stack(frames.snapshots),
+                iterations=np.asarray(frames.iterations, dtype=np.int64),
+                kl=np.asarray(frames.kl, dtype=np.float64),
+                params=dict(
+                    perplexity=float(perplexity),
+                    n_iter=int(n_iter),
+                    early_iter=int(early_iter),
+                    exaggeration=float(exaggeration),
+                    final_exaggeration=float(final_exaggeration),
+                    learning_rate=learning_rate,
+                    init=init_name,
+                    seed=seed,
+                    snapshot_every=int(snapshot_every),
+                    engine="openTSNE",
+                    negative_gradient_method=self.method,
+                    n_neighbors=self.n_neighbors,
+                    stopped=frames.stopped,
+                ),
+            )
+            self.result = result
+            return result
+
+    def small_multiples(
+        self,
+        perplexities: Sequence[float] = (2, 5, 30, 50, 100),
+        *,
+        n_iter: int = DEFAULT_N_ITER,
+        early_iter: int = DEFAULT_EARLY_ITER,
+        exaggeration: float = 12,
+        learning_rate: float | str = "auto",
+        snapshot_every: int = 50,
+        progress: Progress | None = None,
+    ) -> SmallMultiples:
+        """Fresh runs at each perplexity (same seed and init) from one kNN graph built for the largest.
+
+        Perplexities not below (N − 1) / 3 raise ``ValueError`` before any work starts.
+        """
+        values = [check_perplexity(p, self.n_points, argument="perplexities") for p in perplexities]
+        if not values:
+            raise ValueError("perplexities: expected at least one perplexity")
+        with self._lock:
+            self._affinities_at(max(values), progress)  # the one kNN graph
+            results = []
+            for i, p in enumerate(values):
+                part = _sub_progress(progress, i / len(values), 1 / len(values), f"perplexity {p:g}: ")
+                results.append(
+                    self.run(
+                        p,
+                        n_iter=n_iter,
+                        early_iter=early_iter,
+                        exaggeration=exaggeration,
+                        learning_rate=learning_rate,
+                        warm_start=False,
+                        snapshot_every=snapshot_every,
+                        progress=part,
+                    )
+                )
+            return SmallMultiples(perplexities=np.asarray(values, dtype=np.float64), results=results)
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _initial(self, init: str | np.ndarray, seed: int, affinities: Any) -> tuple[np.ndarray, str]:
+        from openTSNE import initialization
+
+        init = _check_init(init, self.n_points)
+        if isinstance(init, np.ndarray):
+            return np.array(init, dtype=np.float64), "array"
+        if init == "pca":
+            return initialization.pca(self.X, 2, random_state=seed), init
+        if init == "random":
+            return initialization.random(self.n_points, 2, random_state=seed), init
+        return initialization.spectral(affinities.P, 2, random_state=seed), init
+
+
+def _phases(n_iter: int, early_iter: int, exaggeration: float, final_exaggeration: float, learning_rate: Any) -> list[Phase]:
+    for name, value in (("n_iter", n_iter), ("early_iter", early_iter)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+            raise ValueError(f"{name}: expected a non-negative integer, got {value!r}")
+    if n_iter < 1:
+        raise ValueError(f"n_iter: expected at least 1 iteration, got {n_iter}")
+    if early_iter > n_iter:
+        raise ValueError(f"early_iter: must not exceed n_iter ({n_iter}), got {early_iter}")
+    for name, value in (("exaggeration", exaggeration), ("final_exaggeration", final_exaggeration)):
+        if not isinstance(value, (int, float, np.number)) or not np.isfinite(value) or value <= 0:
+            raise ValueError(f"{name}: expected a positive number, got {value!r}")
+    if not (learning_rate == "auto" or (isinstance(learning_rate, (int, float)) and learning_rate > 0)):
+        raise ValueError(f"learning_rate: expected 'auto' or a positive number, got {learning_rate!r}")
+    return [
+        Phase(int(early_iter), float(exaggeration), INITIAL_MOMENTUM, learning_rate),
+        Phase(int(n_iter - early_iter), float(final_exaggeration), FINAL_MOMENTUM, learning_rate),
+    ]
+
+
+def _check_seed(seed: Any) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed: expected a non-negative integer, got {seed!r}")
+    return int(seed)
+
+
+def _check_init(init: Any, n_points: int) -> str | np.ndarray:
+    if isinstance(init, str):
+        if init not in ("pca", "random", "spectral"):
+            raise ValueError(f"init: expected 'pca', 'random', 'spectral' or an (N, 2) array, got {init!r}")
+        return init
+    array = np.asarray(init, dtype=np.float64)
+    if array.shape != (n_points, 2) or not np.isfinite(array).all():
+        raise ValueError(f"init: expected a finite ({n_points}, 2) array, got shape {array.shape}")
+    return array
+
+
+def _sub_progress(progress: Progress | None, start: float, width: float, prefix: str) -> Progress | None:
+    if progress is None:
+        return None
+
+    def part(fraction: float, message: str) -> bool | None:
+        return progress(start + width * fraction, prefix + message)
+
+    return part

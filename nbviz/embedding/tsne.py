@@ -1,0 +1,149 @@
+"""One-call t-SNE with frames streamed while it optimises (openTSNE, or scikit-learn as a fallback)."""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+
+import numpy as np
+
+from .._progress import Progress, report
+from ._optimize import TSNECallback
+from ._validate import check_perplexity, check_points
+from .result import TSNEResult
+
+__all__ = ["tsne"]
+
+SKLEARN_EARLY_ITER = 250  # fixed inside scikit-learn's TSNE
+
+
+def tsne(
+    X: Any,
+    perplexity: float = 30,
+    n_iter: int = 750,
+    exaggeration: float = 12,
+    early_iter: int = 250,
+    learning_rate: float | str = "auto",
+    init: str | np.ndarray = "pca",
+    seed: int = 0,
+    snapshot_every: int = 10,
+    callback: TSNECallback | None = None,
+    engine: str = "auto",
+    progress: Progress | None = None,
+    *,
+    final_exaggeration: float = 1,
+    neighbors: str = "auto",
+    negative_gradient_method: str = "auto",
+    n_jobs: int = 1,
+) -> TSNEResult:
+    """Embed ``X`` (N, D) in 2-D with t-SNE; returns a :class:`TSNEResult`.
+
+    ``n_iter`` counts all iterations; the first ``early_iter`` run with ``exaggeration`` (early
+    exaggeration), the rest with ``final_exaggeration``. ``learning_rate="auto"`` is N / exaggeration
+    per phase. Every ``snapshot_every`` iterations a frame is kept (positions and KL divergence, which
+    is evaluated only then) and ``callback(iteration, kl, positions)`` is called; returning ``False``
+    stops and returns the frames so far. ``progress(fraction, message)`` returning ``False`` raises
+    :class:`~nbviz._progress.Cancelled`.
+
+    ``engine``: ``"opentsne"`` (the default when installed; Barnes-Hut below 10,000 points and FFT
+    interpolation above unless ``negative_gradient_method`` says otherwise; ``neighbors`` is its kNN
+    method) or ``"sklearn"`` (scikit-learn's Barnes-Hut TSNE; it has no per-iteration hook, so the
+    result holds only the final frame, ``early_iter`` must be 250 and ``learning_rate="auto"`` means
+    scikit-learn's own rule, max(N / exaggeration / 4, 50)).
+    """
+    X = check_points(X)
+    perplexity = check_perplexity(perplexity, X.shape[0])
+    engine = _engine(engine)
+    if engine == "sklearn":
+        return _sklearn_tsne(
+            X, perplexity, n_iter, exaggeration, early_iter, final_exaggeration, learning_rate, init, seed, callback, progress, n_jobs
+        )
+    from .session import TSNESession
+
+    session = TSNESession(X, seed, init=init, neighbors=neighbors, negative_gradient_method=negative_gradient_method, n_jobs=n_jobs)
+    return session.run(
+        perplexity,
+        n_iter=n_iter,
+        early_iter=early_iter,
+        exaggeration=exaggeration,
+        final_exaggeration=final_exaggeration,
+        learning_rate=learning_rate,
+        warm_start=False,
+        snapshot_every=snapshot_every,
+        callback=callback,
+        progress=progress,
+    )
+
+
+def _engine(engine: str) -> str:
+    name = str(engine).lower()
+    if name == "auto":
+        return "opentsne" if importlib.util.find_spec("openTSNE") is not None else "sklearn"
+    if name not in ("opentsne", "sklearn"):
+        raise ValueError(f"engine: expected 'auto', 'openTSNE' or 'sklearn', got {engine!r}")
+    return name
+
+
+def _sklearn_tsne(
+    X: np.ndarray,
+    perplexity: float,
+    n_iter: int,
+    exaggeration: float,
+    early_iter: int,
+    final_exaggeration: float,
+    learning_rate: float | str,
+    init: Any,
+    seed: int,
+    callback: TSNECallback | None,
+    progress: Progress | None,
+    n_jobs: int,
+) -> TSNEResult:
+    from sklearn.manifold import TSNE
+
+    if early_iter != SKLEARN_EARLY_ITER:
+        raise ValueError(f"early_iter: scikit-learn's TSNE always uses {SKLEARN_EARLY_ITER} exaggerated iterations, got {early_iter}")
+    if final_exaggeration != 1:
+        raise ValueError("final_exaggeration: scikit-learn's TSNE has no late exaggeration; use engine='openTSNE'")
+    if isinstance(n_iter, bool) or not isinstance(n_iter, (int, np.integer)) or n_iter < SKLEARN_EARLY_ITER:
+        raise ValueError(f"n_iter: scikit-learn's TSNE needs at least {SKLEARN_EARLY_ITER} iterations, got {n_iter!r}")
+    if isinstance(init, str) and init not in ("pca", "random"):
+        raise ValueError(f"init: scikit-learn's TSNE takes 'pca', 'random' or an (N, 2) array, got {init!r}")
+    report(progress, 0.0, f"scikit-learn t-SNE of {X.shape[0]} points (no intermediate frames)")
+    model = TSNE(
+        n_components=2,
+        perplexity=perplexity,
+        early_exaggeration=exaggeration,
+        learning_rate=learning_rate,
+        max_iter=int(n_iter),
+        init=init,
+        random_state=seed,
+        method="barnes_hut",
+        n_jobs=n_jobs,
+    )
+    positions = model.fit_transform(X).astype(np.float32)
+    kl = float(model.kl_divergence_)
+    iteration = int(model.n_iter_)
+    stopped = False
+    if callback is not None:
+        stopped = callback(iteration, kl, positions) is False
+    report(progress, 1.0, f"t-SNE done, KL {kl:.4f}")
+    return TSNEResult(
+        embedding=positions,
+        snapshots=positions[None],
+        iterations=np.array([iteration], dtype=np.int64),
+        kl=np.array([kl]),
+        params=dict(
+            perplexity=perplexity,
+            n_iter=int(n_iter),
+            early_iter=SKLEARN_EARLY_ITER,
+            exaggeration=float(exaggeration),
+            final_exaggeration=1.0,
+            learning_rate=learning_rate,
+            init=init if isinstance(init, str) else "array",
+            seed=seed,
+            snapshot_every=None,
+            engine="sklearn",
+            negative_gradient_method="bh",
+            stopped=stopped,
+        ),
+    )

@@ -135,7 +135,8 @@ def integrated_gradients(
 ) -> Attribution:
     """Integrated Gradients from ``baseline`` (default zeros; a number, C×H×W or N×C×H×W tensor)
     to each input with ``n_steps`` points of ``rule`` (Captum's default ``"gausslegendre"`` or
-    ``"riemann_trapezoid"``). ``raw`` = (x − baseline) · Σ step · gradient; ``maps`` is its signed
+    ``"riemann_trapezoid"``, the trapezoid rule proper with weights 1/(n − 1) — Captum weights its
+    n points 1/n, so its result is ours × (n − 1)/n). ``raw`` = (x − baseline) · Σ step · gradient; ``maps`` is its signed
     channel sum; ``delta`` = Σ raw − (f(x) − f(baseline)) per input (the completeness gap)."""
     if not isinstance(n_steps, int) or isinstance(n_steps, bool) or n_steps < 1:
         raise ValueError(f"n_steps: expected a positive int, got {n_steps!r}")

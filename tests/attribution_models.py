@@ -1,0 +1,56 @@
+"""Small deterministic models and inputs shared by the attribution tests."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class SmallCNN(nn.Module):
+    """conv-BN-ReLU ×2 with pooling, then a linear classifier; BatchNorm has non-trivial stats."""
+
+    def __init__(self, classes: int = 5, channels: int = 3) -> None:
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(channels, 8, 3, padding=1),
+            nn.BatchNorm2d(8),
+            nn.ReLU(inplace=True),
+            nn.MaxPool2d(2),
+            nn.Conv2d(8, 16, 3, padding=1),
+            nn.BatchNorm2d(16),
+            nn.ReLU(),
+        )
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Linear(16, classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.classifier(torch.flatten(self.pool(self.features(x)), 1))
+
+
+def small_cnn(seed: int = 0, classes: int = 5) -> SmallCNN:
+    torch.manual_seed(seed)
+    model = SmallCNN(classes)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.3, 0.3)
+                m.running_var.uniform_(0.5, 2.0)
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.2, 0.2)
+    return model.eval()
+
+
+def resnet18(seed: int = 0) -> nn.Module:
+    import torchvision
+
+    torch.manual_seed(seed)
+    return torchvision.models.resnet18(weights=None).eval()
+
+
+def images(n: int, size: int, seed: int = 1, channels: int = 3) -> torch.Tensor:
+    """N×C×size×size inputs, each min–max scaled to exactly [0, 1] (range 1)."""
+    g = torch.Generator().manual_seed(seed)
+    x = torch.rand(n, channels, size, size, generator=g)
+    flat = x.reshape(n, -1)
+    low, high = flat.min(1).values, flat.max(1).values
+    return (x - low.view(-1, 1, 1, 1)) / (high - low).view(-1, 1, 1, 1)

@@ -54,15 +54,15 @@ def resolve_call(model: nn.Module, layer: str | nn.Module, *, argument: str = "l
 
 
 def resolve_calls(model: nn.Module, layers: object, *, argument: str = "layers") -> list[CallRef]:
-    """Resolve one layer or a sequence of layers (duplicates dropped, order kept)."""
+    """Resolve one layer or a sequence of layers (repeated keys dropped, order kept)."""
     if isinstance(layers, (str, nn.Module)):
         layers = [layers]
     if not isinstance(layers, (list, tuple)):
         raise TypeError(f"{argument}: expected a layer name, an nn.Module or a list of them, got {type(layers).__name__}")
     if not layers:
         raise ValueError(f"{argument}: no layers given")
-    refs: dict[tuple[str, int], CallRef] = {}
+    refs: dict[str, CallRef] = {}
     for layer in layers:
         ref = resolve_call(model, layer, argument=argument)
-        refs.setdefault((ref.module_name, ref.call), ref)
+        refs.setdefault(ref.key, ref)
     return list(refs.values())

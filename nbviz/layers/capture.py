@@ -12,7 +12,7 @@ from torch import nn
 from .._guard import model_guard
 from .calls import CallRef, resolve_calls
 from .forward import prepare_input
-from .outputs import changed, first_tensor, map_tensors, versions
+from .outputs import changed, map_tensors, output_tensor, versions
 from .recorder import Recorder
 from .tokens import tokens_to_grid
 
@@ -76,7 +76,4 @@ def activations(
 def _pick(out: Any, output: str, ref: CallRef) -> Any:
     if output == "full":
         return map_tensors(out, torch.Tensor.detach)
-    t = first_tensor(out)
-    if t is None:
-        raise ValueError(f"layers: {ref.key!r} returned {type(out).__name__}, which holds no tensor")
-    return t.detach()
+    return output_tensor(out, ref.key)

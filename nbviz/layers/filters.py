@@ -74,8 +74,8 @@ def filters(model: nn.Module, layer: str | nn.Module) -> FilterImages:
         if isinstance(module, nn.ConvTranspose2d):
             w = w.transpose(0, 1)
         weights = w.numpy().copy()
-    scaled = _scale(weights)
-    rgb = np.moveaxis(0.5 + 0.5 * scaled, 1, -1) if weights.shape[1] == 3 else None
+        scaled = _scale(weights)
+        rgb = np.moveaxis(0.5 + 0.5 * scaled, 1, -1) if weights.shape[1] == 3 else None
     return FilterImages(layer=ref.module_name, weights=weights, scaled=scaled, rgb=rgb)
 
 

@@ -10,7 +10,7 @@ from torch import nn
 from .._data import as_tensor
 from .._guard import model_device
 
-__all__ = ["StopForward", "expected_input", "prepare_input", "run_model"]
+__all__ = ["HookError", "StopForward", "expected_input", "prepare_input", "run_model"]
 
 
 class StopForward(BaseException):
@@ -18,6 +18,10 @@ class StopForward(BaseException):
 
     A ``BaseException`` so that a model's own ``except Exception`` cannot swallow it.
     """
+
+
+class HookError(ValueError):
+    """A problem with a requested layer found while the forward runs; passed on unchanged."""
 
 
 def prepare_input(model: nn.Module, x: Any, *, argument: str = "x") -> torch.Tensor:
@@ -44,13 +48,16 @@ def expected_input(model: nn.Module) -> str | None:
 
 
 def run_model(model: nn.Module, x: torch.Tensor, *, argument: str = "x") -> Any:
-    """``model(x)``; ``None`` if a hook stopped it early. A ``RuntimeError`` from the forward
-    (typically a shape mismatch) becomes a ``ValueError`` naming ``argument`` and the expected shape."""
+    """``model(x)``; ``None`` if a hook stopped it early. A ``RuntimeError``, ``ValueError`` or
+    ``AssertionError`` (``torch._assert``) from the forward, typically a shape mismatch, becomes a
+    ``ValueError`` naming ``argument`` and the expected input shape; :class:`HookError` passes."""
     try:
         return model(x)
     except StopForward:
         return None
-    except RuntimeError as err:
+    except HookError:
+        raise
+    except (RuntimeError, ValueError, AssertionError) as err:
         expected = expected_input(model)
         hint = f"; expected {expected}" if expected else ""
         raise ValueError(

@@ -11,7 +11,9 @@ from typing import Any
 
 import torch
 
-__all__ = ["first_tensor", "tensors_in", "map_tensors", "versions", "changed"]
+from .forward import HookError
+
+__all__ = ["output_tensor", "first_tensor", "tensors_in", "map_tensors", "versions", "changed"]
 
 
 def tensors_in(value: Any) -> list[torch.Tensor]:
@@ -29,6 +31,14 @@ def first_tensor(value: Any) -> torch.Tensor | None:
     """The first tensor of a (nested) output, or ``None`` when it holds none."""
     found = tensors_in(value)
     return found[0] if found else None
+
+
+def output_tensor(value: Any, key: str) -> torch.Tensor:
+    """The first tensor of the output of layer ``key``, detached; :class:`HookError` if it has none."""
+    t = first_tensor(value)
+    if t is None:
+        raise HookError(f"layers: {key!r} returned {type(value).__name__}, which holds no tensor")
+    return t.detach()
 
 
 def map_tensors(value: Any, fn: Any) -> Any:

@@ -22,7 +22,7 @@ from .._guard import ModelGuard, model_guard
 from .._progress import Progress, report
 from .calls import CallRef, resolve_call
 from .forward import prepare_input
-from .outputs import first_tensor
+from .outputs import output_tensor
 from .recorder import Recorder
 
 __all__ = ["receptive_field", "receptive_fields"]
@@ -68,7 +68,7 @@ def receptive_fields(
     captured: list[torch.Tensor] = []
 
     def keep(out: object) -> None:
-        captured.append(first_tensor(out).detach())
+        captured.append(output_tensor(out, ref.key))
 
     def nan_maps(probes: list[tuple[str, int]]) -> None:
         todo = [p for p in dict.fromkeys(probes) if p not in seen]

@@ -15,7 +15,7 @@ from .._guard import ModelGuard, model_guard
 from .._progress import Progress
 from .calls import CallRef, resolve_call, resolve_calls
 from .channels import channel_axes
-from .outputs import first_tensor
+from .outputs import output_tensor
 from .recorder import Recorder
 from .scan import scan
 from .tree import collect_tree
@@ -73,7 +73,8 @@ class ActivationStats:
 
 
 class _Accumulator:
-    def __init__(self, axis: int) -> None:
+    def __init__(self, key: str, axis: int) -> None:
+        self.key = key
         self.axis = axis
         self.sum: torch.Tensor | None = None
         self.max: torch.Tensor | None = None
@@ -81,7 +82,7 @@ class _Accumulator:
         self.count = 0
 
     def __call__(self, out: Any) -> None:
-        t = first_tensor(out).detach()
+        t = output_tensor(out, self.key)
         dims = tuple(d for d in range(t.ndim) if d != self.axis)
         total = t.sum(dim=dims, dtype=torch.float64)
         high = t.amax(dim=dims)
@@ -148,5 +149,5 @@ def _plan(guard: ModelGuard, batch: torch.Tensor, layers: Any) -> dict[CallRef, 
             shapes = [info.output_shape for info in tree if info.name == ref.name]
             what = f"output of shape {shapes[0]}" if shapes else "no output in a forward pass"
             raise ValueError(f"layers: {ref.key!r} has {what}, so it has no channel dimension")
-        plan[ref] = _Accumulator(axis)
+        plan[ref] = _Accumulator(ref.key, axis)
     return plan

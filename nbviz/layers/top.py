@@ -14,7 +14,7 @@ from .._guard import model_guard
 from .._progress import Progress
 from .calls import resolve_call
 from .channels import channel_axes
-from .outputs import first_tensor
+from .outputs import output_tensor
 from .receptive_field import receptive_fields
 from .recorder import Recorder
 from .scan import scan
@@ -99,7 +99,7 @@ def top_activating(
         for offset, batch in scan(model, data, batch_size, progress, "top-activating inputs", span=span):
             if axis is None:
                 axis = _channel_axis(guard, ref, batch, channel)
-                recorder = Recorder(guard, {ref: lambda out: taken.append(first_tensor(out).detach())}, argument="layer")
+                recorder = Recorder(guard, {ref: lambda out: taken.append(output_tensor(out, ref.key))}, argument="layer")
             taken.clear()
             recorder.run(batch, argument="data")
             values, positions = _per_input(taken[0], axis, channel)

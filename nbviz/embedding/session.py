@@ -126,7 +126,8 @@ class TSNESession:
         """Optimise an embedding at ``perplexity``; returns a :class:`TSNEResult` with frames.
 
         ``n_iter`` counts all iterations, the first ``early_iter`` with ``exaggeration``. A fresh run
-        starts from ``init`` (default the session's) with 750 iterations, 250 of them exaggerated. With
+        starts from ``init`` (default the session's) with 750 iterations, 250 of them exaggerated
+        (at most ``n_iter``). With
         ``warm_start`` and a settled current embedding of the same ``seed``, the run continues from the
         current positions instead (no early exaggeration unless asked; 500 iterations by default), so
         points move continuously. A different ``seed`` (or an explicit ``init``) always starts fresh.
@@ -146,8 +147,9 @@ class TSNESession:
                 and self._settled
                 and seed == self._embedding_seed
             )
-            early_iter = (0 if warm else DEFAULT_EARLY_ITER) if early_iter is None else early_iter
             n_iter = (DEFAULT_N_ITER - DEFAULT_EARLY_ITER if warm else DEFAULT_N_ITER) if n_iter is None else n_iter
+            if early_iter is None:
+                early_iter = 0 if warm else min(DEFAULT_EARLY_ITER, n_iter) if isinstance(n_iter, int) else DEFAULT_EARLY_ITER
             phases = _phases(n_iter, early_iter, exaggeration, final_exaggeration, learning_rate)
             if warm:
                 start, init_name = np.array(self.embedding, dtype=np.float64), "warm"

@@ -1,0 +1,134 @@
+"""TSNESession: kNN reuse and re-weighting (vs openTSNE from scratch), warm starts, cancellation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from openTSNE.affinity import PerplexityBasedNN
+from sklearn.datasets import load_digits
+
+from nbviz._progress import Cancelled
+from nbviz.embedding import SmallMultiples, TSNESession
+
+
+@pytest.fixture(scope="module")
+def digits() -> np.ndarray:
+    return load_digits().data
+
+
+@pytest.fixture(scope="module")
+def small(digits) -> np.ndarray:
+    return digits[:400]
+
+
+def test_reweighting_equals_from_scratch_affinities(digits):
+    # digits have integer pixels, so distances tie; a tiny jitter makes the kNN sets unique
+    X = digits + np.random.default_rng(0).normal(scale=1e-3, size=digits.shape)
+    session = TSNESession(X, neighbors="exact")
+    session.affinities(50)
+    index = session._affinities.knn_index
+    for perplexity in (30, 12.5, 5):
+        P = session.affinities(perplexity)
+        assert session._affinities.knn_index is index, "the kNN graph was rebuilt"
+        assert session.n_neighbors == 150
+        scratch = PerplexityBasedNN(X, perplexity=perplexity, method="exact").P
+        assert P.shape == scratch.shape
+        difference = abs(P - scratch)
+        assert difference.max() <= 1e-12 * scratch.max()
+        assert P.sum() == pytest.approx(1.0)
+
+
+def test_larger_perplexity_rebuilds_graph(small):
+    session = TSNESession(small)
+    session.affinities(10)
+    assert session.n_neighbors == 30 and session.max_perplexity == 10
+    session.affinities(20)
+    assert session.n_neighbors == 60 and session.max_perplexity == 20
+    session.affinities(10)
+    assert session.n_neighbors == 60 and session.max_perplexity == 20
+
+
+def test_warm_start_moves_points_continuously(small):
+    session = TSNESession(small)
+    first = session.run(20, n_iter=200, early_iter=100)
+    assert first.params["init"] == "pca"
+    second = session.run(10, n_iter=50, snapshot_every=5)
+    assert second.params["init"] == "warm" and second.params["early_iter"] == 0
+    spread = np.linalg.norm(first.embedding - first.embedding.mean(0), axis=1).mean()
+    jump = np.linalg.norm(second.snapshots[0] - first.embedding, axis=1).mean()
+    assert jump < 0.1 * spread, "the first warm frame continues from the previous positions"
+    cold = session.run(10, n_iter=50, warm_start=False, snapshot_every=5)
+    assert cold.params["init"] == "pca"
+    cold_jump = np.linalg.norm(cold.snapshots[0] - first.embedding, axis=1).mean()
+    assert cold_jump > 0.5 * spread
+
+
+def test_new_seed_starts_fresh_and_matches_one_shot(small):
+    from nbviz.embedding import tsne
+
+    session = TSNESession(small, init="random")
+    session.run(10, n_iter=100, early_iter=50)
+    again = session.run(10, n_iter=100, early_iter=50, seed=5)
+    assert again.params["init"] == "random" and again.params["seed"] == 5
+    one_shot = tsne(small, perplexity=10, n_iter=100, early_iter=50, init="random", seed=5)
+    np.testing.assert_allclose(again.embedding, one_shot.embedding, atol=1e-4)
+
+
+def test_cancel_keeps_affinities_intact_and_positions_drawn(small):
+    session = TSNESession(small)
+    P = session.affinities(10).copy()
+
+    def stop_at_30(fraction, message):
+        return not fraction >= 30 / 100
+
+    with pytest.raises(Cancelled):
+        session.run(10, n_iter=100, early_iter=50, progress=stop_at_30)  # cancelled while exaggerated
+    assert abs(session.affinities(10) - P).max() <= 1e-12 * P.max()  # exaggeration undone (x12 /12 rounding only)
+    assert session.embedding is not None and not session._settled
+
+    def interrupt(iteration, kl, positions):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        session.run(10, n_iter=100, early_iter=50, callback=interrupt)
+    assert abs(session.affinities(10) - P).max() <= 1e-12 * P.max()  # exaggeration undone (x12 /12 rounding only)
+    # the positions were cancelled before exaggeration finished, so the next run starts fresh
+    assert session.run(10, n_iter=60, early_iter=50).params["init"] == "pca"
+
+
+def test_small_multiples_share_one_graph(small):
+    session = TSNESession(small)
+    multiples = session.small_multiples((2, 5, 30), n_iter=60, early_iter=30)
+    assert isinstance(multiples, SmallMultiples)
+    assert session.n_neighbors == 90 and session.max_perplexity == 30
+    assert multiples.embeddings.shape == (3, len(small), 2)
+    assert [r.params["perplexity"] for r in multiples.results] == [2, 5, 30]
+    assert all(r.params["init"] == "pca" for r in multiples.results)
+    # higher perplexity spreads attraction over more neighbours: the embeddings differ
+    assert not np.allclose(multiples.embeddings[0], multiples.embeddings[2])
+    with pytest.raises(ValueError, match="perplexities: must be below"):
+        session.small_multiples((5, 200))
+
+
+def test_small_multiples_progress_and_cancel(small):
+    session = TSNESession(small)
+    seen = []
+
+    def progress(fraction, message):
+        seen.append(fraction)
+        return fraction < 0.5
+
+    with pytest.raises(Cancelled):
+        session.small_multiples((2, 5), n_iter=40, early_iter=20, snapshot_every=10, progress=progress)
+    assert seen == sorted(seen) and 0.5 <= seen[-1] < 0.6
+
+
+def test_session_errors(small):
+    with pytest.raises(ValueError, match="seed"):
+        TSNESession(small, seed=-1)
+    with pytest.raises(ValueError, match="init"):
+        TSNESession(small, init=np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="negative_gradient_method"):
+        TSNESession(small, negative_gradient_method="exact")
+    with pytest.raises(ValueError, match=r"perplexity: must be below \(N - 1\) / 3"):
+        TSNESession(small).run(200)

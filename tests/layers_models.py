@@ -125,3 +125,24 @@ def hooked_outputs(model: nn.Module, x: torch.Tensor, modules: list[nn.Module]) 
         for h in handles:
             h.remove()
     return seen
+
+
+def digits_data(n: int = 300) -> torch.Tensor:
+    """The first ``n`` scikit-learn digits as N×1×8×8 floats in [0, 1]."""
+    from sklearn.datasets import load_digits
+
+    return torch.tensor(load_digits().images[:n], dtype=torch.float32).unsqueeze(1) / 16.0
+
+
+def digits_cnn() -> nn.Sequential:
+    """A small random CNN for 8×8 digits whose channel 0 in ``"3"`` is dead by construction."""
+    torch.manual_seed(0)
+    net = nn.Sequential(
+        nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(8, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(8 * 4 * 4, 10),
+    )
+    with torch.no_grad():
+        net[2].weight[0] = 0.0
+        net[2].bias[0] = -1.0
+    return net.eval()

@@ -18,7 +18,7 @@ from .channels import channel_axes
 from .outputs import output_tensor
 from .recorder import Recorder
 from .scan import scan
-from .tree import collect_tree
+from .tree import probe_tree
 
 __all__ = ["ActivationStats", "activation_stats"]
 
@@ -126,7 +126,7 @@ def activation_stats(
         channel_axis={k: a.axis for k, a in done.items()},
         mean={k: (a.sum / a.count).cpu().numpy() for k, a in done.items()},
         max={k: a.max.double().cpu().numpy() for k, a in done.items()},
-        sparsity={k: (1.0 - a.nonzero.double() / a.count).cpu().numpy() for k, a in done.items()},
+        sparsity={k: ((a.count - a.nonzero).double() / a.count).cpu().numpy() for k, a in done.items()},
         dead={k: (a.max <= 0).cpu().numpy() for k, a in done.items()},
         samples=samples,
     )
@@ -134,7 +134,7 @@ def activation_stats(
 
 def _plan(guard: ModelGuard, batch: torch.Tensor, layers: Any) -> dict[CallRef, _Accumulator]:
     model = guard.model
-    tree = collect_tree(guard, batch[:1], argument="data")
+    tree = probe_tree(guard, batch)
     axes = channel_axes(model, tree)
     if layers is None:
         refs = [resolve_call(model, info.name) for info in tree if info.is_leaf and axes[info.name] is not None]

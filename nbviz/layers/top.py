@@ -18,7 +18,7 @@ from .outputs import output_tensor
 from .receptive_field import receptive_fields
 from .recorder import Recorder
 from .scan import scan
-from .tree import collect_tree
+from .tree import probe_tree
 
 __all__ = ["TopActivating", "top_activating"]
 
@@ -135,7 +135,7 @@ def top_activating(
 
 
 def _channel_axis(guard: Any, ref: Any, batch: torch.Tensor, channel: int) -> int:
-    tree = collect_tree(guard, batch[:1], argument="data")
+    tree = probe_tree(guard, batch)
     info = next((i for i in tree if i.name == ref.name), None)
     if info is None:
         raise ValueError(f"layer: {ref.key!r} produced no output in a forward pass")

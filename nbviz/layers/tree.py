@@ -13,7 +13,7 @@ from .calls import call_name
 from .forward import prepare_input, run_model
 from .outputs import tensors_in
 
-__all__ = ["LayerInfo", "layer_tree"]
+__all__ = ["LayerInfo", "collect_tree", "layer_tree", "probe_tree"]
 
 
 @dataclass(frozen=True)
@@ -105,3 +105,15 @@ def collect_tree(guard: ModelGuard, batch: torch.Tensor, *, argument: str = "x")
         for handle in handles:
             handle.remove()
     return [LayerInfo(**row) for row in rows]
+
+
+def probe_tree(guard: ModelGuard, batch: torch.Tensor, *, argument: str = "data") -> list[LayerInfo]:
+    """The layer tree from the first sample of a data batch (cheap); if the model fails on it, the
+    error is reported for the whole batch so that it names the shape the caller passed."""
+    try:
+        return collect_tree(guard, batch[:1], argument=argument)
+    except ValueError:
+        if batch.shape[0] > 1:
+            with torch.no_grad():
+                run_model(guard.model, batch, argument=argument)
+        raise

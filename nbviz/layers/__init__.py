@@ -6,8 +6,8 @@ several times in one forward); every function accepts both forms and modules.
 """
 
 from .capture import activations
-from .filters import FilterImages, filters
-from .receptive_field import receptive_field
+from .filter_images import FilterImages, filters
+from .receptive_fields import receptive_field
 from .stats import ActivationStats, activation_stats
 from .top import TopActivating, top_activating
 from .tree import LayerInfo, layer_tree

@@ -15,7 +15,7 @@ from .._progress import Progress
 from .calls import resolve_call
 from .channels import channel_axes
 from .outputs import output_tensor
-from .receptive_field import receptive_fields
+from .receptive_fields import probe_boxes
 from .recorder import Recorder
 from .scan import scan
 from .tree import probe_tree
@@ -117,7 +117,7 @@ def top_activating(
         spatial = best["positions"].shape[1] == 2 and best["images"].ndim == 4 and axis == 1
         boxes = None
         if crops and spatial:
-            boxes = receptive_fields(
+            boxes = probe_boxes(
                 guard, ref, tuple(best["images"].shape[1:]), best["positions"].numpy(), channel,
                 progress=progress, span=(0.8, 1.0),
             )

@@ -25,7 +25,7 @@ from .forward import prepare_input
 from .outputs import output_tensor
 from .recorder import Recorder
 
-__all__ = ["receptive_field", "receptive_fields"]
+__all__ = ["probe_boxes", "receptive_field"]
 
 # (side, threshold): NaN in rows ≥ t ("row_last"), rows ≤ t ("row_first"), likewise for columns.
 _SIDES = ("row_first", "row_last", "col_first", "col_last")
@@ -48,10 +48,10 @@ def receptive_field(
         raise ValueError(f"input_shape: expected (C, H, W) of positive sizes, got {tuple(input_shape)!r}")
     ref = resolve_call(model, layer)
     with model_guard(model) as guard:
-        return receptive_fields(guard, ref, shape, positions, channel, progress=progress)
+        return probe_boxes(guard, ref, shape, positions, channel, progress=progress)
 
 
-def receptive_fields(
+def probe_boxes(
     guard: ModelGuard,
     ref: CallRef,
     input_shape: tuple[int, int, int],

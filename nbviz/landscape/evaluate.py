@@ -1,0 +1,259 @@
+"""The grid evaluation engine: the loss (and accuracy) of a model at many points of parameter space.
+
+How it runs (chosen by measurement, see ``benchmarks/landscape.py``):
+
+- no weight is ever written: each point is a dict of parameter tensors passed to
+  ``torch.func.functional_call``; the model stays in eval mode, so BatchNorm uses the trained running
+  statistics (the default; ``recompute_bn`` re-estimates them per point, see :class:`Evaluator`);
+- points are evaluated in groups whose parameter copies fit ``memory_budget`` bytes; the data is
+  streamed once per group and every batch goes through each point of the group before the next batch
+  is read, so a DataLoader is iterated ``ceil(points / group)`` times, not once per point;
+- the loss of a point is the batch-size-weighted mean of ``loss_fn(outputs, targets)`` over batches;
+  accuracy is reported when outputs are N×C logits and targets class indices;
+- ``progress`` is told after every (batch, point) forward and may cancel (``Cancelled``) or raise.
+
+``torch.vmap`` over stacked parameter sets measured ~3× slower on the CPU for small CNNs, so it is
+not used; on a GPU a user can call :func:`evaluate` on a vmapped model of their own.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from torch.func import functional_call
+
+from .._data import count_items, iter_pairs
+from .._progress import Progress, report
+from .params import Params
+
+__all__ = ["DEFAULT_BATCH_SIZE", "DEFAULT_MEMORY_BUDGET", "DataSource", "Evaluator", "StateAt", "subset"]
+
+StateAt = Callable[[int], Params]
+DEFAULT_BATCH_SIZE = 512
+DEFAULT_MEMORY_BUDGET = 256 * 2**20  # bytes of parameter copies held at once
+
+
+def _is_pair(data: Any) -> bool:
+    return (
+        isinstance(data, tuple)
+        and len(data) == 2
+        and isinstance(data[0], (torch.Tensor, np.ndarray))
+        and isinstance(data[1], (torch.Tensor, np.ndarray, list))
+    )
+
+
+class DataSource:
+    """Re-iterable ``(inputs, targets)`` batches on a device, from a tensor pair or an iterable of pairs.
+
+    A one-shot iterator (a generator) is read once and kept in memory so it can be streamed again.
+    """
+
+    def __init__(self, data: Any, batch_size: int, device: torch.device, *, argument: str = "data") -> None:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size: expected a positive integer, got {batch_size!r}")
+        if isinstance(data, (torch.Tensor, np.ndarray)):
+            raise TypeError(f"{argument}: expected an (inputs, targets) pair or an iterable of pairs, got inputs only")
+        if not _is_pair(data) and iter(data) is data:  # a generator: keep its batches
+            data = list(iter_pairs(data, batch_size, argument=argument))
+        self.data, self.batch_size, self.device, self.argument = data, batch_size, device, argument
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        empty = True
+        for x, y in iter_pairs(self.data, self.batch_size, argument=self.argument):
+            empty = False
+            yield x.to(self.device), y.to(self.device)
+        if empty:
+            raise ValueError(f"{self.argument}: no batches")
+
+    def known_count(self) -> int | None:
+        """Number of samples when the data can tell without being read (a pair or a DataLoader)."""
+        if _is_pair(self.data) or isinstance(self.data, torch.utils.data.DataLoader):
+            return count_items(self.data)
+        return None
+
+    def count(self) -> int:
+        """Number of samples (reads the data once when it cannot tell)."""
+        n = self.known_count()
+        if n is None:
+            n = sum(int(x.shape[0]) for x, _ in iter_pairs(self.data, self.batch_size, argument=self.argument))
+        return n
+
+
+def subset(source: DataSource, n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """A fixed random subset of ``n`` samples as an ``(inputs, targets)`` pair (seeded; data order kept)."""
+    total = source.count()
+    n = min(int(n), total)
+    chosen = torch.randperm(total, generator=torch.Generator().manual_seed(int(seed)))[:n].sort().values
+    xs, ys, start = [], [], 0
+    for x, y in iter_pairs(source.data, source.batch_size, argument=source.argument):
+        stop = start + int(x.shape[0])
+        lo, hi = torch.searchsorted(chosen, torch.tensor([start, stop])).tolist()
+        if hi > lo:
+            local = chosen[lo:hi] - start
+            xs.append(x[local])
+            ys.append(torch.as_tensor(y)[local])
+        start = stop
+        if hi == n:
+            break
+    return torch.cat(xs), torch.cat(ys)
+
+
+@dataclass
+class Values:
+    """Loss and accuracy at the points of one :meth:`Evaluator.evaluate` call."""
+
+    loss: np.ndarray  # (P,)
+    accuracy: np.ndarray | None  # (P,) or None when the task is not classification
+
+
+class Evaluator:
+    """Evaluate ``loss_fn(model(x; θ_k), y)`` for many parameter points θ_k.
+
+    The caller holds ``model`` inside ``model_guard`` (eval mode). With ``recompute_bn=True`` every
+    point first gets its own BatchNorm running statistics, estimated on the same data with a
+    cumulative average (momentum ``None``) on a deep copy of the model: one extra pass over the data
+    per point (about 2× the time) and one extra model copy in memory.
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        loss_fn: Callable[[torch.Tensor, torch.Tensor], Any],
+        source: DataSource,
+        *,
+        memory_budget: int = DEFAULT_MEMORY_BUDGET,
+        recompute_bn: bool = False,
+    ) -> None:
+        if not callable(loss_fn):
+            raise TypeError(f"loss_fn: expected a callable (outputs, targets) -> scalar, got {type(loss_fn).__name__}")
+        if not isinstance(memory_budget, (int, float)) or memory_budget <= 0:
+            raise ValueError(f"memory_budget: expected a positive number of bytes, got {memory_budget!r}")
+        self.model, self.loss_fn, self.source = model, loss_fn, source
+        self.memory_budget = int(memory_budget)
+        self.classification: bool | None = None
+        self._total: int | None = None
+        self.bn_model: nn.Module | None = None
+        if recompute_bn and any(_tracks_stats(m) for m in model.modules()):
+            self.bn_model = copy.deepcopy(model)
+            for m in self.bn_model.modules():
+                m.train(_tracks_stats(m))
+                if _tracks_stats(m):
+                    m.momentum = None  # cumulative average over the batches of one pass
+
+    @property
+    def samples(self) -> int | None:
+        """Samples in one pass over the data (known after the first full pass, or up front)."""
+        return self._total if self._total is not None else self.source.known_count()
+
+    # -- public --------------------------------------------------------------------------------
+    def evaluate(
+        self,
+        state_at: StateAt,
+        points: Sequence[int],
+        *,
+        progress: Progress | None = None,
+        fraction: tuple[float, float] = (0.0, 1.0),
+        message: str = "loss landscape",
+    ) -> Values:
+        """Loss (and accuracy) at ``state_at(k)`` for each ``k`` in ``points``; ``fraction`` is the slice
+        of the overall progress bar this call fills."""
+        points = list(points)
+        loss = np.full(len(points), np.nan)
+        acc = np.full(len(points), np.nan)
+        if not points:
+            return Values(loss, None if self.classification is False else acc)
+        first = state_at(points[0])
+        per_point = sum(t.numel() * t.element_size() for t in first.values())
+        group = max(1, self.memory_budget // max(per_point, 1))
+        lo, hi = fraction
+        passes = 2 if self.bn_model is not None else 1
+        with torch.inference_mode():
+            for start in range(0, len(points), group):
+                ids = points[start : start + group]
+                states = [first if k == points[0] else state_at(k) for k in ids]
+                span = (lo + (hi - lo) * start / len(points), lo + (hi - lo) * (start + len(ids)) / len(points))
+
+                def tick(done: float, span=span, start=start) -> None:
+                    report(progress, span[0] + (span[1] - span[0]) * done, f"{message}: {start + len(ids)}/{len(points)} points")
+
+                if self.bn_model is not None:
+                    states = self._with_bn_stats(states, lambda d: tick(d / passes))
+                l, a = self._group(states, lambda d: tick((passes - 1 + d) / passes))
+                loss[start : start + len(ids)] = l
+                acc[start : start + len(ids)] = a
+        return Values(loss, acc if self.classification else None)
+
+    # -- internals -----------------------------------------------------------------------------
+    def _batches(self) -> Iterator[tuple[torch.Tensor, torch.Tensor, float, float]]:
+        """Batches with the fraction of the data done before and after each (0, 0 until the size is
+        known, i.e. during the first pass over data that cannot tell its length)."""
+        total = self._total if self._total is not None else self.source.known_count()
+        seen = 0
+        for x, y in self.source:
+            before, seen = seen, seen + int(x.shape[0])
+            yield x, y, (before / total if total else 0.0), (min(seen / total, 1.0) if total else 0.0)
+        self._total = seen
+
+    def _group(self, states: list[Params], tick: Callable[[float], None]) -> tuple[np.ndarray, np.ndarray]:
+        g, device = len(states), self.source.device
+        sums = torch.zeros(g, dtype=torch.float64, device=device)
+        correct = torch.zeros(g, dtype=torch.float64, device=device)
+        count = 0
+        for x, y, before, after in self._batches():
+            n = int(x.shape[0])
+            for i, state in enumerate(states):
+                out = functional_call(self.model, state, (x,))
+                sums[i] += self._loss(out, y) * n
+                if self._is_classification(out, y):
+                    correct[i] += (out.argmax(1) == y).sum()
+                tick(before + (after - before) * (i + 1) / g)
+            count += n
+        return (sums / count).cpu().numpy(), (correct / count).cpu().numpy()
+
+    def _with_bn_stats(self, states: list[Params], tick: Callable[[float], None]) -> list[Params]:
+        """Each state plus its own BatchNorm running statistics, estimated in one pass over the data."""
+        assert self.bn_model is not None
+        fresh = []
+        for state in states:
+            buffers = {}
+            for name, m in self.bn_model.named_modules():
+                if _tracks_stats(m):
+                    prefix = f"{name}." if name else ""
+                    buffers[prefix + "running_mean"] = torch.zeros_like(m.running_mean)
+                    buffers[prefix + "running_var"] = torch.ones_like(m.running_var)
+                    buffers[prefix + "num_batches_tracked"] = torch.zeros_like(m.num_batches_tracked)
+            fresh.append({**state, **buffers})
+        for x, _, before, after in self._batches():
+            for i, state in enumerate(fresh):
+                functional_call(self.bn_model, state, (x,))  # BatchNorm updates the buffers in ``state`` in place
+                tick(before + (after - before) * (i + 1) / len(fresh))
+        return fresh
+
+    def _loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        value = self.loss_fn(out, y)
+        value = value if isinstance(value, torch.Tensor) else torch.as_tensor(value, device=out.device)
+        if value.numel() != 1:
+            raise ValueError(f"loss_fn: must return a scalar (mean over the batch), got shape {tuple(value.shape)}")
+        return value.detach().reshape(()).double()
+
+    def _is_classification(self, out: torch.Tensor, y: torch.Tensor) -> bool:
+        if self.classification is None:
+            self.classification = bool(
+                isinstance(out, torch.Tensor)
+                and out.dim() == 2
+                and y.dim() == 1
+                and not torch.is_floating_point(y)
+                and not torch.is_complex(y)
+                and out.shape[0] == y.shape[0]
+            )
+        return self.classification
+
+
+def _tracks_stats(module: nn.Module) -> bool:
+    return isinstance(module, nn.modules.batchnorm._BatchNorm) and module.track_running_stats

@@ -1,0 +1,74 @@
+"""Loss along the straight line from a start point (by default a fresh random initialisation) to θ*."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from .._guard import model_device, model_guard
+from .._progress import Progress
+from .evaluate import DEFAULT_BATCH_SIZE, DEFAULT_MEMORY_BUDGET, DataSource, Evaluator
+from .params import Params, load_state
+from .results import LineResult
+
+__all__ = ["line", "random_init"]
+
+
+def random_init(model: nn.Module, seed: int = 0) -> nn.Module:
+    """A fresh initialisation of ``model``'s architecture: a deep copy on which every module's
+    ``reset_parameters()`` runs under ``seed`` (the global RNG state is left as it was)."""
+    fresh = copy.deepcopy(model)
+    device = model_device(model)
+    devices = [device] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices), torch.no_grad():
+        torch.manual_seed(int(seed))
+        for module in fresh.modules():
+            reset = getattr(module, "reset_parameters", None)
+            if callable(reset):
+                reset()
+    return fresh
+
+
+def line(
+    model: nn.Module,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], Any],
+    data: Any,
+    start: dict | nn.Module | None = None,
+    alphas: Any = np.linspace(-0.5, 1.5, 41),
+    seed: int = 0,
+    progress: Progress | None = None,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    memory_budget: int = DEFAULT_MEMORY_BUDGET,
+) -> LineResult:
+    """Loss (and accuracy) at θ(α) = (1 − α)·θ_start + α·θ* for each α in ``alphas`` (shape (K,)).
+
+    ``start``: ``None`` → a fresh random initialisation of the same architecture (seeded by ``seed``,
+    see :func:`random_init`); or a state dict; or another model of the same architecture. Parameters
+    and floating-point buffers (BatchNorm running statistics) are interpolated together, so α = 0
+    reproduces the start model's loss and α = 1 the trained model's; BatchNorm runs in eval mode.
+    ``data`` and ``loss_fn`` as in :func:`plane`. The model is never written to.
+    """
+    alphas = np.asarray(alphas, dtype=np.float64)
+    if alphas.ndim != 1 or alphas.size == 0 or not np.isfinite(alphas).all():
+        raise ValueError(f"alphas: expected a non-empty 1-D array of finite numbers, got shape {alphas.shape}")
+    with model_guard(model):
+        if start is None:
+            start = random_init(model, seed)
+        theta0 = load_state(model, start, argument="start", buffers=True)
+        current = model.state_dict()
+        theta1 = {n: current[n].detach() for n in theta0}
+
+        def state_at(k: int) -> Params:
+            a = float(alphas[k])
+            return {n: torch.lerp(theta0[n], theta1[n], a) for n in theta0}
+
+        source = DataSource(data, batch_size, model_device(model))
+        evaluator = Evaluator(model, loss_fn, source, memory_budget=memory_budget)
+        values = evaluator.evaluate(state_at, range(alphas.size), progress=progress, message="loss line")
+    return LineResult(alphas=alphas.copy(), loss=values.loss, accuracy=values.accuracy)

@@ -1,0 +1,170 @@
+"""Loss over a 2-D plane θ* + α·d1 + β·d2 through the trained weights, refined coarse to fine."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from .._guard import model_device, model_guard
+from .._progress import Progress
+from .directions import plane_directions
+from .evaluate import DEFAULT_BATCH_SIZE, DEFAULT_MEMORY_BUDGET, DataSource, Evaluator, subset
+from .params import Params, to_numpy
+from .results import PlaneResult
+
+__all__ = ["grid_stages", "plane", "refinement_levels"]
+
+OnPartial = Callable[[PlaneResult, float], Any]
+FIRST_LEVEL = 9
+
+
+def refinement_levels(resolution: int, first: int = FIRST_LEVEL) -> list[np.ndarray]:
+    """Nested sets of axis indices, coarse to fine: ``min(first, R)`` evenly spread indices (exactly
+    uniform when ``R − 1`` is a multiple of ``first − 1``, else rounded), then about twice as dense at
+    each level, the last being every index. Both ends are always in the first level."""
+    n = min(first, resolution)
+    current = np.unique(np.round(np.linspace(0, resolution - 1, n)).astype(int))
+    levels = [current]
+    while current.size < resolution:
+        n = 2 * n - 1
+        nxt = np.union1d(current, np.round(np.linspace(0, resolution - 1, min(n, resolution))).astype(int))
+        current = nxt if nxt.size > current.size else np.arange(resolution)
+        levels.append(current)
+    return levels
+
+
+def grid_stages(resolution: int, first: int = FIRST_LEVEL) -> list[np.ndarray]:
+    """Flat point indices (``row * R + col``) new at each refinement level; after stage k the computed
+    points form the complete grid ``levels[k] × levels[k]``."""
+    stages, done = [], np.zeros((resolution, resolution), dtype=bool)
+    for level in refinement_levels(resolution, first):
+        block = np.zeros_like(done)
+        block[np.ix_(level, level)] = True
+        new = block & ~done
+        stages.append(np.flatnonzero(new))
+        done |= block
+    return stages
+
+
+def plane(
+    model: nn.Module,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], Any],
+    data: Any,
+    directions: str | Sequence[dict] = "filter_normalized",
+    span: float = 1.0,
+    resolution: int = 21,
+    seed: int = 0,
+    ignore: Sequence[str] = ("bias", "bn"),
+    checkpoints: Sequence[Any] | None = None,
+    preview: int | None = None,
+    progress: Progress | None = None,
+    on_partial: OnPartial | None = None,
+    recompute_bn: bool = False,
+    *,
+    preview_then_full: bool = True,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    memory_budget: int = DEFAULT_MEMORY_BUDGET,
+) -> PlaneResult:
+    """Loss (and accuracy) of ``model`` at θ* + α·d1 + β·d2 for α, β on ``linspace(-span, span, resolution)``.
+
+    ``data``: an ``(inputs, targets)`` pair or an iterable/DataLoader of pairs; ``loss_fn(outputs,
+    targets)`` returns the batch mean (batches are weighted by their size).
+    ``directions``: ``"filter_normalized"`` (Gaussian, rescaled filter by filter to θ*, Li et al. 2018),
+    ``"random"`` (unnormalised Gaussian), ``"pca"`` (principal directions of ``checkpoints``, unit
+    length; see :func:`trajectory`) or a pair of state-dict-shaped dicts used as given. ``ignore``
+    zeroes matching parameters in generated directions (``"bias"``, ``"bn"``, or names).
+    BatchNorm runs in eval mode with θ*'s running statistics, which are never perturbed;
+    ``recompute_bn=True`` re-estimates them at every point on the data (≈2× the time, see
+    :class:`~nbviz.landscape.evaluate.Evaluator`).
+
+    Points are computed coarse to fine: first a complete 9×9 sub-grid (see :func:`grid_stages`), then
+    denser levels; ``on_partial(result, fraction)`` receives a :class:`PlaneResult` (NaN where not yet
+    computed; ``.coarse()`` is the complete sub-grid) after every level, the last one included.
+    ``preview=n`` first computes the 9×9 level on a fixed random subset of ``n`` samples (seeded by
+    ``seed``), hands it to ``on_partial`` with ``preview=True``, then replaces it by full-data values;
+    with ``preview_then_full=False`` the whole grid is computed on the subset only and returned.
+
+    Returns a :class:`PlaneResult`: ``alphas``, ``betas`` (R,), ``loss`` and ``accuracy`` (R, R) with
+    rows following β, and the two directions used (numpy dicts keyed like ``model.named_parameters()``).
+    The model is never written to (``torch.func.functional_call``) and comes back exactly as it was.
+    """
+    resolution = _check_resolution(resolution)
+    span = _check_span(span)
+    if preview is not None and (isinstance(preview, bool) or not isinstance(preview, int) or preview < 1):
+        raise ValueError(f"preview: expected a positive number of samples or None, got {preview!r}")
+    if on_partial is not None and not callable(on_partial):
+        raise TypeError(f"on_partial: expected a callable (result, fraction) or None, got {type(on_partial).__name__}")
+    with model_guard(model):
+        (d1, d2), kind = plane_directions(model, directions, seed=seed, ignore=ignore, checkpoints=checkpoints)
+        theta = {n: p.detach() for n, p in model.named_parameters(remove_duplicate=True)}
+        axis = np.linspace(-span, span, resolution)
+
+        def state_at(k: int) -> Params:
+            i, j = divmod(int(k), resolution)
+            a, b = float(axis[j]), float(axis[i])
+            return {n: torch.add(w, d1[n], alpha=a).add_(d2[n], alpha=b) for n, w in theta.items()}
+
+        full = DataSource(data, batch_size, model_device(model))
+        stages = grid_stages(resolution)
+        phases: list[tuple[Evaluator, list[np.ndarray], bool, float]] = []
+        if preview is not None and preview < full.count():
+            small = DataSource(subset(full, preview, seed), batch_size, full.device)
+            weight = preview / full.count()
+            preview_stages = stages[:1] if preview_then_full else stages
+            phases.append((Evaluator(model, loss_fn, small, memory_budget=memory_budget, recompute_bn=recompute_bn),
+                           preview_stages, True, weight))
+            if preview_then_full:
+                phases.append((Evaluator(model, loss_fn, full, memory_budget=memory_budget, recompute_bn=recompute_bn),
+                               stages, False, 1.0))
+        else:
+            phases.append((Evaluator(model, loss_fn, full, memory_budget=memory_budget, recompute_bn=recompute_bn),
+                           stages, False, 1.0))
+
+        total = sum(w * len(s) for _, st, _, w in phases for s in st)
+        done = 0.0
+        directions_np = (to_numpy(d1), to_numpy(d2))
+        result: PlaneResult | None = None
+        for p, (evaluator, phase_stages, is_preview, weight) in enumerate(phases):
+            loss = np.full((resolution, resolution), np.nan)
+            acc = np.full((resolution, resolution), np.nan)
+            for s, stage in enumerate(phase_stages):
+                step = weight * len(stage)
+                values = evaluator.evaluate(
+                    state_at, stage, progress=progress, fraction=(done / total, (done + step) / total),
+                    message="loss plane" + (" preview" if is_preview else ""),
+                )
+                done += step
+                loss.flat[stage] = values.loss
+                if values.accuracy is not None:
+                    acc.flat[stage] = values.accuracy
+                result = PlaneResult(
+                    alphas=axis.copy(), betas=axis.copy(), loss=loss.copy(),
+                    accuracy=acc.copy() if evaluator.classification else None,
+                    directions=directions_np, kind=kind, samples=evaluator.samples, preview=is_preview,
+                    complete=p == len(phases) - 1 and s == len(phase_stages) - 1,
+                )
+                if on_partial is not None:
+                    on_partial(result, done / total)
+        assert result is not None
+        return result
+
+
+def _check_resolution(resolution: Any) -> int:
+    if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)):
+        raise TypeError(f"resolution: expected an integer ≥ 2, got {type(resolution).__name__}")
+    if resolution < 2:
+        raise ValueError(f"resolution: expected an integer ≥ 2 (points per axis), got {resolution}")
+    return int(resolution)
+
+
+def _check_span(span: Any) -> float:
+    if isinstance(span, bool) or not isinstance(span, (int, float, np.floating, np.integer)):
+        raise TypeError(f"span: expected a positive number, got {type(span).__name__}")
+    if not math.isfinite(float(span)) or span <= 0:
+        raise ValueError(f"span: expected a positive finite number, got {span}")
+    return float(span)

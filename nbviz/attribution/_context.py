@@ -26,7 +26,6 @@ RowMaker = Callable[[int, int], "tuple[torch.Tensor, torch.Tensor, torch.Tensor 
 class Context:
     model: nn.Module
     x: torch.Tensor
-    output: torch.Tensor
     target: Target
     guard: ModelGuard
     probe: Probe
@@ -57,33 +56,41 @@ class Context:
             yield start, min(total, start + rows)
         self.report(1.0, message)
 
-    def input_gradients(self, rows: torch.Tensor, owners: torch.Tensor) -> torch.Tensor:
+    def scores(self, output: torch.Tensor, owners: torch.Tensor, clean: bool) -> torch.Tensor:
+        """Target scores of a pass's rows; ``clean`` rows are the inputs ``owners`` themselves,
+        whose outputs settle a pending "predicted class" target."""
+        if clean and self.target.pending:
+            self.target.predict(output, int(owners[0]), int(owners[-1]) + 1)
+        return self.target.scores(output, owners)
+
+    def input_gradients(self, rows: torch.Tensor, owners: torch.Tensor, clean: bool = False) -> torch.Tensor:
         """d target score / d rows for a batch of rows (same shape as ``rows``)."""
         rows = rows.detach().requires_grad_(True)
         with torch.enable_grad():
-            scores = self.target.scores(self.model(rows), owners)
+            scores = self.scores(self.model(rows), owners, clean)
             if not scores.requires_grad:
                 raise ValueError("target: the explained score does not depend on the input")
             (grads,) = torch.autograd.grad(scores.sum(), rows)
         return grads
 
-    def summed_gradients(self, total: int, make_rows: RowMaker, message: str) -> torch.Tensor:
-        """Sum over ``total`` rows of ``weight · gradient`` per input: an N×C×H×W tensor."""
+    def summed_gradients(self, total: int, make_rows: RowMaker, message: str, *, clean: bool = False) -> torch.Tensor:
+        """Sum over ``total`` rows of ``weight · gradient`` per input: an N×C×H×W tensor
+        (``clean``: row i is input i, see :meth:`scores`)."""
         sums = torch.zeros_like(self.x)
         for start, stop in self.chunks(total, self.rows_per_pass(), message):
             rows, owners, weights = make_rows(start, stop)
-            grads = self.input_gradients(rows, owners)
+            grads = self.input_gradients(rows, owners, clean)
             if weights is not None:
                 grads = grads * weights.view(-1, *([1] * (grads.ndim - 1)))
             sums.index_add_(0, owners.to(sums.device), grads)
         return sums
 
-    def forward_scores(self, inputs: torch.Tensor) -> torch.Tensor:
-        """Target scores of N inputs (row i explains input i), without gradients, in passes."""
+    def forward_outputs(self, inputs: torch.Tensor) -> torch.Tensor:
+        """The model's outputs for ``inputs``, without gradients, in budget-sized passes."""
         rows = self.rows_per_pass(backward=False)
-        out = []
         with torch.no_grad():
-            for start in range(0, inputs.shape[0], rows):
-                owners = torch.arange(start, min(start + rows, inputs.shape[0]))
-                out.append(self.target.scores(self.model(inputs[start : start + rows]), owners))
-        return torch.cat(out)
+            return torch.cat([self.model(inputs[s : s + rows]) for s in range(0, inputs.shape[0], rows)])
+
+    def forward_scores(self, inputs: torch.Tensor) -> torch.Tensor:
+        """Target scores of N inputs (row i explains input i), without gradients."""
+        return self.target.scores(self.forward_outputs(inputs))

@@ -119,7 +119,7 @@ def layer_activations_and_gradients(ctx: Context, layer: CamLayer, message: str)
         for start, stop in ctx.chunks(ctx.n, ctx.rows_per_pass(layer.call), message):
             captured.clear()
             with torch.enable_grad():
-                scores = ctx.target.scores(ctx.model(ctx.x[start:stop]), torch.arange(start, stop))
+                scores = ctx.scores(ctx.model(ctx.x[start:stop]), torch.arange(start, stop), clean=True)
                 if not scores.requires_grad:
                     raise ValueError(f"layer: the target score does not depend on {layer.name!r}")
                 (grad,) = torch.autograd.grad(scores.sum(), captured[-1])

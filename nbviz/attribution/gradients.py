@@ -44,15 +44,11 @@ def sum_map(raw: torch.Tensor) -> np.ndarray:
     return _numpy(raw.sum(dim=1))
 
 
-def _each_input(ctx: Context) -> "tuple[int, object]":
+def _plain_gradient(ctx: Context, message: str) -> torch.Tensor:
     def make_rows(start: int, stop: int):
         return ctx.x[start:stop], torch.arange(start, stop), None
 
-    return ctx.n, make_rows
-
-
-def _plain_gradient(ctx: Context, message: str) -> torch.Tensor:
-    return ctx.summed_gradients(*_each_input(ctx), message)
+    return ctx.summed_gradients(ctx.n, make_rows, message, clean=True)
 
 
 def gradient(ctx: Context) -> Attribution:
@@ -153,7 +149,7 @@ def integrated_gradients(
         return base[owners] + alphas[steps].view(view) * diff[owners], owners, sizes[steps]
 
     raw = ctx.summed_gradients(ctx.n * n_steps, make_rows, "integrated gradients") * diff
-    gap = ctx.target.scores(ctx.output) - ctx.forward_scores(base.contiguous())
+    gap = ctx.forward_scores(ctx.x) - ctx.forward_scores(base.contiguous())
     delta = raw.reshape(ctx.n, -1).sum(dim=1) - gap
     return Attribution(sum_map(raw), _numpy(raw), "integrated_gradients", ctx.target.as_array(), delta=_numpy(delta))
 

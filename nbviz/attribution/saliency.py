@@ -36,6 +36,9 @@ _CAM_METHODS: dict[str, Callable[..., Attribution]] = {
 _OPTIONS = {name: fn for name, fn in _GRADIENT_METHODS.items()}
 _OPTIONS.update({name: cam for name in ("gradcam", "gradcam++")}, guided_gradcam=guided_gradcam)
 
+# methods whose first pass feeds the clean inputs: the predicted class comes from that pass
+_CLEAN_ROW_METHODS = ("gradient", "gradient_x_input", "guided_backprop", "gradcam", "gradcam++", "guided_gradcam")
+
 SALIENCY_METHODS: tuple[str, ...] = tuple(_GRADIENT_METHODS) + tuple(_CAM_METHODS)
 
 
@@ -111,15 +114,13 @@ def saliency(
     inputs = as_input_batch(x, model_device(model))
     budget = int(memory_budget_mb * 2**20)
     with model_guard(model) as guard:
-        probe, _ = probe_model(model, inputs[:1], guard)
+        probe, probe_output = probe_model(model, inputs[:1], guard)
+        if not isinstance(probe_output, torch.Tensor):
+            raise TypeError(f"model: saliency needs a model that returns a tensor, got {type(probe_output).__name__}")
         report(progress, 0.0, method)
-        forward_rows = rows or max(1, budget // max(probe.forward_bytes_per_row(), 1))
-        with torch.no_grad():
-            outputs = [model(inputs[s : s + forward_rows]) for s in range(0, inputs.shape[0], forward_rows)]
-        if not all(isinstance(o, torch.Tensor) for o in outputs):
-            raise TypeError(f"model: saliency needs a model that returns a tensor, got {type(outputs[0]).__name__}")
-        output = torch.cat(outputs)
-        ctx = Context(model, inputs, output, resolve_target(target, output), guard, probe, rows, budget, progress)
+        ctx = Context(model, inputs, resolve_target(target, probe_output, n_inputs=inputs.shape[0]), guard, probe, rows, budget, progress)
+        if ctx.target.pending and method not in _CLEAN_ROW_METHODS:
+            ctx.target.predict(ctx.forward_outputs(inputs), 0, ctx.n)
         if method in _CAM_METHODS:
             return _CAM_METHODS[method](ctx, layer, **options)
         return _GRADIENT_METHODS[method](ctx, **options)

@@ -22,13 +22,24 @@ __all__ = ["Target", "TargetSpec", "resolve_target"]
 TargetSpec = Union[None, int, Sequence[int], np.ndarray, torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Target:
-    """A resolved target: ``classes`` (N int64 tensor) for class targets, or ``fn`` for a callable."""
+    """A resolved target: ``classes`` (N int64 tensor) for class targets, or ``fn`` for a callable.
+
+    ``pending`` marks "the predicted class" before the clean outputs are known (see
+    :meth:`predict`); scoring a pending target is an error."""
 
     n_inputs: int
     classes: torch.Tensor | None = None
     fn: Callable[[torch.Tensor], torch.Tensor] | None = None
+    pending: bool = False
+
+    def predict(self, output: torch.Tensor, start: int, stop: int) -> None:
+        """Fill in the predicted classes of inputs ``start:stop`` from their clean ``output``."""
+        if self.pending:
+            assert self.classes is not None
+            self.classes[start:stop] = output.detach().reshape(stop - start, -1).argmax(dim=1).cpu()
+            self.pending = bool((self.classes < 0).any())
 
     def scores(self, output: torch.Tensor, owners: torch.Tensor | None = None) -> torch.Tensor:
         """One scalar per row of ``output`` (shape ``(rows,)``); ``owners`` maps rows to inputs
@@ -41,11 +52,14 @@ class Target:
                 raise ValueError(f"target: the callable must return a tensor of shape ({rows},), one scalar per row, got {got}")
             return value
         assert self.classes is not None
-        classes = self.classes.to(output.device)
+        classes = self.classes
         if owners is not None:
-            classes = classes[owners.to(output.device)]
+            classes = classes[owners.cpu()]
         elif rows != self.n_inputs:
             raise ValueError(f"target: {rows} output rows but {self.n_inputs} targets; pass owners")
+        if self.pending and bool((classes < 0).any()):
+            raise RuntimeError("target: the predicted classes are not known yet; call predict() first")
+        classes = classes.to(output.device)
         return output.reshape(rows, -1).gather(1, classes[:, None])[:, 0]
 
     def as_array(self) -> np.ndarray | None:
@@ -62,20 +76,26 @@ def _class_count(output: torch.Tensor) -> int:
     return int(output.shape[1])
 
 
-def resolve_target(target: TargetSpec, output: torch.Tensor, *, argument: str = "target") -> Target:
-    """Check ``target`` against the model's clean ``output`` (N rows) and return a :class:`Target`.
+def resolve_target(target: TargetSpec, output: torch.Tensor, *, n_inputs: int | None = None, argument: str = "target") -> Target:
+    """Check ``target`` against the model's clean ``output`` and return a :class:`Target` for
+    ``n_inputs`` inputs (default: one per output row).
 
-    Raises ``ValueError`` for a class out of range or a wrong number of targets and ``TypeError``
+    ``output`` may hold fewer rows than ``n_inputs`` (e.g. one probe row): it is then used only
+    to check the class count and a callable's result, and ``target=None`` comes back ``pending``
+    until :meth:`Target.predict` sees the clean outputs. Raises ``ValueError`` for a class out of range or a wrong number of targets and ``TypeError``
     for anything that is not one of the accepted forms.
     """
-    n = int(output.shape[0])
+    rows = int(output.shape[0])
+    n = rows if n_inputs is None else int(n_inputs)
     if callable(target) and not isinstance(target, torch.Tensor):
-        resolved = Target(n, fn=target)
-        resolved.scores(output.detach())  # validates the returned shape once
-        return resolved
+        Target(rows, fn=target).scores(output.detach())  # validates the returned shape once
+        return Target(n, fn=target)
     if target is None:
         _class_count(output)
-        return Target(n, classes=output.detach().reshape(n, -1).argmax(dim=1).cpu())
+        resolved = Target(n, classes=torch.full((n,), -1, dtype=torch.int64), pending=True)
+        if rows == n:
+            resolved.predict(output, 0, n)
+        return resolved
     if isinstance(target, bool):
         raise TypeError(f"{argument}: expected None, an int, one int per input or a callable, got bool")
     if isinstance(target, (int, np.integer)):

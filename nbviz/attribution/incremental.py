@@ -1,0 +1,360 @@
+"""Incremental inference for occlusion, after Krypton (Nakandala, Kumar & Papakonstantinou, SIGMOD 2019).
+
+An occluding patch changes only a small box of the input. The engine traces the model with
+``torch.fx``, runs the unoccluded image once and caches every node's output. For a batch of patches
+it then pushes each patch's *changed box* through the graph:
+
+* window ops (conv/pool) grow the box by the kernel halo and divide it by the stride; the op is run
+  only on the input slice that covers the new box (padding applied explicitly, so borders are exact);
+* pointwise ops (eval BatchNorm, activations, elementwise arithmetic) keep the union of their
+  operands' boxes;
+* values outside a box are read from the cache.
+
+All patches of a batch share one box size per node (boxes are widened and shifted inwards to the
+largest in the batch), so every node costs one batched op call. Once a box covers most of its
+layer (``full_fraction``), or at an op the engine does not know (flatten, linear, global pooling,
+...), the batch is materialised and the rest of the graph runs on whole tensors.
+
+With ``box_limit`` (approximate mode, Krypton's projective-field threshold) a box never grows
+beyond that fraction of its layer per axis; changes outside it are dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import fx, nn
+
+from nbviz.attribution._incremental_ops import Window, classify, is_inplace
+
+__all__ = ["IncrementalEngine", "UnsupportedModel"]
+
+log = logging.getLogger(__name__)
+
+
+class UnsupportedModel(RuntimeError):
+    """The model cannot run incrementally (not traceable, or not an image classifier)."""
+
+
+@dataclass
+class _Same:
+    """A node whose output equals the cached one for every patch of the batch."""
+
+
+@dataclass
+class _Boxed:
+    """Per patch, the output equals the cache except inside a box: ``values`` is B×C×h×w, ``starts``
+    the B×2 (row, column) box corners."""
+
+    values: torch.Tensor
+    starts: torch.Tensor
+
+
+@dataclass
+class _Full:
+    value: Any
+
+
+_SAME = _Same()
+
+
+def _floor_div(a: torch.Tensor, b: int) -> torch.Tensor:
+    return torch.div(a, b, rounding_mode="floor")
+
+
+class IncrementalEngine:
+    """Evaluate many locally patched copies of one image, reusing the unoccluded activations.
+
+    ``engine.base_output`` is the model's output on the unpatched image (1×K). ``engine.run(values,
+    starts)`` returns the outputs (B×K) for B copies where the box of size ``values.shape[-2:]`` at
+    ``starts[b]`` (row, column) holds ``values[b]``.
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        x: torch.Tensor,
+        *,
+        full_fraction: float = 0.5,
+        box_limit: float | None = None,
+    ) -> None:
+        if x.dim() != 4 or x.shape[0] != 1:
+            raise ValueError(f"x: expected a 1×C×H×W tensor, got shape {tuple(x.shape)}")
+        try:
+            self.graph_module = fx.symbolic_trace(model)
+        except Exception as error:  # noqa: BLE001 - any tracing failure means "not traceable"
+            raise UnsupportedModel(f"torch.fx could not trace {type(model).__name__}: {error}") from error
+        self.nodes = list(self.graph_module.graph.nodes)
+        placeholders = [n for n in self.nodes if n.op == "placeholder"]
+        if len(placeholders) != 1:
+            raise UnsupportedModel(f"expected a forward(x) with one input, found {len(placeholders)}")
+        self.full_fraction = full_fraction
+        self.box_limit = box_limit
+        self.modules = dict(self.graph_module.named_modules())
+        self.cache: dict[fx.Node, Any] = {}
+        self.dependent: set[fx.Node] = set()
+        with torch.no_grad():
+            self._run_cache(placeholders[0], x)
+        self.plan = {
+            n: classify(n, self.modules.get(n.target) if n.op == "call_module" else None, self.cache, self.dependent)
+            if n in self.dependent and n.op not in ("placeholder", "output")
+            else ("full", None)
+            for n in self.nodes
+        }
+        self.users = {n: len(n.users) for n in self.nodes}
+        self._padded: dict[tuple, torch.Tensor] = {}
+        self.peak_bytes_per_patch = 0
+        local = sum(1 for n in self.dependent if self.plan[n][0] != "full")
+        log.debug("incremental engine: %d of %d input-dependent nodes run on boxes", local, len(self.dependent))
+
+    # -- the unoccluded pass ------------------------------------------------------------------
+    def _run_cache(self, placeholder: fx.Node, x: torch.Tensor) -> None:
+        for node in self.nodes:
+            if node.op == "placeholder":
+                self.cache[node] = x.contiguous(memory_format=torch.channels_last)
+                self.dependent.add(node)
+                continue
+            if node.op == "output":
+                out = node.args[0]
+                value = self.cache[out] if isinstance(out, fx.Node) else None
+                if not isinstance(value, torch.Tensor) or value.dim() != 2 or value.shape[0] != 1:
+                    raise UnsupportedModel("the traced output is not a 1×K tensor of class scores")
+                self.output_node = out
+                self.base_output = value
+                continue
+            inputs = node.all_input_nodes
+            if any(i in self.dependent for i in inputs):
+                self.dependent.add(node)
+            args = fx.node.map_arg(node.args, lambda n: self.cache[n])
+            kwargs = fx.node.map_arg(node.kwargs, lambda n: self.cache[n])
+            self.cache[node] = self._call(node, args, kwargs, copy=True)
+
+    def _call(self, node: fx.Node, args: Any, kwargs: Any, *, copy: bool) -> Any:
+        module = self.modules.get(node.target) if node.op == "call_module" else None
+        if copy and is_inplace(node, module):
+            args = tuple(a.clone() if isinstance(a, torch.Tensor) else a for a in args)
+        if node.op == "call_module":
+            return module(*args, **kwargs)
+        if node.op == "call_function":
+            return node.target(*args, **kwargs)
+        if node.op == "call_method":
+            self_arg, *rest = args
+            return getattr(self_arg, node.target)(*rest, **kwargs)
+        if node.op == "get_attr":
+            value: Any = self.graph_module
+            for part in str(node.target).split("."):
+                value = getattr(value, part)
+            return value
+        raise UnsupportedModel(f"unknown fx node kind {node.op!r}")
+
+    # -- batched patched passes ---------------------------------------------------------------
+    @torch.no_grad()
+    def run(self, values: torch.Tensor, starts: torch.Tensor) -> torch.Tensor:
+        """Outputs (B×K) for B copies of the image with ``values[b]`` (C×h×w) pasted at ``starts[b]``."""
+        starts = starts.to(device=values.device, dtype=torch.long)
+        batch = values.shape[0]
+        states: dict[fx.Node, Any] = {}
+        remaining = dict(self.users)
+        peak = 0
+        for node in self.nodes:
+            if node.op == "placeholder":
+                states[node] = _Boxed(values, starts)
+            elif node.op == "output":
+                out = self._materialise(self.output_node, states[self.output_node], batch)
+                self.peak_bytes_per_patch = max(peak, 1)
+                return out
+            elif node not in self.dependent:
+                continue
+            else:
+                kind, spec = self.plan[node]
+                if kind == "window":
+                    state = self._window(node, spec, states[node.args[0]], batch)
+                elif kind == "pointwise":
+                    state = self._pointwise(node, states, batch)
+                else:
+                    state = self._full(node, states, batch)
+                states[node] = state
+                peak = max(peak, _bytes(state) // batch)
+            for parent in node.all_input_nodes:  # free what no later node reads
+                remaining[parent] -= 1
+                if remaining[parent] == 0 and parent is not self.output_node:
+                    states.pop(parent, None)
+        raise UnsupportedModel("the traced graph has no output")
+
+    # box arithmetic ---------------------------------------------------------------------------
+    def _fit(self, lo: torch.Tensor, hi: torch.Tensor, limit: int) -> tuple[torch.Tensor, int]:
+        """One box length for the batch (the largest, capped in approximate mode), starts shifted
+        inside ``[0, limit)``. ``lo``/``hi`` are per-patch bounds along one axis."""
+        size = int((hi - lo).max().clamp(min=0))
+        if size == 0:
+            return lo, 0
+        if self.box_limit is not None:
+            cap = max(1, math.ceil(self.box_limit * limit))
+            if size > cap:
+                lo = _floor_div(lo + hi - cap, 2)  # centre the capped box on the changed one
+                size = cap
+        size = min(size, limit)
+        return lo.clamp(min=0).minimum(torch.full_like(lo, limit - size)), size
+
+    def _go_full(self, h: int, w: int, height: int, width: int) -> bool:
+        return self.box_limit is None and h * w >= self.full_fraction * height * width
+
+    def _window(self, node: fx.Node, spec: Window, state: Any, batch: int) -> Any:
+        if isinstance(state, _Same):
+            return _SAME
+        if isinstance(state, _Full):
+            return _Full(self._call(node, (state.value,), {}, copy=self.users[node.args[0]] > 1))
+        _, _, height, width = self.cache[node].shape
+        pt, _, pl, _ = spec.pad
+        (kh, kw), (sh, sw), (dh, dw) = spec.kernel, spec.stride, spec.dilation
+        bh, bw = state.values.shape[-2:]
+        y0, x0 = state.starts[:, 0], state.starts[:, 1]
+        lo_y = -_floor_div(-(y0 + pt - (kh - 1) * dh), sh)
+        hi_y = _floor_div(y0 + bh - 1 + pt, sh) + 1
+        lo_x = -_floor_div(-(x0 + pl - (kw - 1) * dw), sw)
+        hi_x = _floor_div(x0 + bw - 1 + pl, sw) + 1
+        oy, h = self._fit(lo_y.clamp(min=0), hi_y.clamp(max=height), height)
+        ox, w = self._fit(lo_x.clamp(min=0), hi_x.clamp(max=width), width)
+        if h == 0 or w == 0:
+            return _SAME
+        if self._go_full(h, w, height, width):
+            full = self._materialise(node.args[0], state, batch)
+            return _Full(self._call(node, (full,), {}, copy=False))
+        in_h, in_w = (h - 1) * sh + (kh - 1) * dh + 1, (w - 1) * sw + (kw - 1) * dw + 1
+        region = self._read(node.args[0], state, torch.stack([oy * sh, ox * sw], 1), (in_h, in_w), spec, node)
+        return _Boxed(spec.fn(region), torch.stack([oy, ox], 1))
+
+    def _pointwise(self, node: fx.Node, states: dict[fx.Node, Any], batch: int) -> Any:
+        operands = [n for n in node.all_input_nodes if n in self.dependent]
+        kinds = [states[n] for n in operands]
+        if any(isinstance(s, _Full) for s in kinds):
+            return self._full(node, states, batch)
+        boxed = [s for s in kinds if isinstance(s, _Boxed)]
+        if not boxed:
+            return _SAME
+        _, _, height, width = self.cache[node].shape
+        lo = torch.stack([s.starts for s in boxed]).amin(0)
+        hi = torch.stack([s.starts + torch.tensor(s.values.shape[-2:], device=s.starts.device) for s in boxed]).amax(0)
+        oy, h = self._fit(lo[:, 0], hi[:, 0], height)
+        ox, w = self._fit(lo[:, 1], hi[:, 1], width)
+        if self._go_full(h, w, height, width):
+            return self._full(node, states, batch)
+        starts = torch.stack([oy, ox], 1)
+
+        def value(n: fx.Node) -> Any:
+            if n in self.dependent:
+                return self._read(n, states[n], starts, (h, w), None, node)
+            cached = self.cache[n]
+            if isinstance(cached, torch.Tensor) and cached.dim() == 4 and cached.shape[-2:] != (1, 1):
+                return self._read(n, _SAME, starts, (h, w), None, node)
+            return cached
+
+        args = fx.node.map_arg(node.args, value)
+        kwargs = fx.node.map_arg(node.kwargs, value)
+        return _Boxed(self._call(node, args, kwargs, copy=True), starts)
+
+    def _full(self, node: fx.Node, states: dict[fx.Node, Any], batch: int) -> Any:
+        parents = [n for n in node.all_input_nodes if n in self.dependent]
+        if all(isinstance(states[n], _Same) for n in parents):
+            return _SAME
+
+        def value(n: fx.Node) -> Any:
+            return self._materialise(n, states[n], batch) if n in self.dependent else self.cache[n]
+
+        args = fx.node.map_arg(node.args, value)
+        kwargs = fx.node.map_arg(node.kwargs, value)
+        return _Full(self._call(node, args, kwargs, copy=True))
+
+    # reading and materialising ----------------------------------------------------------------
+    def _padded_source(self, node: fx.Node, pad: tuple[int, int, int, int], pad_value: float) -> torch.Tensor:
+        key = (node, pad, pad_value)
+        source = self._padded.get(key)
+        if source is None:
+            cached = self.cache[node][0]
+            pt, pb, pl, pr = pad
+            if any(pad):
+                cached = torch.nn.functional.pad(cached, (pl, pr, pt, pb), value=pad_value)
+            self._padded[key] = source = cached.permute(1, 2, 0).reshape(-1, cached.shape[0]).contiguous()
+        return source
+
+    def _read(
+        self, node: fx.Node, state: Any, starts: torch.Tensor, size: tuple[int, int], spec: Window | None, user: fx.Node
+    ) -> torch.Tensor:
+        """Values of ``node`` over a box per patch (B×C×h×w). ``starts`` are in the coordinates of
+        the input padded as ``spec`` says (unpadded when ``spec`` is None)."""
+        h, w = size
+        channels, height, width = self.cache[node].shape[1:]
+        pt, pb, pl, pr = spec.pad if spec is not None else (0, 0, 0, 0)
+        if spec is not None:  # extra bottom/right padding for ceil-mode pools
+            _, _, out_h, out_w = self.cache[user].shape
+            pb = max(pb, (out_h - 1) * spec.stride[0] + (spec.kernel[0] - 1) * spec.dilation[0] + 1 - height - pt)
+            pr = max(pr, (out_w - 1) * spec.stride[1] + (spec.kernel[1] - 1) * spec.dilation[1] + 1 - width - pl)
+        if (
+            isinstance(state, _Boxed)
+            and not (pt or pl)
+            and state.values.shape[-2:] == (h, w)
+            and torch.equal(state.starts, starts)
+        ):
+            return state.values
+        source = self._padded_source(node, (pt, pb, pl, pr), spec.pad_value if spec is not None else 0.0)
+        batch = starts.shape[0]
+        rows = starts[:, :1] + torch.arange(h, device=starts.device)  # B×h, padded coordinates
+        cols = starts[:, 1:] + torch.arange(w, device=starts.device)
+        index = (rows[:, :, None] * (width + pl + pr) + cols[:, None, :]).reshape(-1)
+        out = source[index]  # (B·h·w)×C: pixels are rows, so the result is channels-last
+        if isinstance(state, _Boxed):
+            values = state.values
+            bh, bw = values.shape[-2:]
+            dy = state.starts[:, 0] + pt - starts[:, 0]
+            dx = state.starts[:, 1] + pl - starts[:, 1]
+            oy, ox = int(dy[0]), int(dx[0])
+            if bool((dy == oy).all() and (dx == ox).all()) and 0 <= oy <= h - bh and 0 <= ox <= w - bw:
+                # the usual case: every patch's box sits at the same offset inside its region
+                out = out.view(batch, h, w, channels)
+                out[:, oy : oy + bh, ox : ox + bw] = values.permute(0, 2, 3, 1)
+                return out.permute(0, 3, 1, 2)
+            vr = rows - pt - state.starts[:, :1]
+            vc = cols - pl - state.starts[:, 1:]
+            inside = (((vr >= 0) & (vr < bh))[:, :, None] & ((vc >= 0) & (vc < bw))[:, None, :]).reshape(-1, 1)
+            vindex = (
+                torch.arange(batch, device=starts.device)[:, None, None] * (bh * bw)
+                + vr.clamp(0, bh - 1)[:, :, None] * bw
+                + vc.clamp(0, bw - 1)[:, None, :]
+            ).reshape(-1)
+            out = torch.where(inside, _pixels(values)[vindex], out)
+        return out.view(batch, h, w, channels).permute(0, 3, 1, 2)
+
+    def _materialise(self, node: fx.Node, state: Any, batch: int) -> Any:
+        cached = self.cache[node]
+        if isinstance(state, _Full):
+            return state.value
+        if isinstance(state, _Same):
+            if isinstance(cached, torch.Tensor) and cached.dim() > 0 and cached.shape[0] == 1:
+                return cached.expand(batch, *cached.shape[1:])
+            return cached
+        channels, height, width = cached.shape[1:]
+        h, w = state.values.shape[-2:]
+        full = cached.expand(batch, -1, -1, -1).clone(memory_format=torch.channels_last)
+        rows = state.starts[:, :1] + torch.arange(h, device=state.starts.device)
+        cols = state.starts[:, 1:] + torch.arange(w, device=state.starts.device)
+        index = (rows[:, :, None] * width + cols[:, None, :]).reshape(batch, h * w, 1).expand(-1, -1, channels)
+        pixels = full.permute(0, 2, 3, 1).view(batch, height * width, channels)
+        pixels.scatter_(1, index, _pixels(state.values).view(batch, h * w, channels))
+        return full
+
+
+def _pixels(values: torch.Tensor) -> torch.Tensor:
+    """A B×C×h×w tensor as a (B·h·w)×C matrix of pixels (no copy when it is channels-last)."""
+    return values.permute(0, 2, 3, 1).reshape(-1, values.shape[1])
+
+
+def _bytes(state: Any) -> int:
+    if isinstance(state, _Boxed):
+        return state.values.numel() * state.values.element_size()
+    if isinstance(state, _Full) and isinstance(state.value, torch.Tensor):
+        return state.value.numel() * state.value.element_size()
+    return 0

@@ -1,0 +1,84 @@
+"""Small models, data and hand references shared by the loss-landscape tests."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import torch
+from torch import nn
+
+
+class TinyCNN(nn.Module):
+    """conv-BN-ReLU, conv-BN-ReLU, pool, linear: 8×8 single-channel inputs, 10 classes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 6, 3, padding=1)
+        self.bn1 = nn.BatchNorm2d(6)
+        self.conv2 = nn.Conv2d(6, 8, 3, padding=1)
+        self.bn2 = nn.BatchNorm2d(8)
+        self.fc = nn.Linear(8 * 4 * 4, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = torch.relu(self.bn1(self.conv1(x)))
+        x = torch.max_pool2d(torch.relu(self.bn2(self.conv2(x))), 2)
+        return self.fc(x.flatten(1))
+
+
+def tiny_cnn(seed: int = 0) -> TinyCNN:
+    """A TinyCNN with non-trivial BatchNorm parameters and running statistics, in eval mode."""
+    torch.manual_seed(seed)
+    model = TinyCNN()
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.3, 0.3)
+                m.running_var.uniform_(0.5, 2.0)
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.2, 0.2)
+    return model.eval()
+
+
+def digits(n: int = 300) -> tuple[torch.Tensor, torch.Tensor]:
+    """The first ``n`` scikit-learn digits as (N×1×8×8 float in [0, 1], N labels)."""
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    x = torch.tensor(d.images[:n], dtype=torch.float32).unsqueeze(1) / 16.0
+    return x, torch.tensor(d.target[:n])
+
+
+def at_point(model: nn.Module, d1: dict, d2: dict, alpha: float, beta: float) -> nn.Module:
+    """A copy of ``model`` with parameters θ* + α·d1 + β·d2 (numpy directions), buffers untouched."""
+    moved = copy.deepcopy(model)
+    with torch.no_grad():
+        for name, p in moved.named_parameters():
+            p.add_(torch.from_numpy(d1[name]), alpha=alpha).add_(torch.from_numpy(d2[name]), alpha=beta)
+    return moved.eval()
+
+
+def hand_loss(model: nn.Module, loss_fn, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
+    """Loss and accuracy of ``model`` on the whole data in one plain forward pass."""
+    with torch.no_grad():
+        out = model(x)
+        return float(loss_fn(out, y)), float((out.argmax(1) == y).double().mean())
+
+
+def train_checkpoints(model: nn.Module, x: torch.Tensor, y: torch.Tensor, steps: int = 12) -> list[dict]:
+    """Train ``model`` in place with SGD, returning a state dict after every step (the last is θ*)."""
+    torch.manual_seed(1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.2, momentum=0.5)
+    model.train()
+    states = []
+    for _ in range(steps):
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+        states.append({k: v.detach().clone() for k, v in model.state_dict().items()})
+    model.eval()
+    return states
+
+
+def flat(direction: dict[str, np.ndarray], names: list[str]) -> np.ndarray:
+    return np.concatenate([direction[n].ravel() for n in names])

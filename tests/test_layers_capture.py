@@ -85,7 +85,7 @@ def test_torchvision_resnet18_and_mobilenet_match_plain_hooks():
         (mobilenet_v3_small, ["features.0.0", "features.1.block.1.fc1", "features.4.block.2", "classifier.0"]),
     ]:
         model = seeded(lambda: build(weights=None)).eval()
-        x = images(2, 64)
+        x = images(2, 32)
         got = activations(model, x, names)
         modules = dict(model.named_modules())
         base = [n.split("#")[0] for n in names]

@@ -13,7 +13,7 @@ from torch import nn
 from .._guard import model_device, model_guard
 from .._progress import Progress, report
 from ._context import Context
-from ._probe import probe_model
+from ._probe import cached_probe
 from .cam import CAM_METHODS, cam, guided_gradcam
 from .gradients import gradient, gradient_x_input, guided_backprop, integrated_gradients, smoothgrad
 from .result import Attribution
@@ -114,7 +114,7 @@ def saliency(
     inputs = as_input_batch(x, model_device(model))
     budget = int(memory_budget_mb * 2**20)
     with model_guard(model) as guard:
-        probe, probe_output = probe_model(model, inputs[:1], guard)
+        probe, probe_output = cached_probe(model, inputs[:1], guard)
         if not isinstance(probe_output, torch.Tensor):
             raise TypeError(f"model: saliency needs a model that returns a tensor, got {type(probe_output).__name__}")
         report(progress, 0.0, method)

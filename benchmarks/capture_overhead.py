@@ -47,7 +47,10 @@ def main() -> None:
         out = activations(model, x, names)
         assert len(out) == len(names)
 
-    contenders = {"plain forward": plain, "nbviz.activations": ours}
+    def early() -> None:
+        activations(model, x, "layer2.0.conv1")  # the forward stops after this layer
+
+    contenders = {"plain forward": plain, "nbviz.activations": ours, "nbviz, layer2.0.conv1 only": early}
     try:
         from captum.attr import LayerActivation
 

@@ -100,6 +100,7 @@ def probe_boxes(
         for b, probe in enumerate(todo):
             seen[probe] = flags[b][pos[:, 0], pos[:, 1]]
 
+    report(progress, span[0], "receptive fields")
     with Recorder(guard, {ref: keep}, argument="layer") as recorder:
         nan_maps([("all", 0)])
         depends = seen[("all", 0)]

@@ -112,9 +112,10 @@ def plane(
         full = DataSource(data, batch_size, model_device(model))
         stages = grid_stages(resolution)
         phases: list[tuple[Evaluator, list[np.ndarray], bool, float]] = []
-        if preview is not None and preview < full.count():
+        n_full = full.count() if preview is not None else 0
+        if preview is not None and preview < n_full:
             small = DataSource(subset(full, preview, seed), batch_size, full.device)
-            weight = preview / full.count()
+            weight = preview / n_full
             preview_stages = stages[:1] if preview_then_full else stages
             phases.append((Evaluator(model, loss_fn, small, memory_budget=memory_budget, recompute_bn=recompute_bn),
                            preview_stages, True, weight))

@@ -1,0 +1,192 @@
+"""Loss-plane speed: nbviz.landscape.plane vs the forward-throughput limit vs loss-landscapes.
+
+A 21×21 filter-normalised plane on a ~99k-parameter digits CNN with BatchNorm over all 1,797 sklearn
+digits per point. Printed side by side, measured in one process:
+
+- the forward-throughput limit: 441 × one full-data forward (fastest of repeated forwards, measured
+  right before and after ours), also at our data batch size;
+- ``loss_landscapes.random_plane(..., normalization="filter")`` when the package is installed;
+- the evaluation-engine design choice: functional_call vs in-place weight writes vs torch.vmap;
+- a 9×9 preview on a 512-sample subset (target < 1 s) and 51×51 on the full data (target < 60 s).
+
+Usage: ``python benchmarks/landscape.py [--quick]`` (``--quick``: 9×9 plane, no 51×51).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import time
+
+import numpy as np
+import torch
+from torch import nn
+from torch.func import functional_call
+
+from nbviz.landscape import plane
+from nbviz.landscape.evaluate import DEFAULT_BATCH_SIZE
+
+
+class DigitsCNN(nn.Module):
+    """Stand-in for the zoo's digits CNN: 3 conv-BN-ReLU blocks and a 2-layer head, 97,474 parameters."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(),
+            nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(64, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(),
+        )
+        self.head = nn.Sequential(nn.Flatten(), nn.Linear(64 * 4 * 4, 40), nn.ReLU(), nn.Linear(40, 10))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x))
+
+
+def digits_data() -> tuple[torch.Tensor, torch.Tensor]:
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    return torch.tensor(d.images, dtype=torch.float32).unsqueeze(1) / 16.0, torch.tensor(d.target)
+
+
+def digits_model(x: torch.Tensor, y: torch.Tensor) -> tuple[nn.Module, str]:
+    try:
+        from nbviz.zoo import digits_cnn  # type: ignore[attr-defined]
+
+        return digits_cnn().eval(), "nbviz.zoo.digits_cnn"
+    except (ImportError, AttributeError):
+        pass
+    torch.manual_seed(0)
+    model = DigitsCNN()
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    for _ in range(3):
+        for idx in torch.randperm(len(x)).split(64):
+            opt.zero_grad()
+            nn.functional.cross_entropy(model(x[idx]), y[idx]).backward()
+            opt.step()
+    return model.eval(), "DigitsCNN (defined here, trained 3 epochs)"
+
+
+def best_time(fn, repeats: int, warmup: bool = True) -> float:
+    """Fastest of ``repeats`` runs: on a shared machine the minimum is the least disturbed estimate."""
+    if warmup:
+        fn()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def forward_time(model, loss_fn, x, y, batch_size: int, repeats: int = 15) -> float:
+    def run():
+        with torch.inference_mode():
+            for s in range(0, len(x), batch_size):
+                loss_fn(model(x[s : s + batch_size]), y[s : s + batch_size]).item()
+
+    return best_time(run, repeats)
+
+
+def engine_designs(model, loss_fn, x, y, points: int = 21) -> dict[str, float]:
+    """Seconds per point for the three ways to evaluate many parameter points (full-data batch)."""
+    theta = {n: p.detach().clone() for n, p in model.named_parameters()}
+    d = {n: torch.randn_like(p) * 0.01 for n, p in theta.items()}
+    states = [{n: theta[n] + i * d[n] for n in theta} for i in range(points)]
+    work = copy.deepcopy(model)
+
+    def functional():
+        with torch.inference_mode():
+            for s in states:
+                loss_fn(functional_call(model, s, (x,)), y).item()
+
+    def in_place():
+        with torch.inference_mode():
+            params = dict(work.named_parameters())
+            for s in states:
+                for n, p in params.items():
+                    p.copy_(s[n])
+                loss_fn(work(x), y).item()
+
+    def vmapped():
+        stacked = {n: torch.stack([s[n] for s in states]) for n in theta}
+        buffers = dict(model.named_buffers())
+        with torch.no_grad():
+            out = torch.vmap(lambda p: functional_call(model, (p, buffers), (x,)), randomness="same")(stacked)
+            [loss_fn(o, y).item() for o in out]
+
+    return {name: best_time(fn, 3) / points for name, fn in
+            [("functional_call", functional), ("in-place writes", in_place), ("torch.vmap", vmapped)]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="9×9 plane, skip 51×51 and loss-landscapes")
+    parser.add_argument("--repeats", type=int, default=2, help="runs of our plane; the fastest counts")
+    args = parser.parse_args()
+    torch.manual_seed(0)
+    x, y = digits_data()
+    model, source = digits_model(x, y)
+    loss_fn = nn.CrossEntropyLoss()
+    res = 9 if args.quick else 21
+    points = res * res
+    n_params = sum(p.numel() for p in model.parameters())
+    print(f"model: {source}, {n_params:,} parameters; data: {len(x)} digits; threads: {torch.get_num_threads()}")
+
+    fwd_before = forward_time(model, loss_fn, x, y, len(x))
+    results = []
+    t_ours = best_time(lambda: results.append(plane(model, loss_fn, (x, y), resolution=res)), args.repeats, warmup=False)
+    ours = results[-1]
+    fwd_after = forward_time(model, loss_fn, x, y, len(x))
+    fwd = min(fwd_before, fwd_after)
+    fwd_batched = forward_time(model, loss_fn, x, y, DEFAULT_BATCH_SIZE)
+    limit, limit_batched = points * fwd, points * fwd_batched
+    print(f"\n{res}×{res} filter-normalised plane, all digits per point")
+    print(f"  forward limit ({points} × full-data forward {fwd * 1e3:.1f} ms) {limit:7.2f} s")
+    print(f"  forward limit at batch {DEFAULT_BATCH_SIZE} ({fwd_batched * 1e3:.1f} ms)      {limit_batched:7.2f} s")
+    print(f"  nbviz plane                                    {t_ours:7.2f} s   "
+          f"ratio to limit {t_ours / limit:.3f} (target ≤ 1.05), to batched limit {t_ours / limit_batched:.3f}")
+    assert np.isfinite(ours.loss).all()
+
+    if not args.quick:
+        try:
+            import loss_landscapes
+            import loss_landscapes.metrics
+        except ImportError:
+            print("  loss-landscapes: not installed (pip install loss-landscapes)")
+        else:
+            metric = loss_landscapes.metrics.Loss(loss_fn, x, y)
+            t_ll = best_time(lambda: loss_landscapes.random_plane(
+                model, metric, distance=1, steps=res, normalization="filter", deepcopy_model=True),
+                args.repeats, warmup=False)
+            print(f"  loss-landscapes random_plane                   {t_ll:7.2f} s   "
+                  f"ratio ours/loss-landscapes {t_ours / t_ll:.3f}")
+
+    print("\nengine design, seconds per point (full-data batch, 21 points)")
+    designs = engine_designs(model, loss_fn, x, y)
+    for name, sec in designs.items():
+        print(f"  {name:16s} {sec * 1e3:7.1f} ms   ({sec / fwd:.2f} × plain forward)")
+
+    print("\nprogressive results")
+    previews = []
+    t_prev = best_time(lambda: previews.append(
+        plane(model, loss_fn, (x, y), resolution=9, preview=512, preview_then_full=False)), 3, warmup=False)
+    prev = previews[-1]
+    print(f"  9×9 preview on 512 samples                      {t_prev:7.2f} s   (target < 1 s)")
+    first: list[float] = []
+    t0 = time.perf_counter()
+    plane(model, loss_fn, (x, y), resolution=res, preview=512,
+          on_partial=lambda r, f: first.append(time.perf_counter() - t0) if not first else None)
+    print(f"  {res}×{res} with preview: first 9×9 partial after    {first[0]:7.2f} s")
+    assert prev.samples == 512
+    if not args.quick:
+        t0 = time.perf_counter()
+        plane(model, loss_fn, (x, y), resolution=51)
+        t51 = time.perf_counter() - t0
+        print(f"  51×51 at full data                             {t51:7.2f} s   (target < 60 s; "
+              f"limit {2601 * fwd:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()

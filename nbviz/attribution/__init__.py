@@ -4,11 +4,14 @@ from .result import Attribution
 from .saliency import SALIENCY_METHODS, saliency
 from .scoring import RandomizationResult, pointing_game, randomization_check
 from .targets import Target, resolve_target
+from .occlusion import OcclusionResult, occlusion
 
 __all__ = [
     "Attribution",
+    "OcclusionResult",
     "RandomizationResult",
     "SALIENCY_METHODS",
+    "occlusion",
     "Target",
     "pointing_game",
     "randomization_check",

@@ -1,0 +1,95 @@
+"""Incremental inference: exact mode equals plain occlusion, unknown models fall back, and the
+approximate mode stays close to exact (SSIM)."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+import torch
+
+from nbviz.attribution._similarity import ssim
+from nbviz.attribution.incremental import IncrementalEngine, UnsupportedModel
+from nbviz.attribution.occlusion import occlusion
+from occlusion_models import DataDependent, Strided, TinyCNN, VGGLike, image, seeded
+
+
+def resnet18():
+    import torchvision
+
+    torch.manual_seed(0)
+    return torchvision.models.resnet18(weights=None, num_classes=10).eval()
+
+
+MODELS = {
+    "tiny": (lambda: seeded(TinyCNN), 32),
+    "vgg_like": (lambda: seeded(VGGLike, 48), 48),
+    "strided": (lambda: seeded(Strided), 40),
+}
+
+
+pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same'")
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+@pytest.mark.parametrize("window, stride, baseline", [(8, 4, "zero"), ((5, 9), (3, 6), "blur")])
+def test_exact_equals_plain(name, window, stride, baseline):
+    build, size = MODELS[name]
+    model, x = build(), image(size, seed=2)
+    exact = occlusion(model, x, window=window, stride=stride, baseline=baseline, mode="exact")
+    plain = occlusion(model, x, window=window, stride=stride, baseline=baseline, mode="plain")
+    assert exact.mode == "exact" and plain.mode == "plain"
+    np.testing.assert_allclose(exact.probability, plain.probability, atol=1e-5, rtol=0)
+    scale = float(np.abs(plain.drop).max())
+    assert scale > 1e-6  # the maps are not trivially zero, and the drops agree relative to their size
+    np.testing.assert_allclose(exact.drop, plain.drop, atol=max(2e-7, 1e-2 * scale), rtol=0)
+
+
+def test_resnet18_96px_exact_equals_plain():
+    model, x = resnet18(), image(96, seed=3)
+    exact = occlusion(model, x, window=16, stride=12, mode="exact")  # 8×8 windows, borders clipped
+    plain = occlusion(model, x, window=16, stride=12, mode="plain")
+    np.testing.assert_allclose(exact.probability, plain.probability, atol=1e-5, rtol=0)
+    np.testing.assert_allclose(exact.drop, plain.drop, atol=1e-2 * float(np.abs(plain.drop).max()), rtol=0)
+
+
+def test_engine_outputs_equal_model_on_patched_copies():
+    """The engine itself, against the model on hand-made patched copies (border boxes included)."""
+    model, x = seeded(Strided), image(40)[None]
+    engine = IncrementalEngine(model, x)
+    starts = torch.tensor([[0, 0], [0, 33], [33, 0], [17, 21], [33, 33], [5, 30]])
+    values = torch.randn(len(starts), 3, 7, 7)
+    copies = x.repeat(len(starts), 1, 1, 1)
+    for b, (r, c) in enumerate(starts.tolist()):
+        copies[b, :, r : r + 7, c : c + 7] = values[b]
+    with torch.no_grad():
+        np.testing.assert_allclose(engine.run(values, starts), model(copies), atol=1e-5, rtol=0)
+        np.testing.assert_allclose(engine.base_output, model(x), atol=1e-5, rtol=0)
+    kinds = {kind for kind, _ in engine.plan.values()}
+    assert {"window", "pointwise", "full"} <= kinds  # boxes really travel through the graph
+
+
+def test_untraceable_model_falls_back_to_plain(caplog):
+    model, x = seeded(DataDependent), image(32)
+    with pytest.raises(UnsupportedModel):
+        IncrementalEngine(model, x[None])
+    with caplog.at_level(logging.INFO, logger="nbviz.attribution.occlusion"):
+        result = occlusion(model, x, window=8, stride=4, mode="exact")
+    assert result.mode == "plain" and "falling back to plain" in caplog.text
+    plain = occlusion(model, x, window=8, stride=4, mode="plain")
+    np.testing.assert_allclose(result.probability, plain.probability, atol=0, rtol=0)
+
+
+@pytest.mark.parametrize("name", ["strided", "vgg_like"])
+def test_approximate_close_to_exact(name):
+    build, size = MODELS[name]
+    model, x = build(), image(size, seed=4)
+    exact = occlusion(model, x, window=8, stride=2, mode="exact")
+    approx = occlusion(model, x, window=8, stride=2, mode="approximate")
+    assert approx.mode == "approximate" and approx.final
+    share = approx.computed.mean()
+    assert share < 0.6  # it really skips positions
+    np.testing.assert_allclose(approx.probability[approx.computed], exact.probability[approx.computed], atol=1e-5)
+    quality = float(ssim(approx.drop_map[None], exact.drop_map[None])[0])
+    assert quality >= 0.9, quality

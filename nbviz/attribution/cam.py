@@ -31,7 +31,17 @@ from ._context import Context
 from .gradients import abs_max_map, guided_backprop_raw
 from .result import Attribution
 
-__all__ = ["CAM_METHODS", "INTERPOLATIONS", "CamMethod", "GradCam", "GradCamPlusPlus", "cam", "default_cam_layer", "guided_gradcam"]
+__all__ = [
+    "INTERPOLATIONS",
+    "CamMethod",
+    "GradCam",
+    "GradCamPlusPlus",
+    "cam",
+    "default_cam_layer",
+    "gradcam",
+    "gradcam_plus_plus",
+    "guided_gradcam",
+]
 
 INTERPOLATIONS = ("bilinear", "nearest")
 
@@ -69,9 +79,6 @@ class GradCamPlusPlus(CamMethod):
         alpha = g2 / (2 * g2 + summed * g3 + self.eps)
         alpha = torch.where(gradients != 0, alpha, torch.zeros_like(alpha))
         return (gradients.clamp(min=0) * alpha).sum(dim=(2, 3))
-
-
-CAM_METHODS = {m.name: m for m in (GradCam(), GradCamPlusPlus())}
 
 
 @dataclass(frozen=True)
@@ -147,6 +154,16 @@ def cam(ctx: Context, method: CamMethod, layer: str | nn.Module | None = None, *
     return Attribution(
         maps.detach().cpu().numpy(), raw.detach().cpu().numpy(), method.name, ctx.target.as_array(), layer=where.name
     )
+
+
+def gradcam(ctx: Context, layer: str | nn.Module | None = None, *, interpolation: str = "bilinear") -> Attribution:
+    """Grad-CAM at ``layer``; see the module docstring for ``raw``/``maps``."""
+    return cam(ctx, GradCam(), layer, interpolation=interpolation)
+
+
+def gradcam_plus_plus(ctx: Context, layer: str | nn.Module | None = None, *, interpolation: str = "bilinear") -> Attribution:
+    """Grad-CAM++ at ``layer``; see the module docstring for ``raw``/``maps``."""
+    return cam(ctx, GradCamPlusPlus(), layer, interpolation=interpolation)
 
 
 def guided_gradcam(ctx: Context, layer: str | nn.Module | None = None, *, interpolation: str = "bilinear") -> Attribution:

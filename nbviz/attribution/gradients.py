@@ -122,7 +122,8 @@ def _baseline(ctx: Context, baseline: object) -> torch.Tensor:
     if b.shape == ctx.x.shape[1:]:
         b = b.unsqueeze(0)
     if b.ndim != ctx.x.ndim or b.shape[1:] != ctx.x.shape[1:] or b.shape[0] not in (1, ctx.n):
-        raise ValueError(f"baseline: expected shape {tuple(ctx.x.shape[1:])} or {tuple(ctx.x.shape)}, got {tuple(baseline.shape)}")
+        expected = f"{tuple(ctx.x.shape[1:])} or {tuple(ctx.x.shape)}"
+        raise ValueError(f"baseline: expected shape {expected}, got {tuple(baseline.shape)}")
     return b.expand_as(ctx.x)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -14,36 +15,39 @@ from .._guard import model_device, model_guard
 from .._progress import Progress, report
 from ._context import Context
 from ._probe import cached_probe
-from .cam import CAM_METHODS, cam, guided_gradcam
+from .cam import gradcam, gradcam_plus_plus, guided_gradcam
 from .gradients import gradient, gradient_x_input, guided_backprop, integrated_gradients, smoothgrad
 from .result import Attribution
 from .targets import TargetSpec, resolve_target
 
 __all__ = ["SALIENCY_METHODS", "saliency"]
 
-_GRADIENT_METHODS: dict[str, Callable[..., Attribution]] = {
-    "gradient": gradient,
-    "gradient_x_input": gradient_x_input,
-    "smoothgrad": smoothgrad,
-    "integrated_gradients": integrated_gradients,
-    "guided_backprop": guided_backprop,
-}
-_CAM_METHODS: dict[str, Callable[..., Attribution]] = {
-    "gradcam": lambda ctx, layer, **o: cam(ctx, CAM_METHODS["gradcam"], layer, **o),
-    "gradcam++": lambda ctx, layer, **o: cam(ctx, CAM_METHODS["gradcam++"], layer, **o),
-    "guided_gradcam": guided_gradcam,
-}
-_OPTIONS = {name: fn for name, fn in _GRADIENT_METHODS.items()}
-_OPTIONS.update({name: cam for name in ("gradcam", "gradcam++")}, guided_gradcam=guided_gradcam)
 
-# methods whose first pass feeds the clean inputs: the predicted class comes from that pass
-_CLEAN_ROW_METHODS = ("gradient", "gradient_x_input", "guided_backprop", "gradcam", "gradcam++", "guided_gradcam")
 
-SALIENCY_METHODS: tuple[str, ...] = tuple(_GRADIENT_METHODS) + tuple(_CAM_METHODS)
+@dataclass(frozen=True)
+class _Method:
+    run: Callable[..., Attribution]  # run(ctx, **options), or run(ctx, layer, **options) for CAMs
+    cam: bool = False
+    clean: bool = True  # its first pass feeds the clean inputs: the predicted class comes from it
+
+
+_METHODS: dict[str, _Method] = {
+    "gradient": _Method(gradient),
+    "gradient_x_input": _Method(gradient_x_input),
+    "smoothgrad": _Method(smoothgrad, clean=False),
+    "integrated_gradients": _Method(integrated_gradients, clean=False),
+    "guided_backprop": _Method(guided_backprop),
+    "gradcam": _Method(gradcam, cam=True),
+    "gradcam++": _Method(gradcam_plus_plus, cam=True),
+    "guided_gradcam": _Method(guided_gradcam, cam=True),
+}
+
+SALIENCY_METHODS: tuple[str, ...] = tuple(_METHODS)
+_CAM_NAMES = tuple(name for name, m in _METHODS.items() if m.cam)
 
 
 def _check_options(method: str, options: dict[str, Any]) -> None:
-    allowed = [p.name for p in inspect.signature(_OPTIONS[method]).parameters.values() if p.kind is p.KEYWORD_ONLY]
+    allowed = [p.name for p in inspect.signature(_METHODS[method].run).parameters.values() if p.kind is p.KEYWORD_ONLY]
     unknown = sorted(set(options) - set(allowed))
     if unknown:
         listed = ", ".join(allowed) if allowed else "none"
@@ -103,8 +107,9 @@ def saliency(
     """
     if not isinstance(method, str) or method not in SALIENCY_METHODS:
         raise ValueError(f"method: expected one of {', '.join(SALIENCY_METHODS)}, got {method!r}")
-    if layer is not None and method not in _CAM_METHODS:
-        raise ValueError(f"layer: only the CAM methods ({', '.join(_CAM_METHODS)}) use a layer; {method!r} does not")
+    chosen = _METHODS[method]
+    if layer is not None and not chosen.cam:
+        raise ValueError(f"layer: only the CAM methods ({', '.join(_CAM_NAMES)}) use a layer; {method!r} does not")
     _check_options(method, options)
     rows = _batch_size(batch_size)
     if not isinstance(memory_budget_mb, (int, float)) or memory_budget_mb <= 0:
@@ -118,9 +123,8 @@ def saliency(
         if not isinstance(probe_output, torch.Tensor):
             raise TypeError(f"model: saliency needs a model that returns a tensor, got {type(probe_output).__name__}")
         report(progress, 0.0, method)
-        ctx = Context(model, inputs, resolve_target(target, probe_output, n_inputs=inputs.shape[0]), guard, probe, rows, budget, progress)
-        if ctx.target.pending and method not in _CLEAN_ROW_METHODS:
+        resolved = resolve_target(target, probe_output, n_inputs=inputs.shape[0])
+        ctx = Context(model, inputs, resolved, guard, probe, rows, budget, progress)
+        if ctx.target.pending and not chosen.clean:
             ctx.target.predict(ctx.forward_outputs(inputs), 0, ctx.n)
-        if method in _CAM_METHODS:
-            return _CAM_METHODS[method](ctx, layer, **options)
-        return _GRADIENT_METHODS[method](ctx, **options)
+        return chosen.run(ctx, layer, **options) if chosen.cam else chosen.run(ctx, **options)

@@ -33,7 +33,10 @@ def _sub(progress: Progress | None, low: float, high: float) -> Progress | None:
     return lambda fraction, message: progress(low + (high - low) * fraction, message)
 
 
-def _maps(method: MapMethod, model: nn.Module, images: torch.Tensor, target: Any, progress: Progress | None, options: dict) -> np.ndarray:
+def _maps(
+    method: MapMethod, model: nn.Module, images: torch.Tensor, target: Any, progress: Progress | None, options: dict
+) -> np.ndarray:
+    """N×H×W maps of ``method`` (a saliency method name or a callable) for ``images``."""
     if isinstance(method, str):
         return saliency(model, images, target, method, progress=progress, **options).maps
     if not callable(method):
@@ -43,7 +46,8 @@ def _maps(method: MapMethod, model: nn.Module, images: torch.Tensor, target: Any
     out = out.maps if isinstance(out, Attribution) else out
     out = out.detach().cpu().numpy() if isinstance(out, torch.Tensor) else np.asarray(out)
     if out.shape != (images.shape[0], *images.shape[2:]):
-        raise ValueError(f"method: the callable returned maps of shape {out.shape}, expected {(images.shape[0], *images.shape[2:])}")
+        expected = (images.shape[0], *images.shape[2:])
+        raise ValueError(f"method: the callable returned maps of shape {out.shape}, expected {expected}")
     return out
 
 
@@ -190,9 +194,12 @@ def randomization_check(
         names = _cascade(model, inputs[:1]) if layers is None else [n for n, _ in resolve_layers(model, layers)]
         if not names:
             raise ValueError("layers: the model has no layers with parameters to randomise")
-        original = saliency(model, inputs, target, method, progress=_sub(progress, 0, 1 / (len(names) + 1)), **options) if isinstance(method, str) else None
-        base_maps = original.maps if original is not None else _maps(method, model, inputs, target, None, options)
-        fixed = original.target if original is not None and original.target is not None else target
+        first = _sub(progress, 0, 1 / (len(names) + 1))
+        if isinstance(method, str):  # fix the classes to the original model's (predicted) ones
+            original = saliency(model, inputs, target, method, progress=first, **options)
+            base_maps, fixed = original.maps, (target if original.target is None else original.target)
+        else:
+            base_maps, fixed = _maps(method, model, inputs, target, first, options), target
         randomised = copy.deepcopy(model)
     modules = dict(randomised.named_modules())
     maps = [base_maps]

@@ -82,7 +82,8 @@ def resolve_target(target: TargetSpec, output: torch.Tensor, *, n_inputs: int | 
 
     ``output`` may hold fewer rows than ``n_inputs`` (e.g. one probe row): it is then used only
     to check the class count and a callable's result, and ``target=None`` comes back ``pending``
-    until :meth:`Target.predict` sees the clean outputs. Raises ``ValueError`` for a class out of range or a wrong number of targets and ``TypeError``
+    until :meth:`Target.predict` sees the clean outputs. Raises ``ValueError`` for a class out of range or a wrong
+    number of targets and ``TypeError``
     for anything that is not one of the accepted forms.
     """
     rows = int(output.shape[0])
@@ -103,9 +104,14 @@ def resolve_target(target: TargetSpec, output: torch.Tensor, *, n_inputs: int | 
     elif isinstance(target, (torch.Tensor, np.ndarray, list, tuple)):
         classes = torch.as_tensor(np.asarray(target.cpu() if isinstance(target, torch.Tensor) else target))
         if classes.dtype.is_floating_point or classes.dtype == torch.bool or classes.ndim != 1:
-            raise TypeError(f"{argument}: expected one int per input (a 1-D integer sequence), got {classes.dtype} of shape {tuple(classes.shape)}")
+            raise TypeError(
+                f"{argument}: expected one int per input (a 1-D integer sequence), "
+                f"got {classes.dtype} of shape {tuple(classes.shape)}"
+            )
         if classes.shape[0] != n:
-            raise ValueError(f"{argument}: got {classes.shape[0]} targets for {n} inputs; give one class per input or a single int")
+            raise ValueError(
+                f"{argument}: got {classes.shape[0]} targets for {n} inputs; give one class per input or a single int"
+            )
         classes = classes.to(torch.int64)
     else:
         raise TypeError(f"{argument}: expected None, an int, one int per input or a callable, got {type(target).__name__}")

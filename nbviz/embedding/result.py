@@ -20,7 +20,9 @@ class TSNEResult:
     ``snapshot_every`` iterations (the last frame is the final embedding); ``iterations`` (S,) int
     iteration number of each frame; ``kl`` (S,) float KL divergence of each frame (with respect to
     the un-exaggerated affinities); ``params`` the settings used, plus ``stopped`` (a callback ended
-    the run early) and the engine.
+    the run early) and the engine. As in openTSNE's callbacks, the frame numbered i shows the
+    positions at which step i's gradient and KL were evaluated; frames are counted within each phase
+    (every ``snapshot_every`` iterations after the start of the early and of the main phase).
     """
 
     embedding: np.ndarray

@@ -106,6 +106,9 @@ def test_small_multiples_share_one_graph(small):
     assert all(r.params["init"] == "pca" for r in multiples.results)
     # higher perplexity spreads attraction over more neighbours: the embeddings differ
     assert not np.allclose(multiples.embeddings[0], multiples.embeddings[2])
+    from matplotlib.figure import Figure
+
+    assert isinstance(multiples.plot(labels=load_digits().target[: len(small)]), Figure)
     with pytest.raises(ValueError, match="perplexities: must be below"):
         session.small_multiples((5, 200))
 

@@ -34,7 +34,7 @@ class TSNESession:
     ``seed`` seeds the kNN index and the initialisation; ``init`` is ``"pca"``, ``"random"``,
     ``"spectral"`` or an (N, 2) array (use ``"random"`` to show run-to-run variance across seeds);
     ``neighbors`` is openTSNE's kNN method (``"auto"``: exact below 1,000 points, Annoy above);
-    ``negative_gradient_method`` ``"auto"`` picks FFT for N ≥ 10,000 and Barnes-Hut below.
+    ``negative_gradient_method`` ``"auto"`` picks FFT for N ≥ 5,000 and Barnes-Hut below (measured crossover).
     """
 
     def __init__(

@@ -45,7 +45,7 @@ def tsne(
     stops and returns the frames so far. ``progress(fraction, message)`` returning ``False`` raises
     :class:`~nbviz._progress.Cancelled`.
 
-    ``engine``: ``"opentsne"`` (the default when installed; Barnes-Hut below 10,000 points and FFT
+    ``engine``: ``"opentsne"`` (the default when installed; Barnes-Hut below 5,000 points and FFT
     interpolation above unless ``negative_gradient_method`` says otherwise; ``neighbors`` is its kNN
     method) or ``"sklearn"`` (scikit-learn's Barnes-Hut TSNE; it has no per-iteration hook, so the
     result holds only the final frame, ``early_iter`` must be 250 and ``learning_rate="auto"`` means

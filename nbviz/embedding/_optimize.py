@@ -85,6 +85,8 @@ def run_phases(
     """
     from openTSNE.tsne import OptimizationInterrupt
 
+    if isinstance(snapshot_every, bool) or not isinstance(snapshot_every, (int, np.integer)) or snapshot_every < 1:
+        raise ValueError(f"snapshot_every: expected a positive number of iterations, got {snapshot_every!r}")
     frames = Frames()
     total = sum(p.n_iter for p in phases)
     P = embedding.affinities.P
@@ -106,8 +108,6 @@ def run_phases(
             return True
         return False
 
-    if isinstance(snapshot_every, bool) or not isinstance(snapshot_every, (int, np.integer)) or snapshot_every < 1:
-        raise ValueError(f"snapshot_every: expected a positive number of iterations, got {snapshot_every!r}")
     try:
         for phase in phases:
             if phase.n_iter <= 0:
@@ -117,10 +117,11 @@ def run_phases(
                 exaggeration=phase.exaggeration,
                 momentum=phase.momentum,
                 learning_rate=phase.learning_rate,
+                callbacks=[on_callback],
+                callbacks_every_iters=int(snapshot_every),
                 inplace=True,
                 propagate_exception=True,
             )
-            kwargs.update(callbacks=[on_callback], callbacks_every_iters=int(snapshot_every))
             try:
                 embedding.optimize(**kwargs)
             except OptimizationInterrupt:

@@ -5,7 +5,7 @@ from .features import extract_features, pca
 from .quality import knn_preservation, trustworthiness
 from .result import SmallMultiples, TSNEResult
 from .session import TSNESession
-from .tsne import tsne
+from .tsne_engines import tsne
 
 __all__ = [
     "SmallMultiples",

@@ -1,4 +1,7 @@
-"""One-call t-SNE with frames streamed while it optimises (openTSNE, or scikit-learn as a fallback)."""
+"""One-call t-SNE with frames streamed while it optimises, on openTSNE or (fallback) scikit-learn.
+
+Named ``tsne_engines`` so that the module does not shadow the ``nbviz.embedding.tsne`` function.
+"""
 
 from __future__ import annotations
 

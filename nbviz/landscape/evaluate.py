@@ -12,8 +12,9 @@ How it runs (chosen by measurement, see ``benchmarks/landscape.py``):
   accuracy is reported when outputs are N×C logits and targets class indices;
 - ``progress`` is told after every (batch, point) forward and may cancel (``Cancelled``) or raise.
 
-``torch.vmap`` over stacked parameter sets measured ~3× slower on the CPU for small CNNs, so it is
-not used; on a GPU a user can call :func:`evaluate` on a vmapped model of their own.
+Measured on the 97k-parameter digits CNN, 1,797 digits, 2 CPU threads: functional_call 53.8 ms per
+point, in-place weight writes 55.5 ms, ``torch.vmap`` over stacked parameter sets 155.8 ms (2.9×
+slower), so vmap is not used. Data batches of 128–1024 ran alike, all 1,797 at once ~1.8× slower.
 """
 
 from __future__ import annotations

@@ -1,0 +1,74 @@
+// The frame every explorer sits in: title, progress bar and error box bound to the base traits.
+import { h } from "./controls";
+
+/** The part of anywidget's model API that explorers use. */
+export interface Model {
+  get(name: string): any;
+  set(name: string, value: unknown): void;
+  save_changes(): void;
+  on(event: string, callback: (...args: any[]) => void): void;
+  off(event?: string | null, callback?: ((...args: any[]) => void) | null): void;
+  send(content: unknown, callbacks?: unknown, buffers?: ArrayBuffer[]): void;
+}
+
+export interface Frame {
+  root: HTMLElement;
+  controls: HTMLElement;
+  body: HTMLElement;
+  /** Subscribe to trait changes; undone automatically by `dispose`. */
+  listen(names: string[], callback: () => void): void;
+  dispose(): void;
+}
+
+/** Build the explorer frame inside `el`; returns where to put controls and content. */
+export function createFrame(model: Model, el: HTMLElement, title: string): Frame {
+  const bar = h("div", { className: "nbviz-progress-bar" });
+  const status = h("span", { className: "nbviz-status" });
+  const progress = h("div", { className: "nbviz-progress" }, [bar]);
+  const error = h("pre", { className: "nbviz-error" });
+  const controls = h("div", { className: "nbviz-controls" });
+  const body = h("div", { className: "nbviz-body" });
+  const header = h("div", { className: "nbviz-header" }, [h("strong", { text: title }), status]);
+  const root = h("div", { className: "nbviz-explorer" }, [header, progress, controls, body, error]);
+  el.appendChild(root);
+  const listeners: [string, () => void][] = [];
+
+  const showProgress = () => {
+    const p = Number(model.get("progress"));
+    const busy = p < 1;
+    root.classList.toggle("nbviz-busy", busy);
+    bar.style.width = `${Math.round(Math.max(0.02, Math.min(1, p)) * 100)}%`;
+    status.textContent = busy ? String(model.get("status") || "") : "";
+  };
+  const showError = () => {
+    const message = String(model.get("error") || "");
+    error.textContent = message;
+    error.style.display = message ? "block" : "none";
+  };
+  const frame: Frame = {
+    root,
+    controls,
+    body,
+    listen(names, callback) {
+      for (const name of names) {
+        model.on(`change:${name}`, callback);
+        listeners.push([`change:${name}`, callback]);
+      }
+    },
+    dispose() {
+      for (const [event, callback] of listeners) model.off(event, callback);
+      root.remove();
+    },
+  };
+  frame.listen(["progress", "status"], showProgress);
+  frame.listen(["error"], showError);
+  showProgress();
+  showError();
+  return frame;
+}
+
+/** Set a trait from the front end and send it to Python. */
+export function update(model: Model, values: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(values)) model.set(k, v);
+  model.save_changes();
+}

@@ -1,0 +1,73 @@
+"""nbviz: see what a deep network has learned, live in the notebook.
+
+Compute functions take a model and tensors and return small result objects of numpy arrays;
+explorers are anywidget widgets on top of them. Everything here is imported lazily, so
+``import nbviz`` costs little more than ``import torch``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# public name → module that defines it
+_EXPORTS: dict[str, str] = {
+    # data and models
+    "datasets": "nbviz.datasets",
+    "zoo": "nbviz.zoo",
+    "render": "nbviz.render",
+    "model_guard": "nbviz._guard",
+    "predict": "nbviz.predict",
+    # layers
+    "layer_tree": "nbviz.layers",
+    "activations": "nbviz.layers",
+    "activation_stats": "nbviz.layers",
+    "top_activating": "nbviz.layers",
+    "filters": "nbviz.layers",
+    "receptive_field": "nbviz.layers",
+    # attribution
+    "saliency": "nbviz.attribution",
+    "SALIENCY_METHODS": "nbviz.attribution",
+    "occlusion": "nbviz.attribution",
+    "pointing_game": "nbviz.attribution",
+    "randomization_check": "nbviz.attribution",
+    # embedding
+    "extract_features": "nbviz.embedding",
+    "pca": "nbviz.embedding",
+    "tsne": "nbviz.embedding",
+    "TSNESession": "nbviz.embedding",
+    "trustworthiness": "nbviz.embedding",
+    "knn_preservation": "nbviz.embedding",
+    # loss landscape (a namespace: nbviz.landscape.plane(...))
+    "landscape": "nbviz.landscape",
+    # explorers
+    "PredictionExplorer": "nbviz.widgets.predictions",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _EXPORTS.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'nbviz' has no attribute {name!r}")
+    module = importlib.import_module(module_name)
+    value = module if module_name.rsplit(".", 1)[-1] == name else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
+
+if TYPE_CHECKING:  # for type checkers and IDEs; never executed
+    from . import datasets, landscape, render, zoo
+    from ._guard import model_guard
+    from .attribution import SALIENCY_METHODS, occlusion, pointing_game, randomization_check, saliency
+    from .embedding import TSNESession, extract_features, knn_preservation, pca, trustworthiness, tsne
+    from .layers import activation_stats, activations, filters, layer_tree, receptive_field, top_activating
+    from .predict import predict
+    from .widgets.predictions import PredictionExplorer

@@ -1,0 +1,95 @@
+"""The explorer base class: what every nbviz widget shares.
+
+A subclass names its front-end bundle (``_bundle = "layers"`` → ``nbviz/static/layers.js``), declares
+its traits, and calls :meth:`Explorer.run` from trait observers. ``run`` puts the compute on the
+worker thread, streams progress into the widget's progress bar and shows errors in the widget.
+"""
+
+from __future__ import annotations
+
+import logging
+import pathlib
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import anywidget
+import traitlets
+
+from ._tasks import TaskRunner
+
+__all__ = ["Explorer", "STATIC"]
+
+STATIC = pathlib.Path(__file__).resolve().parent.parent / "static"
+log = logging.getLogger("nbviz")
+
+
+def _bundle_path(name: str) -> pathlib.Path:
+    path = STATIC / name
+    if not path.exists():
+        raise FileNotFoundError(
+            f"nbviz's front end is not built ({path} is missing). Install nbviz with pip "
+            "(`pip install -e .` builds it) or run `npm ci && npm run build` in js/."
+        )
+    return path
+
+
+class Explorer(anywidget.AnyWidget):
+    """Base class of nbviz explorers: static ESM/CSS, a worker-thread task runner,
+    progress (``progress`` in [0, 1], ``status`` text) and error display (``error``)."""
+
+    _bundle: ClassVar[str] = ""
+
+    progress = traitlets.Float(1.0).tag(sync=True)
+    status = traitlets.Unicode("").tag(sync=True)
+    error = traitlets.Unicode("").tag(sync=True)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        if cls.__dict__.get("_bundle"):  # set before anywidget's hook, which turns paths into file contents
+            cls._esm = _bundle_path(f"{cls._bundle}.js")
+            cls._css = _bundle_path("style.css")
+        super().__init_subclass__(**kwargs)
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._runner = TaskRunner(on_progress=self._show_progress, on_error=self._show_error)
+        super().__init__(**kwargs)
+
+    # -- running compute -----------------------------------------------------------------------
+    def run(self, key: str, work: Callable[..., Any], done: Callable[[Any], None] | None = None) -> int:
+        """Run ``work(progress)`` on the worker thread; ``done(result)`` if still the newest ``key`` request.
+
+        ``progress(fraction, message)`` returns ``False`` once a newer request for ``key`` arrived; pass it
+        to nbviz compute functions so stale work stops early.
+        """
+        self.error = ""
+        self.progress, self.status = 0.0, "working…"
+
+        def finish(result: Any) -> None:
+            if done is not None:
+                with self.hold_sync():
+                    done(result)
+            if not self._runner.queued:
+                self.progress, self.status = 1.0, ""
+
+        return self._runner.submit(key, work, finish)
+
+    def wait(self, timeout: float | None = 120.0) -> "Explorer":
+        """Block until pending work is done (useful in scripts, tests and headless notebooks)."""
+        if not self._runner.wait(timeout):
+            raise TimeoutError(f"{type(self).__name__}: work still running after {timeout} s")
+        return self
+
+    def close(self) -> None:
+        self._runner.close()
+        super().close()
+
+    # -- callbacks from the worker thread ---------------------------------------------------------
+    def _show_progress(self, fraction: float, message: str) -> None:
+        with self.hold_sync():
+            self.progress = min(fraction, 0.999)
+            if message:
+                self.status = message
+
+    def _show_error(self, key: str, error: BaseException) -> None:
+        with self.hold_sync():
+            self.error = f"{type(error).__name__}: {error}"
+            self.progress, self.status = 1.0, ""

@@ -1,0 +1,156 @@
+"""A worker thread that runs explorer requests off the kernel's message path.
+
+Each request has a key (e.g. ``"grid"``) and gets a generation number. A newer request with the same
+key supersedes the older one: if the older one is still queued it is dropped, and if it is running
+its progress callback answers ``False`` so compute stops at its next check (``Cancelled``). Only the
+newest generation's result is delivered.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .._progress import Cancelled
+
+__all__ = ["TaskRunner"]
+
+log = logging.getLogger("nbviz")
+
+Work = Callable[[Callable[[float, str], bool]], Any]
+
+
+@dataclass
+class _Task:
+    key: str
+    generation: int
+    work: Work
+    done: Callable[[Any], None] | None
+
+
+class TaskRunner:
+    """Runs submitted work on one daemon thread, newest request per key wins.
+
+    ``on_progress(fraction, message)`` and ``on_error(key, exception)`` are called from the worker thread.
+    """
+
+    def __init__(
+        self,
+        on_progress: Callable[[float, str], None] | None = None,
+        on_error: Callable[[str, BaseException], None] | None = None,
+        *,
+        progress_interval: float = 0.05,
+    ) -> None:
+        self._on_progress = on_progress
+        self._on_error = on_error
+        self._interval = progress_interval
+        self._generations: dict[str, int] = {}
+        self._queue: OrderedDict[str, _Task] = OrderedDict()
+        self._running: _Task | None = None
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def submit(self, key: str, work: Work, done: Callable[[Any], None] | None = None) -> int:
+        """Queue ``work(progress)``; call ``done(result)`` if it is still the newest for ``key``."""
+        with self._cond:
+            if self._closed:
+                raise RuntimeError("this explorer is closed")
+            generation = self._generations.get(key, 0) + 1
+            self._generations[key] = generation
+            self._queue.pop(key, None)  # a queued older request for this key never runs
+            self._queue[key] = _Task(key, generation, work, done)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="nbviz-worker", daemon=True)
+                self._thread.start()
+            self._cond.notify_all()
+            return generation
+
+    def cancel(self, key: str | None = None) -> None:
+        """Stop work for ``key`` (every key if ``None``) at its next progress check."""
+        with self._cond:
+            for k in [key] if key is not None else list(self._generations):
+                self._generations[k] = self._generations.get(k, 0) + 1
+                self._queue.pop(k, None)
+            self._cond.notify_all()
+
+    def is_current(self, key: str, generation: int) -> bool:
+        """Whether ``generation`` is still the newest request for ``key``."""
+        return self._generations.get(key) == generation
+
+    @property
+    def queued(self) -> int:
+        """How many requests wait behind the running one."""
+        with self._cond:
+            return len(self._queue)
+
+    @property
+    def busy(self) -> bool:
+        with self._cond:
+            return self._running is not None or bool(self._queue)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until nothing is queued or running; ``False`` on timeout."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            while self._running is not None or self._queue:
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return False
+                self._cond.wait(remaining)
+            return True
+
+    def close(self) -> None:
+        """Cancel everything and let the worker thread end."""
+        self.cancel()
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    # -- worker ------------------------------------------------------------------------------
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue and not self._closed:
+                    self._cond.wait()
+                if self._closed and not self._queue:
+                    return
+                _, task = self._queue.popitem(last=False)
+                self._running = task
+            try:
+                self._run(task)
+            finally:
+                with self._cond:
+                    self._running = None
+                    self._cond.notify_all()
+
+    def _run(self, task: _Task) -> None:
+        last = 0.0
+
+        def progress(fraction: float, message: str = "") -> bool:
+            nonlocal last
+            if not self.is_current(task.key, task.generation):
+                return False
+            now = time.monotonic()
+            if self._on_progress is not None and (now - last >= self._interval or fraction >= 1.0):
+                last = now
+                self._on_progress(fraction, message)
+            return True
+
+        try:
+            result = task.work(progress)
+            if task.done is not None and self.is_current(task.key, task.generation):
+                task.done(result)
+        except Cancelled:
+            log.debug("nbviz: %s request %d superseded", task.key, task.generation)
+        except BaseException as error:  # noqa: BLE001 - shown in the widget, never swallowed
+            if not self.is_current(task.key, task.generation):
+                return
+            log.exception("nbviz: %s request failed", task.key)
+            if self._on_error is not None:
+                self._on_error(task.key, error)

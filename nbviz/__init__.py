@@ -44,6 +44,11 @@ _EXPORTS: dict[str, str] = {
     "landscape": "nbviz.landscape",
     # explorers
     "PredictionExplorer": "nbviz.widgets.predictions",
+    "LayerExplorer": "nbviz.widgets.layers",
+    "SaliencyExplorer": "nbviz.widgets.saliency",
+    "OcclusionExplorer": "nbviz.widgets.occlusion",
+    "TSNEExplorer": "nbviz.widgets.tsne",
+    "LandscapeExplorer": "nbviz.widgets.landscape",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -79,7 +79,9 @@ class Explorer(anywidget.AnyWidget):
         return self
 
     def close(self) -> None:
-        self._runner.close()
+        runner = getattr(self, "_runner", None)  # absent if the constructor rejected its arguments
+        if runner is not None:
+            runner.close()
         super().close()
 
     # -- callbacks from the worker thread ---------------------------------------------------------

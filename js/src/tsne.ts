@@ -1,0 +1,304 @@
+// TSNEExplorer front end: a WebGL scatter streaming t-SNE frames, a KL curve with the shown
+// iteration marked, playback and a scrubber over the frames, a legend, hover thumbnails, lasso
+// selection and small multiples over perplexity.
+import { decodeArray, slice, type NDArray } from "./lib/arrays";
+import { drawPixels, setupCanvas, toRGBA } from "./lib/canvas";
+import { debounce, h, select, slider, throttle } from "./lib/controls";
+import { curveXAt, drawCurve } from "./lib/curve";
+import { createFrame, update, type Model } from "./lib/explorer";
+import { drawLegend } from "./lib/legend";
+import { Scatter } from "./lib/scatter";
+
+const PLOT = { width: 540, height: 460 };
+const SIDE = 270;
+const THUMB = 64;
+
+function render({ model, el }: { model: Model; el: HTMLElement }) {
+  const frame = createFrame(model, el, "t-SNE");
+  frame.root.classList.add("nbviz-tsne");
+  const canRun = () => Boolean(model.get("can_run"));
+
+  // -- the plot -------------------------------------------------------------------------
+  const tooltip = h("div", { className: "nbviz-tsne-tooltip" });
+  const thumb = document.createElement("canvas");
+  thumb.className = "nbviz-tsne-thumb";
+  const tipText = h("div");
+  tooltip.append(thumb, tipText);
+  const scatter = new Scatter({
+    ...PLOT,
+    onHover: (i, x, y) => showTooltip(i, x, y),
+    onLasso: (indices) => update(model, { selected: indices }),
+  });
+  scatter.root.classList.add("nbviz-tsne-plot");
+  scatter.root.append(tooltip);
+  const hint = h("div", { className: "nbviz-caption", text: "drag: pan · wheel: zoom · double-click: fit · shift+drag: lasso select" });
+  const plotColumn = h("div", {}, [scatter.root, hint]);
+
+  // -- side panel: KL curve, playback, metrics, selection, legend --------------------------
+  const klCanvas = document.createElement("canvas");
+  klCanvas.className = "nbviz-tsne-kl";
+  const play = h("button", { text: "▶ play", title: "replay the frames" });
+  const back = h("button", { text: "◂", title: "previous frame" });
+  const step = h("button", { text: "▸", title: "next frame" });
+  const live = h("button", { text: "● live", title: "follow the newest frame" });
+  const scrub = slider({ label: "frame", min: 0, max: 0, step: 1, value: 0, format: () => "", onInput: (v) => sendFrame(v) });
+  scrub.input.classList.add("nbviz-tsne-scrubber");
+  const iterationText = h("span", { className: "nbviz-caption" });
+  const metrics = h("div", { className: "nbviz-tsne-metrics" });
+  const selection = h("div", { className: "nbviz-caption" });
+  const clear = h("button", { text: "clear selection" });
+  clear.addEventListener("click", () => update(model, { selected: [] }));
+  const legend = h("div", { className: "nbviz-legend" });
+  const playback = h("div", { className: "nbviz-tsne-playback" }, [play, back, step, live]);
+  const side = h("div", { className: "nbviz-tsne-side" }, [
+    klCanvas, playback, scrub.root, iterationText, metrics, h("div", {}, [selection, clear]), legend,
+  ]);
+  side.style.width = `${SIDE}px`;
+  frame.body.append(plotColumn, side);
+
+  // -- small multiples ------------------------------------------------------------------
+  const multiplesButton = h("button", { className: "nbviz-tsne-multiples-button" });
+  const multiplesRow = h("div", { className: "nbviz-tsne-multiples" });
+  const multiplesSection = h("div", { className: "nbviz-tsne-multiples-section" }, [multiplesButton, multiplesRow]);
+  multiplesButton.addEventListener("click", () => model.send({ type: "multiples" }));
+  frame.root.insertBefore(multiplesSection, frame.body.nextSibling);
+  let smalls: Scatter[] = [];
+
+  // -- controls -------------------------------------------------------------------------
+  const send = debounce((values: Record<string, unknown>) => update(model, values), 120);
+  const perplexity = slider({
+    label: "perplexity", min: 2, max: Math.max(2, model.get("max_perplexity")), step: 1, value: model.get("perplexity"),
+    onInput: (v) => send({ perplexity: v }),
+  });
+  const rate = slider({
+    label: "learning rate", min: 0, max: 1000, step: 10, value: model.get("learning_rate"),
+    format: (v) => (v <= 0 ? "auto" : String(v)), onInput: (v) => send({ learning_rate: v }),
+  });
+  const exaggeration = slider({
+    label: "exaggeration", min: 1, max: 30, step: 1, value: model.get("exaggeration"), onInput: (v) => send({ exaggeration: v }),
+  });
+  const iterations = slider({
+    label: "iterations", min: 50, max: 2000, step: 50, value: model.get("n_iter"), onInput: (v) => send({ n_iter: v }),
+  });
+  const seedText = h("span", { className: "nbviz-caption" });
+  const newSeed = h("button", { text: "run again with another seed", title: "random start, next seed: run-to-run variance" });
+  newSeed.addEventListener("click", () => model.send({ type: "new_seed" }));
+  const colorBy = select("colour by", model.get("color_options"), model.get("color_by"), (v) => update(model, { color_by: v }));
+  const runControls = [perplexity.root, rate.root, exaggeration.root, iterations.root, newSeed, seedText];
+  frame.controls.append(...runControls, colorBy.root);
+
+  const syncControls = () => {
+    perplexity.input.max = String(Math.max(2, model.get("max_perplexity")));
+    perplexity.set(model.get("perplexity"));
+    rate.set(model.get("learning_rate"));
+    exaggeration.set(model.get("exaggeration"));
+    iterations.set(model.get("n_iter"));
+    seedText.textContent = `seed ${model.get("seed")} · start: ${model.get("init")}`;
+    const options: string[] = model.get("color_options");
+    colorBy.input.replaceChildren(...options.map((o) => h("option", { text: o })));
+    colorBy.input.value = model.get("color_by");
+    colorBy.root.style.display = options.length > 1 ? "" : "none";
+    for (const c of [...runControls, klCanvas, playback, scrub.root, multiplesSection]) c.style.display = canRun() ? "" : "none";
+    const ps: number[] = model.get("perplexities");
+    multiplesButton.textContent = `small multiples: perplexity ${ps.join(", ")}`;
+  };
+  frame.listen(
+    ["perplexity", "max_perplexity", "learning_rate", "exaggeration", "n_iter", "seed", "init", "color_options", "color_by", "can_run", "perplexities"],
+    syncControls,
+  );
+  syncControls();
+
+  // -- frames and playback ----------------------------------------------------------------
+  const sendFrame = throttle((index: number) => update(model, { live: false, frame: index }), 60);
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const frameCount = () => decodeArray(model.get("iterations"))?.data.length ?? 0;
+  const stopPlaying = () => {
+    if (timer !== undefined) clearInterval(timer);
+    timer = undefined;
+    play.textContent = "▶ play";
+  };
+  play.addEventListener("click", () => {
+    if (timer !== undefined) {
+      stopPlaying();
+      update(model, { live: false });
+      return;
+    }
+    const n = frameCount();
+    if (n < 2) return;
+    let index = model.get("live") || model.get("frame") >= n - 1 ? 0 : model.get("frame");
+    update(model, { live: false, frame: index });
+    play.textContent = "⏸ pause";
+    timer = setInterval(() => {
+      index += 1;
+      if (index >= frameCount()) {
+        stopPlaying();
+        update(model, { live: true });
+        return;
+      }
+      update(model, { live: false, frame: index });
+    }, 120);
+  });
+  const stepBy = (d: number) => {
+    stopPlaying();
+    const n = frameCount();
+    if (!n) return;
+    update(model, { live: false, frame: Math.max(0, Math.min(n - 1, model.get("frame") + d)) });
+  };
+  back.addEventListener("click", () => stepBy(-1));
+  step.addEventListener("click", () => stepBy(1));
+  live.addEventListener("click", () => {
+    stopPlaying();
+    update(model, { live: true });
+  });
+
+  const drawKL = () => {
+    const its = decodeArray(model.get("iterations"));
+    const kl = decodeArray<Float32Array>(model.get("kl"));
+    const n = its?.data.length ?? 0;
+    const index = Math.min(model.get("frame"), n - 1);
+    const shown = index >= 0 && its ? its.data[index] : undefined;
+    drawCurve(klCanvas, its?.data ?? [], kl?.data ?? [], {
+      width: SIDE, height: 130, marker: shown, shade: [0, model.get("early_iter")], title: "KL divergence (the objective)",
+    });
+    scrub.input.max = String(Math.max(0, n - 1));
+    scrub.set(Math.max(0, index));
+    live.classList.toggle("nbviz-on", Boolean(model.get("live")));
+    const value = kl && index >= 0 ? kl.data[index] : NaN;
+    iterationText.textContent = shown === undefined
+      ? ""
+      : `iteration ${shown}${Number.isFinite(value) ? ` · KL ${value.toFixed(3)}` : ""}${model.get("live") ? " (live)" : ""}`;
+  };
+  klCanvas.addEventListener("click", (e) => {
+    const its = decodeArray(model.get("iterations"));
+    if (!its || !its.data.length) return;
+    const x = curveXAt(e.offsetX, SIDE, its.data[0], its.data[its.data.length - 1]);
+    let best = 0;
+    for (let i = 1; i < its.data.length; i++) if (Math.abs(its.data[i] - x) < Math.abs(its.data[best] - x)) best = i;
+    stopPlaying();
+    update(model, { live: false, frame: best });
+  });
+  frame.listen(["iterations", "kl", "frame", "live", "early_iter"], drawKL);
+
+  const drawPositions = () => {
+    const positions = decodeArray<Float32Array>(model.get("positions"));
+    if (positions) scatter.setPositions(positions.data);
+  };
+  frame.listen(["positions"], drawPositions);
+
+  // -- colours, legend, selection -----------------------------------------------------------
+  let hidden = new Set<number>();
+  const colors = () => ({
+    codes: decodeArray<Uint8Array>(model.get("color_codes"))?.data ?? null,
+    palette: decodeArray<Uint8Array>(model.get("palette"))?.data ?? null,
+  });
+  const applyColors = () => {
+    const { codes, palette } = colors();
+    for (const s of [scatter, ...smalls]) {
+      s.setColors(codes, palette);
+      s.setHidden(hidden);
+    }
+  };
+  const recolor = () => {
+    hidden = new Set();
+    applyColors();
+    const { palette } = colors();
+    drawLegend(legend, model.get("legend"), palette, hidden, (next) => {
+      hidden = next;
+      applyColors();
+    }, model.get("continuous"));
+  };
+  frame.listen(["color_codes", "palette", "legend", "continuous"], recolor);
+
+  const showSelection = () => {
+    const selected: number[] = model.get("selected");
+    scatter.setSelection(selected);
+    selection.textContent = selected.length ? `${selected.length} selected (explorer.selected)` : "no selection";
+    clear.style.display = selected.length ? "" : "none";
+  };
+  frame.listen(["selected"], showSelection);
+
+  const showMetrics = () => {
+    const t = model.get("trustworthiness");
+    const k = model.get("knn_preservation");
+    const kk = model.get("metrics_k");
+    metrics.replaceChildren();
+    if (t === null || t === undefined) {
+      metrics.textContent = canRun() ? "neighbourhood scores: after the run" : "";
+      return;
+    }
+    metrics.append(
+      h("div", { text: `trustworthiness (k=${kk}): ${t.toFixed(3)}`, title: "1 = no false neighbours in the map" }),
+      h("div", { text: `kNN preserved (k=${kk}): ${(k * 100).toFixed(1)}%`, title: "share of each point's neighbours kept" }),
+    );
+  };
+  frame.listen(["trustworthiness", "knn_preservation"], showMetrics);
+
+  // -- hover: thumbnail and label (text only) -----------------------------------------------
+  let thumbs: NDArray<Uint8Array> | null = null;
+  let labels: NDArray | null = null;
+  let predictions: NDArray | null = null;
+  const readPointData = () => {
+    thumbs = decodeArray<Uint8Array>(model.get("thumbnails"));
+    labels = decodeArray(model.get("labels"));
+    predictions = decodeArray(model.get("predictions"));
+  };
+  frame.listen(["thumbnails", "labels", "predictions"], readPointData);
+  readPointData();
+  function showTooltip(index: number, x: number, y: number) {
+    if (index < 0) {
+      tooltip.style.display = "none";
+      return;
+    }
+    const names: string[] = model.get("class_names");
+    const name = (v: number) => names[v] ?? String(v);
+    const lines = [`#${index}`];
+    if (labels) lines.push(`label: ${name(labels.data[index])}`);
+    if (predictions) lines.push(`predicted: ${name(predictions.data[index])}`);
+    tipText.textContent = lines.join("\n");
+    if (thumbs) {
+      const ctx = setupCanvas(thumb, THUMB, THUMB);
+      drawPixels(ctx, toRGBA(slice(thumbs, index)), 0, 0, THUMB, THUMB);
+      thumb.style.display = "block";
+    } else {
+      thumb.style.display = "none";
+    }
+    tooltip.style.display = "block";
+    tooltip.style.left = `${Math.min(x + 12, PLOT.width - 90)}px`;
+    tooltip.style.top = `${Math.min(y + 12, PLOT.height - 110)}px`;
+  }
+
+  // -- small multiples ----------------------------------------------------------------------
+  const drawMultiples = () => {
+    for (const s of smalls) s.dispose();
+    smalls = [];
+    multiplesRow.replaceChildren();
+    const all = decodeArray<Float32Array>(model.get("multiples"));
+    if (!all) return;
+    const ps: number[] = model.get("multiple_perplexities");
+    const kls: number[] = model.get("multiple_kl");
+    for (let k = 0; k < all.shape[0]; k++) {
+      const small = new Scatter({ width: 150, height: 150, interactive: false, webgl: false, pointSize: 2 });
+      small.setPositions(slice(all, k).data);
+      smalls.push(small);
+      const caption = h("div", { className: "nbviz-caption", text: `perplexity ${ps[k]} · KL ${(kls[k] ?? NaN).toFixed(3)}` });
+      multiplesRow.append(h("div", { className: "nbviz-tsne-small" }, [small.root, caption]));
+    }
+    applyColors();
+  };
+  frame.listen(["multiples", "multiple_perplexities", "multiple_kl"], drawMultiples);
+
+  drawPositions();
+  recolor();
+  showSelection();
+  showMetrics();
+  drawKL();
+  drawMultiples();
+  return () => {
+    stopPlaying();
+    scatter.dispose();
+    for (const s of smalls) s.dispose();
+    frame.dispose();
+  };
+}
+
+export default { render };

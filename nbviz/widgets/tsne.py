@@ -1,0 +1,616 @@
+"""TSNEExplorer: a live t-SNE of points or of a network layer's features, with perplexity,
+iteration and seed controls, a scrubber over the frames, and small multiples.
+
+The kNN graph is built once for the slider's largest perplexity (``session.affinities(max)``), so
+moving the perplexity slider only re-weights it and warm-starts from the current positions. Frames
+stream while the optimisation runs; every snapshot stays in Python and the scrubber asks for the one
+it shows (the browser holds one frame, so 70,000 points × many frames never pile up in the page).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any, Sequence
+
+import numpy as np
+import traitlets
+from torch import nn
+
+from .. import render
+from .._data import count_items
+from .._modules import resolve_layer
+from .._progress import Cancelled
+from ..embedding import SmallMultiples, TSNEResult, TSNESession, extract_features, knn_preservation, trustworthiness
+from ..embedding._validate import check_perplexity, check_points
+from ._arrays import Array
+from ._base import Explorer
+from ._categories import Coloring, categories, coloring
+
+__all__ = ["TSNEExplorer"]
+
+DEFAULT_PERPLEXITIES = (2, 5, 30, 50, 100)
+FRAME_BYTES_PER_SECOND = 40e6  # positions streamed to the browser at most this fast (and ≤ 20 frames/s)
+THUMBNAIL_MAX = 32  # thumbnails larger than this are subsampled
+
+
+class TSNEExplorer(Explorer):
+    """A live t-SNE of ``X`` (N, D), or of ``layer``'s features for ``data`` given as ``(model, data, layer)``.
+
+    ``labels`` (N,) colour the points and name them on hover (indices into ``class_names``, or any
+    values); ``images`` (N×C×H×W or N×H×W, values in [0, 1]) appear as thumbnails on hover;
+    ``color_by``: ``"label"``, ``"prediction"`` (model form) or an (N,) array (floats are continuous).
+    The kNN graph is built for ``max_perplexity`` up front. ``run=False`` shows the PCA start without
+    optimising; :meth:`from_embedding` draws a given embedding. Traits a person drives: ``perplexity``,
+    ``learning_rate`` (0 = auto), ``exaggeration``, ``n_iter``, ``seed``, ``frame``/``live`` (scrubber)
+    and ``selected`` (lasso, also settable from Python).
+    """
+
+    _bundle = "tsne"
+
+    # optimisation settings
+    perplexity = traitlets.Float(30.0).tag(sync=True)
+    max_perplexity = traitlets.Float(100.0).tag(sync=True)
+    learning_rate = traitlets.Float(0.0).tag(sync=True)  # 0 = "auto" (N / exaggeration)
+    exaggeration = traitlets.Float(12.0).tag(sync=True)
+    n_iter = traitlets.Int(750).tag(sync=True)
+    seed = traitlets.Int(0).tag(sync=True)
+    init = traitlets.Unicode("pca").tag(sync=True)
+    can_run = traitlets.Bool(True).tag(sync=True)
+    # the frame shown and the run's curve
+    positions = Array()
+    frame = traitlets.Int(0).tag(sync=True)
+    live = traitlets.Bool(True).tag(sync=True)
+    iterations = Array()
+    kl = Array()
+    early_iter = traitlets.Int(0).tag(sync=True)
+    # points: colours, names, thumbnails, selection
+    color_by = traitlets.Unicode("label").tag(sync=True)
+    color_options = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    color_codes = Array()
+    palette = Array()
+    legend = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    continuous = traitlets.Bool(False).tag(sync=True)
+    labels = Array()
+    predictions = Array()
+    class_names = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    thumbnails = Array()
+    selected = traitlets.List(traitlets.Int()).tag(sync=True)
+    # quality of the finished run and small multiples
+    trustworthiness = traitlets.Float(None, allow_none=True).tag(sync=True)
+    knn_preservation = traitlets.Float(None, allow_none=True).tag(sync=True)
+    metrics_k = traitlets.Int(10).tag(sync=True)
+    perplexities = traitlets.List(traitlets.Float()).tag(sync=True)
+    multiples = Array()
+    multiple_perplexities = traitlets.List(traitlets.Float()).tag(sync=True)
+    multiple_kl = traitlets.List(traitlets.Float()).tag(sync=True)
+
+    def __init__(
+        self,
+        X: Any = None,
+        labels: Any = None,
+        images: Any = None,
+        class_names: Sequence[Any] | None = None,
+        *,
+        color_by: Any = "label",
+        perplexity: float = 30.0,
+        max_perplexity: float | None = None,
+        n_iter: int = 750,
+        early_iter: int | None = None,
+        exaggeration: float = 12.0,
+        learning_rate: float | str = "auto",
+        seed: int = 0,
+        perplexities: Sequence[float] | None = None,
+        snapshot_every: int = 10,
+        pool: str = "flatten",
+        batch_size: int = 256,
+        metrics_max_points: int = 20_000,
+        embedding: Any = None,
+        run: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        # plain attributes the observers read are set before super().__init__ (traits fire from kwargs)
+        self._X: np.ndarray | None = None
+        self._features: tuple[nn.Module, Any, str, str, int] | None = None
+        self._session: TSNESession | None = None
+        self._result: TSNEResult | None = None
+        self._small: SmallMultiples | None = None
+        self._frames: list[np.ndarray] = []
+        self._frame_iterations: list[int] = []
+        self._frame_kl: list[float] = []
+        self._frames_lock = threading.Lock()
+        self._showing = False
+        self._colorings: dict[str, Coloring] = {}
+        self._class_names = None if class_names is None else [str(c) for c in class_names]
+        self._snapshot_every = int(snapshot_every)
+        self._early_iter = early_iter
+        self._metrics_max_points = int(metrics_max_points)
+        self._ready = False
+
+        n, data_images = self._take_input(X, embedding, pool, batch_size)
+        if n is not None and labels is None and self._features is not None:
+            labels, class_names = _dataset_labels(self._features[1], class_names)
+            self._class_names = None if class_names is None else [str(c) for c in class_names]
+        images = data_images if images is None else images
+        lr = _check_learning_rate(learning_rate)
+        top = _default_max_perplexity(n) if max_perplexity is None else float(max_perplexity)
+        if n is not None and X is not None:
+            perplexity = check_perplexity(perplexity, n)
+            top = check_perplexity(max(top, perplexity), n, argument="max_perplexity")
+            values = _default_perplexities(n) if perplexities is None else [
+                check_perplexity(p, n, argument="perplexities") for p in perplexities
+            ]
+        else:
+            values = list(perplexities or ())
+        if isinstance(n_iter, bool) or not isinstance(n_iter, int) or n_iter < 1:
+            raise ValueError(f"n_iter: expected a positive integer, got {n_iter!r}")
+
+        super().__init__(
+            perplexity=float(perplexity), max_perplexity=float(top), learning_rate=lr,
+            exaggeration=float(exaggeration), n_iter=int(n_iter), seed=int(seed),
+            can_run=X is not None, perplexities=[float(p) for p in values], **kwargs,
+        )  # fmt: skip
+        if n is not None:
+            self._set_points(n, labels, images, color_by)
+        if embedding is not None:
+            self._show_static(embedding)
+        self.observe(self._on_warm_setting, names=["perplexity", "learning_rate"])
+        self.observe(self._on_fresh_setting, names=["exaggeration", "n_iter", "seed", "init"])
+        self.observe(self._on_frame, names=["frame", "live"])
+        self.observe(self._on_color_by, names=["color_by"])
+        self.on_msg(self._on_message)
+        self._ready = True
+        if self.can_run:
+            if run:
+                self._request(warm=False)
+            else:
+                self._prepare()
+
+    @classmethod
+    def from_embedding(
+        cls, embedding: Any, labels: Any = None, images: Any = None, class_names: Sequence[Any] | None = None, **kwargs: Any
+    ) -> "TSNEExplorer":
+        """Draw a given (N, 2) embedding (pan, zoom, hover, lasso) without optimising anything."""
+        return cls(None, labels, images, class_names, embedding=embedding, **kwargs)
+
+    # -- public ------------------------------------------------------------------------------
+    @property
+    def session(self) -> TSNESession | None:
+        """The :class:`~nbviz.embedding.TSNESession` (kNN graph, current embedding), once built."""
+        return self._session
+
+    @property
+    def result(self) -> TSNEResult | None:
+        """The last finished run (snapshots, iterations, KL, params)."""
+        return self._result
+
+    @property
+    def small_multiples(self) -> SmallMultiples | None:
+        """The last small-multiples result (see :meth:`show_small_multiples`)."""
+        return self._small
+
+    @property
+    def snapshots(self) -> np.ndarray:
+        """Every frame of the current run so far, (S, N, 2) float32."""
+        with self._frames_lock:
+            return np.stack(self._frames) if self._frames else np.zeros((0, 0, 2), np.float32)
+
+    def rerun(self, seed: int | None = None) -> None:
+        """Start again from a random layout with another seed (default: the next one) to show run-to-run variance."""
+        with self.hold_trait_notifications():
+            self.init = "random"
+            self.seed = self.seed + 1 if seed is None else int(seed)
+
+    def show_small_multiples(self, perplexities: Sequence[float] | None = None, n_iter: int | None = None) -> None:
+        """Fresh runs at each of ``perplexities`` (default the ``perplexities`` trait) from one kNN graph."""
+        if not self.can_run:
+            raise ValueError("show_small_multiples: this explorer has no points to embed (made from an embedding)")
+        values = [float(p) for p in (self.perplexities if perplexities is None else perplexities)]
+        n = self._n_points()
+        values = [check_perplexity(p, n, argument="perplexities") for p in values]
+        n_iter = self.n_iter if n_iter is None else int(n_iter)
+        settings = dict(n_iter=n_iter, early_iter=self._early(n_iter), exaggeration=self.exaggeration,
+                        learning_rate=self._lr(), snapshot_every=max(self._snapshot_every, 50))  # fmt: skip
+
+        def work(progress):
+            session = self._ensure_session(progress)
+            keep = session.embedding
+            small = session.small_multiples(values, progress=progress, **settings)
+            if keep is not None:
+                session.embedding = keep  # the main view warm-starts from what it shows, not the last panel
+            return small
+
+        def done(small: SmallMultiples) -> None:
+            self._small = small
+            self.multiples = small.embeddings
+            self.multiple_perplexities = [float(p) for p in small.perplexities]
+            self.multiple_kl = [r.final_kl for r in small.results]
+            self.max_perplexity = max(self.max_perplexity, self._session.max_perplexity if self._session else 0.0)
+
+        self.run("multiples", work, done)
+
+    # -- input -------------------------------------------------------------------------------
+    def _take_input(self, X: Any, embedding: Any, pool: str, batch_size: int) -> tuple[int | None, Any]:
+        """Validate ``X`` (array or ``(model, data, layer)``); returns N and images found in ``data``."""
+        if X is None:
+            if embedding is None:
+                raise ValueError("X: expected an (N, D) array or (model, data, layer); got None (use from_embedding for a ready embedding)")
+            return check_points(embedding, argument="embedding").shape[0], None
+        if isinstance(X, tuple) and len(X) == 3 and isinstance(X[0], nn.Module):
+            model, data, layer = X
+            name, _ = resolve_layer(model, layer)
+            if pool not in ("flatten", "avg", "max"):
+                raise ValueError(f"pool: expected 'flatten', 'avg' or 'max', got {pool!r}")
+            n = count_items(data)
+            if n is None:
+                raise ValueError("X: the data in (model, data, layer) must have a length (a tensor, array, Dataset or DataLoader)")
+            if n < 5:
+                raise ValueError(f"X: needs at least 5 points, got {n}")
+            self._features = (model, data, name, pool, int(batch_size))
+            return n, _data_images(data)
+        if isinstance(X, tuple) and len(X) == 3:
+            raise TypeError(f"X: in (model, data, layer) the model must be a torch.nn.Module, got {type(X[0]).__name__}")
+        self._X = check_points(X)
+        if embedding is not None:
+            check_points(embedding, argument="embedding")
+        return self._X.shape[0], None
+
+    def _n_points(self) -> int:
+        if self._X is not None:
+            return int(self._X.shape[0])
+        if self._features is not None:
+            return int(count_items(self._features[1]) or 0)
+        return int(self.positions.shape[0]) if self.positions is not None else 0
+
+    def _set_points(self, n: int, labels: Any, images: Any, color_by: Any) -> None:
+        if labels is not None:
+            codes, names = categories(labels, n, self._class_names, argument="labels")
+            self.labels, self.class_names = codes, names
+            self._colorings["label"] = coloring(codes, n, names, argument="labels")
+        if images is not None:
+            self.thumbnails = _thumbnails(images, n)
+        if isinstance(color_by, str):
+            if color_by not in ("label", "prediction"):
+                raise ValueError(f"color_by: expected 'label', 'prediction' or an array of {n} values, got {color_by!r}")
+            if color_by == "prediction" and self._features is None:
+                raise ValueError("color_by: 'prediction' needs the (model, data, layer) form")
+            name = color_by
+        else:
+            self._colorings["values"] = coloring(color_by, n, argument="color_by")
+            name = "values"
+        options = [k for k in ("label", "values") if k in self._colorings]
+        if self._features is not None:
+            options.insert(1 if "label" in options else 0, "prediction")
+        self.color_options = options
+        self.color_by = name if name in options else (options[0] if options else "")
+        self._show_coloring()
+
+    def _show_coloring(self) -> None:
+        c = self._colorings.get(self.color_by)
+        if c is None:
+            self.color_codes, self.palette, self.legend, self.continuous = None, None, [], False
+            return
+        with self.hold_sync():
+            self.color_codes, self.palette, self.legend, self.continuous = c.codes, c.palette, c.names, c.continuous
+
+    def _show_static(self, embedding: Any) -> None:
+        Y = check_points(embedding, argument="embedding")
+        if Y.shape[1] != 2:
+            raise ValueError(f"embedding: expected shape (N, 2), got {tuple(Y.shape)}")
+        with self._frames_lock:
+            self._frames, self._frame_iterations, self._frame_kl = [Y.astype(np.float32)], [0], [float("nan")]
+        self._showing = True
+        try:
+            self.positions, self.iterations, self.kl, self.frame = self._frames[0], np.zeros(1, np.int32), None, 0
+        finally:
+            self._showing = False
+
+    # -- compute through the worker ----------------------------------------------------------
+    def _ensure_session(self, progress) -> TSNESession:
+        """Features (model form) and the session with its kNN graph for ``max_perplexity`` — built once."""
+        if self._session is None:
+            X = self._X
+            if X is None:
+                model, data, layer, pool, batch_size = self._features
+                X = extract_features(model, data, layer, batch_size=batch_size, pool=pool, progress=progress)
+                self._X = check_points(X, argument=f"features of {layer!r}")
+                if "prediction" in self.color_options:
+                    self._colorings["prediction"] = self._predict(model, data, progress)
+            session = TSNESession(self._X, seed=self.seed)
+            session.affinities(self.max_perplexity, progress)
+            self._session = session
+        return self._session
+
+    def _predict(self, model: nn.Module, data: Any, progress) -> Coloring:
+        from ..predict import predict
+
+        inputs = _data_inputs(data)
+        predicted = predict(model, inputs, progress=progress).predicted
+        k = max(len(self.class_names), int(predicted.max()) + 1)
+        names = list(self.class_names) + [str(i) for i in range(len(self.class_names), k)]
+        self.predictions = predicted.astype(np.int32)
+        return coloring(predicted, len(predicted), names, argument="predictions")
+
+    def _prepare(self) -> None:
+        """Build features and the kNN graph, show the PCA start (``run=False``)."""
+
+        def work(progress):
+            session = self._ensure_session(progress)
+            from openTSNE import initialization
+
+            return initialization.pca(session.X, 2, random_state=self.seed).astype(np.float32)
+
+        def done(start: np.ndarray) -> None:
+            self._show_static(start)
+            if self.color_by == "prediction":
+                self._show_coloring()
+
+        self.run("tsne", work, done)
+
+    def _request(self, warm: bool) -> None:
+        """Start a run with the current settings; a newer request stops this one at its next frame."""
+        perplexity, n_iter, seed, init = self.perplexity, self.n_iter, self.seed, self.init
+        settings = dict(
+            n_iter=n_iter, early_iter=None if warm else self._early(n_iter), exaggeration=self.exaggeration,
+            learning_rate=self._lr(), seed=seed, warm_start=warm, init=None if warm else init,
+            snapshot_every=self._snapshot_every,
+        )  # fmt: skip
+        self._runner.cancel("metrics")
+        self._runner.cancel("multiples")
+        self.live = True  # a new run is followed as it streams
+
+        def work(progress):
+            session = self._ensure_session(progress)
+            if self.color_by == "prediction" and self.color_codes is None:
+                self._show_coloring()
+            self._start_frames(n_iter)
+            sender = _FrameSender(self, self._n_points())
+
+            def callback(iteration: int, kl: float, positions: np.ndarray) -> bool:
+                self._add_frame(iteration, kl, positions)
+                sender.maybe_send()
+                return progress(iteration / max(n_iter, 1), f"t-SNE iteration {iteration}/{n_iter}") is not False
+
+            result = session.run(perplexity, callback=callback, progress=progress, **settings)
+            if result.params["stopped"]:
+                raise Cancelled("a newer request arrived")
+            return result
+
+        self.run("tsne", work, self._finish)
+
+    def _finish(self, result: TSNEResult) -> None:
+        self._result = result
+        with self._frames_lock:
+            self._frames = list(result.snapshots)
+            self._frame_iterations = [int(i) for i in result.iterations]
+            self._frame_kl = [float(k) for k in result.kl]
+        self.early_iter = int(result.params["early_iter"])
+        self._send_frames()
+        X = self._X
+        if X is None or X.shape[0] > self._metrics_max_points:
+            self.trustworthiness = self.knn_preservation = None
+            return
+        Y, k = result.embedding, self.metrics_k
+
+        def work(progress):
+            return trustworthiness(X, Y, k, progress=progress), knn_preservation(X, Y, k, progress=progress)
+
+        def done(scores: tuple[float, float]) -> None:
+            self.trustworthiness, self.knn_preservation = scores
+
+        self.run("metrics", work, done)
+
+    # -- frames --------------------------------------------------------------------------------
+    def _start_frames(self, n_iter: int) -> None:
+        with self._frames_lock:
+            self._frames, self._frame_iterations, self._frame_kl = [], [], []
+        with self.hold_sync():
+            self.trustworthiness = self.knn_preservation = None
+            self.early_iter = 0
+
+    def _add_frame(self, iteration: int, kl: float, positions: np.ndarray) -> None:
+        with self._frames_lock:
+            if self._frame_iterations and self._frame_iterations[-1] == iteration:
+                self._frames.pop(), self._frame_iterations.pop(), self._frame_kl.pop()
+            self._frames.append(np.array(positions, dtype=np.float32))
+            self._frame_iterations.append(int(iteration))
+            self._frame_kl.append(float(kl))
+
+    def _send_frames(self) -> None:
+        """Send the curve and, when following live, the newest frame (from the worker thread)."""
+        with self._frames_lock:
+            iterations = np.asarray(self._frame_iterations, dtype=np.int32)
+            kl = np.asarray(self._frame_kl, dtype=np.float32)
+            last = len(self._frames) - 1
+            newest = self._frames[last] if last >= 0 else None
+        with self.hold_sync():
+            self.iterations, self.kl = iterations, kl
+            if self.live and newest is not None:
+                self._show_frame(last, newest)
+            elif self.frame > last >= 0:
+                self._show_frame(last, newest)
+
+    def _show_frame(self, index: int, positions: np.ndarray) -> None:
+        self._showing = True
+        try:
+            self.positions = positions
+            self.frame = index
+        finally:
+            self._showing = False
+
+    # -- observers -----------------------------------------------------------------------------
+    def _on_warm_setting(self, change: Any) -> None:
+        if self.can_run:
+            self._check_setting(change)
+            self._request(warm=True)
+
+    def _on_fresh_setting(self, change: Any) -> None:
+        if self.can_run:
+            self._check_setting(change)
+            self._request(warm=False)
+
+    def _check_setting(self, change: Any) -> None:
+        if change["name"] == "perplexity" and change["new"] > self.max_perplexity:
+            self.max_perplexity = change["new"]  # the session rebuilds its kNN graph for it
+
+    @traitlets.validate("perplexity")
+    def _valid_perplexity(self, proposal: Any) -> float:
+        value = proposal["value"]
+        return check_perplexity(value, self._n_points()) if self._X is not None or self._features else value
+
+    @traitlets.validate("n_iter")
+    def _valid_n_iter(self, proposal: Any) -> int:
+        if proposal["value"] < 1:
+            raise ValueError(f"n_iter: expected a positive integer, got {proposal['value']}")
+        return proposal["value"]
+
+    @traitlets.validate("seed")
+    def _valid_seed(self, proposal: Any) -> int:
+        if proposal["value"] < 0:
+            raise ValueError(f"seed: expected a non-negative integer, got {proposal['value']}")
+        return proposal["value"]
+
+    @traitlets.validate("exaggeration", "learning_rate")
+    def _valid_positive(self, proposal: Any) -> float:
+        value, name = proposal["value"], proposal["trait"].name
+        if not np.isfinite(value) or value < (0 if name == "learning_rate" else 1e-9):
+            raise ValueError(f"{name}: expected a positive number, got {value}")
+        return value
+
+    @traitlets.validate("selected")
+    def _valid_selected(self, proposal: Any) -> list[int]:
+        n, values = self._n_points(), list(proposal["value"])
+        bad = [i for i in values if not 0 <= i < n]
+        if bad:
+            raise ValueError(f"selected: indices must be in 0 … {n - 1}, got {bad[:5]}")
+        return values
+
+    @traitlets.validate("init")
+    def _valid_init(self, proposal: Any) -> str:
+        if proposal["value"] not in ("pca", "random", "spectral"):
+            raise ValueError(f"init: expected 'pca', 'random' or 'spectral', got {proposal['value']!r}")
+        return proposal["value"]
+
+    def _on_frame(self, change: Any) -> None:
+        if self._showing:
+            return
+        if change["name"] == "frame" and self.live:
+            self._showing = True  # choosing a frame stops following the live run
+            try:
+                self.live = False
+            finally:
+                self._showing = False
+        with self._frames_lock:
+            if not self._frames:
+                return
+            index = len(self._frames) - 1 if self.live else min(max(self.frame, 0), len(self._frames) - 1)
+            positions = self._frames[index]
+        self._show_frame(index, positions)
+
+    def _on_color_by(self, change: Any) -> None:
+        if self._ready:
+            if change["new"] not in self.color_options:
+                raise ValueError(f"color_by: expected one of {self.color_options}, got {change['new']!r}")
+            self._show_coloring()
+
+    def _on_message(self, widget: Any, content: Any, buffers: Any) -> None:
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "new_seed":
+            self.rerun()
+        elif kind == "multiples":
+            self.show_small_multiples()
+
+    # -- settings ------------------------------------------------------------------------------
+    def _lr(self) -> float | str:
+        return "auto" if self.learning_rate <= 0 else float(self.learning_rate)
+
+    def _early(self, n_iter: int) -> int:
+        if self._early_iter is not None:
+            return min(int(self._early_iter), n_iter)
+        return min(250, int(round(n_iter / 3)))
+
+
+class _FrameSender:
+    """Sends frames no faster than the browser can take them: ≤ 20 per second and ≤ 40 MB/s."""
+
+    def __init__(self, explorer: TSNEExplorer, n_points: int) -> None:
+        self.explorer = explorer
+        self.interval = max(0.05, n_points * 8 / FRAME_BYTES_PER_SECOND)
+        self.last = -np.inf
+
+    def maybe_send(self) -> None:
+        now = time.monotonic()
+        if now - self.last >= self.interval:
+            self.last = now
+            self.explorer._send_frames()
+
+
+def _check_learning_rate(value: Any) -> float:
+    if value == "auto" or value is None:
+        return 0.0
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value) or value <= 0:
+        raise ValueError(f"learning_rate: expected 'auto' or a positive number, got {value!r}")
+    return float(value)
+
+
+def _limit(n: int) -> float:
+    return (n - 1) / 3
+
+
+def _default_max_perplexity(n: int | None) -> float:
+    if n is None:
+        return 100.0
+    return float(min(100.0, np.floor(_limit(n) - 1e-9))) if _limit(n) > 1 else 1.0
+
+
+def _default_perplexities(n: int) -> list[float]:
+    return [float(p) for p in DEFAULT_PERPLEXITIES if p < _limit(n)]
+
+
+def _data_inputs(data: Any) -> Any:
+    """The input tensor inside ``data`` (a tensor, an ``(x, y)`` pair or a dataset with ``.images``)."""
+    if hasattr(data, "images"):
+        return data.images
+    if isinstance(data, tuple) and len(data) == 2:
+        return data[0]
+    if hasattr(data, "shape"):
+        return data
+    from .._data import iter_inputs
+    import torch
+
+    return torch.cat(list(iter_inputs(data, 256)))
+
+
+def _data_images(data: Any) -> Any:
+    """Images to show as thumbnails, if ``data`` holds N×C×H×W pictures."""
+    try:
+        x = _data_inputs(data) if (hasattr(data, "images") or hasattr(data, "shape") or isinstance(data, tuple)) else None
+    except Exception:  # noqa: BLE001 - thumbnails are optional
+        return None
+    shape = tuple(getattr(x, "shape", ()))
+    return x if len(shape) == 4 and shape[1] in (1, 3) else None
+
+
+def _dataset_labels(data: Any, class_names: Any) -> tuple[Any, Any]:
+    """Labels and class names carried by ``data`` (an ImageDataset or an ``(x, y)`` pair)."""
+    labels = getattr(data, "labels", None)
+    if labels is None and isinstance(data, tuple) and len(data) == 2:
+        labels = data[1]
+    if class_names is None:
+        class_names = getattr(data, "class_names", None)
+    return labels, class_names
+
+
+def _thumbnails(images: Any, n: int) -> np.ndarray:
+    """N×C×H×W (C = 1 or 3) or N×H×W images in [0, 1] → uint8 N×h×w (grey) or N×h×w×3, h, w ≤ 32."""
+    array = images.detach().cpu().numpy() if hasattr(images, "detach") else np.asarray(images)
+    if array.ndim == 3:
+        array = array[:, None]
+    if array.ndim != 4 or array.shape[1] not in (1, 3):
+        raise ValueError(f"images: expected N×C×H×W (C = 1 or 3) or N×H×W, got shape {tuple(array.shape)}")
+    if array.shape[0] != n:
+        raise ValueError(f"images: has {array.shape[0]} images but there are {n} points")
+    step = int(np.ceil(max(array.shape[2:]) / THUMBNAIL_MAX))
+    array = array[:, :, ::step, ::step]
+    rgb = render.to_rgb_uint8(array.astype(np.float32))
+    return np.ascontiguousarray(rgb[..., 0]) if array.shape[1] == 1 else rgb

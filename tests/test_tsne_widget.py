@@ -1,0 +1,257 @@
+"""TSNEExplorer without a browser: construction, streamed frames, kNN reuse, stale runs, selection, errors, guard."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+import torch
+
+import nbviz
+from nbviz._progress import Cancelled
+from nbviz.widgets.tsne import TSNEExplorer
+
+from guard_checks import ModelSnapshot
+
+N = 500  # a slice of digits keeps every run well under a second or two
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return nbviz.datasets.digits()
+
+
+@pytest.fixture(scope="module")
+def X(digits):
+    return digits.images[:N].reshape(N, -1).numpy()
+
+
+@pytest.fixture(scope="module")
+def labels(digits):
+    return digits.labels[:N].numpy()
+
+
+@pytest.fixture(scope="module")
+def explorer(X, labels, digits):
+    e = TSNEExplorer(X, labels, images=digits.images[:N], class_names=digits.class_names, perplexity=15, max_perplexity=20, n_iter=120)
+    frames = []
+    e.observe(lambda change: frames.append(np.array(change["new"])), names=["positions"])
+    e.frames_seen = frames  # collected while the first run streams
+    e.wait()
+    yield e
+    e.close()
+
+
+def test_construct_from_X_runs_and_streams_frames(explorer):
+    e = explorer
+    assert not e.error
+    assert len(e.frames_seen) >= 2, "frames should stream while the optimisation runs"
+    assert e.positions.shape == (N, 2) and e.positions.dtype == np.float32
+    assert np.array_equal(e.positions, e.result.embedding)
+    assert e.iterations.dtype == np.int32 and e.iterations[-1] == 120
+    assert e.kl.shape == e.iterations.shape and e.kl.dtype == np.float32
+    assert e.snapshots.shape == (len(e.iterations), N, 2)
+    assert e.early_iter == 40 and e.result.params["init"] == "pca"
+    assert 0.9 < e.trustworthiness <= 1 and 0 < e.knn_preservation <= 1
+    assert e.thumbnails.shape == (N, 8, 8) and e.thumbnails.dtype == np.uint8
+    assert e.color_codes.dtype == np.uint8 and e.palette.shape == (10, 3) and e.legend == [str(i) for i in range(10)]
+    state = e.get_state()
+    assert state["positions"]["dtype"] == "float32" and isinstance(state["positions"]["chunks"][0], memoryview)
+
+
+def test_knn_graph_built_once_for_max_perplexity(explorer, monkeypatch):
+    import openTSNE.affinity
+
+    e = explorer
+    assert e.session.max_perplexity == 20 and e.session.n_neighbors == 60
+    index = e.session._affinities.knn_index
+    built = []
+    original = openTSNE.affinity.PerplexityBasedNN
+
+    class Counting(original):
+        def __init__(self, *args, **kwargs):
+            built.append(kwargs.get("perplexity"))
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(openTSNE.affinity, "PerplexityBasedNN", Counting)
+    e.perplexity = 8
+    e.wait()
+    assert not e.error
+    assert built == [], "a smaller perplexity must re-weight the stored kNN graph, not search again"
+    assert e.session._affinities.knn_index is index
+    assert e.result.params["perplexity"] == 8 and e.result.params["init"] == "warm"
+
+
+def test_scrubbing_shows_an_earlier_snapshot(explorer):
+    e = explorer
+    e.frame = 2
+    assert not e.live
+    np.testing.assert_array_equal(e.positions, e.snapshots[2])
+    e.live = True
+    np.testing.assert_array_equal(e.positions, e.snapshots[-1])
+    assert e.frame == len(e.snapshots) - 1
+
+
+def test_rapid_perplexity_changes_leave_only_the_newest_run(X, labels):
+    e = TSNEExplorer(X, labels, max_perplexity=20, n_iter=60)
+    e.wait()
+    calls = []
+    original = e.session.run
+
+    def recording_run(perplexity, callback=None, **kwargs):
+        record = {"perplexity": perplexity, "frames": 0, "outcome": None}
+        calls.append(record)
+
+        def counting(iteration, kl, positions):
+            record["frames"] += 1
+            return callback(iteration, kl, positions)
+
+        try:
+            result = original(perplexity, callback=counting, **kwargs)
+        except Cancelled:
+            record["outcome"] = "cancelled"
+            raise
+        record["outcome"] = "stopped" if result.params["stopped"] else "done"
+        return result
+
+    e.session.run = recording_run
+    e.n_iter = 1500  # a long run (150 frames) …
+    deadline = time.monotonic() + 20
+    while not (calls and calls[0]["frames"]) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    with e.hold_trait_notifications():
+        e.n_iter = 100
+    for p in (6, 7, 9):  # … interrupted by a quick drag of the slider
+        e.perplexity = p
+    e.wait()
+    assert not e.error
+    first, last = calls[0], calls[-1]
+    assert first["outcome"] in ("stopped", "cancelled") and first["frames"] < 20, first
+    assert last["perplexity"] == 9 and last["outcome"] == "done"
+    assert all(c["outcome"] in ("stopped", "cancelled") for c in calls[1:-1]), calls
+    assert e.result.params["perplexity"] == 9
+    e.close()
+
+
+def test_selected_from_python_and_validated(explorer):
+    explorer.selected = [1, 5, 7]
+    assert explorer.get_state()["selected"] == [1, 5, 7]
+    with pytest.raises(ValueError, match="selected"):
+        explorer.selected = [N + 3]
+    explorer.selected = []
+
+
+def test_rerun_with_another_seed_starts_from_random(X):
+    e = TSNEExplorer(X, max_perplexity=10, perplexity=10, n_iter=60)
+    e.wait()
+    first = e.result.embedding.copy()
+    e.rerun()
+    e.wait()
+    assert e.seed == 1 and e.init == "random"
+    assert e.result.params["init"] == "random" and e.result.params["seed"] == 1
+    assert not np.allclose(first, e.result.embedding)
+    e.close()
+
+
+def test_small_multiples_from_one_knn_graph(X):
+    e = TSNEExplorer(X, perplexity=10, max_perplexity=30, n_iter=60, run=False)
+    e.wait()
+    assert e.result is None and e.positions.shape == (N, 2)  # the PCA start, nothing optimised
+    index = e.session._affinities.knn_index
+    e.show_small_multiples([2, 5, 30], n_iter=60)
+    e.wait()
+    assert not e.error
+    assert e.multiples.shape == (3, N, 2) and e.multiples.dtype == np.float32
+    assert e.multiple_perplexities == [2, 5, 30] and len(e.multiple_kl) == 3
+    assert e.session._affinities.knn_index is index
+    assert e.perplexities == [2, 5, 30, 50, 100]
+    e.close()
+
+
+def test_model_data_layer_form_keeps_the_model_unchanged(digits):
+    trained = nbviz.zoo.digits_cnn()
+    model = trained.model
+    model.train()  # the guard must restore this flag too
+    snapshot = ModelSnapshot(model)
+    data = nbviz.datasets.digits().split(300)[0]
+    e = TSNEExplorer((model, data, "features.5"), max_perplexity=15, perplexity=15, n_iter=60, color_by="prediction")
+    e.wait()
+    assert not e.error
+    snapshot.assert_unchanged(model)
+    assert model.training
+    assert e.session.X.shape == (300, 32 * 4 * 4)
+    assert e.color_options == ["label", "prediction", ] and e.color_by == "prediction"
+    assert e.predictions.shape == (300,) and e.labels.shape == (300,)
+    assert (e.predictions == e.labels).mean() > 0.8
+    assert e.thumbnails.shape == (300, 8, 8) and e.class_names == [str(i) for i in range(10)]
+    e.color_by = "label"
+    np.testing.assert_array_equal(e.color_codes, e.labels)
+    e.close()
+
+
+def test_from_embedding_draws_without_optimising():
+    rng = np.random.default_rng(0)
+    Y = rng.normal(size=(2000, 2))
+    values = rng.random(2000)
+    e = TSNEExplorer.from_embedding(Y, labels=rng.integers(0, 3, 2000), color_by=values)
+    assert not e.can_run and e.session is None
+    assert e.positions.shape == (2000, 2) and e.positions.dtype == np.float32
+    assert e.color_options == ["label", "values"] and e.color_by == "values" and e.continuous
+    assert e.palette.shape == (256, 3)
+    e.selected = [0, 1999]
+    e.close()
+
+
+def test_labels_are_kept_as_text(X):
+    evil = "<img src=x onerror=alert(1)>"
+    labels = np.array([evil if i % 2 else "plain" for i in range(N)])
+    e = TSNEExplorer(X, labels, run=False, max_perplexity=10, perplexity=10)
+    assert evil in e.class_names and e.legend == e.class_names
+    e.wait()
+    e.close()
+
+
+def test_clear_errors(X, labels, digits):
+    with pytest.raises(ValueError, match=r"perplexity: must be below \(N - 1\) / 3"):
+        TSNEExplorer(X[:30], perplexity=30)
+    with pytest.raises(ValueError, match="labels: has 10 entries but there are 500 points"):
+        TSNEExplorer(X, labels[:10], run=False)
+    bad = X.copy()
+    bad[3, 2] = np.nan
+    with pytest.raises(ValueError, match="X: contains NaN or inf in 1 row"):
+        TSNEExplorer(bad)
+    with pytest.raises(ValueError, match="images: has 3 images"):
+        TSNEExplorer(X, images=digits.images[:3], run=False)
+    with pytest.raises(ValueError, match="color_by"):
+        TSNEExplorer(X, color_by="prediction", run=False)
+    with pytest.raises(ValueError, match="X"):
+        TSNEExplorer(None)
+    model = nbviz.zoo.digits_cnn().model
+    with pytest.raises(ValueError, match="layer"):
+        TSNEExplorer((model, digits.images[:50], "no.such.layer"))
+    with pytest.raises(TypeError, match="X: in .model, data, layer"):
+        TSNEExplorer(("not a model", digits.images[:50], "features.0"))
+    e = TSNEExplorer(X, run=False, max_perplexity=10, perplexity=10)
+    with pytest.raises(ValueError, match="perplexity"):
+        e.perplexity = 400
+    with pytest.raises(ValueError, match="n_iter"):
+        e.n_iter = 0
+    e.wait()
+    e.close()
+
+
+def test_errors_during_compute_show_in_the_widget(digits):
+    class Broken(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layer = torch.nn.Linear(64, 4)
+
+        def forward(self, x):
+            return self.layer(x)  # 1×8×8 images do not fit a Linear(64): fails inside compute
+
+    e = TSNEExplorer((Broken(), digits.images[:50], "layer"), max_perplexity=5, perplexity=5)
+    e.wait()
+    assert e.error.startswith("RuntimeError")
+    e.close()

@@ -111,7 +111,10 @@ class LayerExplorer(Explorer):
         if isinstance(self._dataset, (str, bytes, dict)) or not hasattr(self._dataset, "__iter__") and not hasattr(self._dataset, "__getitem__"):
             raise TypeError(f"dataset: expected a tensor, array, Dataset or DataLoader, got {type(dataset).__name__}")
         label_text = self._label_text(labels, class_names, n)
-        tree = layer_tree(model, self._inputs[:1])  # also checks that the model accepts the inputs
+        try:  # also checks that the model accepts the inputs
+            tree = layer_tree(model, self._inputs[:1])
+        except ValueError as err:
+            raise ValueError(f"inputs: {str(err).removeprefix('example: ')}") from err
         self._shown = {info.name: info for info in tree if info.output_shape is not None and len(info.output_shape) in (2, 4)}
         if not self._shown:
             raise ValueError("model: no layer returns feature maps (N×C×H×W) or vectors (N×C)")

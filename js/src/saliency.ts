@@ -1,0 +1,100 @@
+// SaliencyExplorer front end: the chosen input and one heat map per method side by side, a target
+// picker (top-5 classes), method checkboxes, a CAM layer picker, and opacity/colormap in the browser.
+import { decodeArray, slice } from "./lib/arrays";
+import { checklist } from "./lib/checklist";
+import { COLORMAPS } from "./lib/colormap";
+import { debounce, h, select, slider } from "./lib/controls";
+import { createFrame, update, type Model } from "./lib/explorer";
+import { createHeatmap, type Heatmap } from "./lib/heatmap";
+import { createTopK } from "./lib/topk";
+
+const DEFAULT_LAYER = "(last spatial layer)";
+
+function render({ model, el }: { model: Model; el: HTMLElement }) {
+  const frame = createFrame(model, el, "Saliency");
+  const local = { opacity: 0.6, cmap: "inferno" };
+  const names = (): string[] => model.get("class_names");
+
+  // -- controls --------------------------------------------------------------------------------
+  const sendIndex = debounce((v: number) => update(model, { index: v }), 80);
+  const n: number = model.get("n_inputs");
+  const input = slider({ label: "input", min: 0, max: Math.max(0, n - 1), step: 1, value: model.get("index"), onInput: sendIndex });
+  const methods = checklist("methods", model.get("all_methods"), model.get("methods"), (v) => update(model, { methods: v }));
+  // TODO: switch to the shared layer picker (js/src/lib/layerPicker.ts) once the LayerExplorer lands.
+  const layer = select("CAM layer", [DEFAULT_LAYER, ...model.get("layers")], model.get("layer") || DEFAULT_LAYER, (v) =>
+    update(model, { layer: v === DEFAULT_LAYER ? "" : v }));
+  const opacity = slider({ label: "opacity", min: 0, max: 1, step: 0.05, value: local.opacity, onInput: (v) => { local.opacity = v; drawMaps(); } });
+  const cmap = select("colormap", COLORMAPS, local.cmap, (v) => { local.cmap = v; drawMaps(); });
+  const target = createTopK({
+    k: 5,
+    title: "target (click a class; click again for the predicted one)",
+    onPick: (c) => update(model, { target: model.get("target") === c ? null : c }),
+  });
+  frame.controls.append(input.root, layer.root, opacity.root, cmap.root, methods.root);
+  frame.listen(["index"], () => input.set(model.get("index")));
+  frame.listen(["methods"], () => methods.set(model.get("methods")));
+  frame.listen(["layer"], () => { layer.input.value = model.get("layer") || DEFAULT_LAYER; });
+
+  // -- the input and the maps -------------------------------------------------------------------
+  const original = createHeatmap({ size: 160, className: "nbviz-saliency-input" });
+  const inputCaption = h("div", { className: "nbviz-caption" });
+  const grid = h("div", { className: "nbviz-saliency-maps" });
+  frame.body.append(h("div", {}, [original.canvas, inputCaption, target.root]), grid);
+  let panels: { heat: Heatmap; root: HTMLElement; caption: HTMLElement }[] = [];
+
+  function drawInput() {
+    const image = decodeArray<Uint8Array>(model.get("image"));
+    original.draw({ image, map: null });
+    const labels: number[] = model.get("labels");
+    const index: number = model.get("index");
+    const explained: number = model.get("explained");
+    const truth = labels.length ? ` · true class ${names()[labels[index]] ?? labels[index]}` : "";
+    inputCaption.textContent = `input ${index}${truth} · explaining ${names()[explained] ?? explained}` +
+      (model.get("target") === null ? " (predicted)" : "");
+    target.show(decodeArray<Float32Array>(model.get("probabilities"))?.data ?? null, names(), explained);
+  }
+
+  function drawMaps() {
+    const image = decodeArray<Uint8Array>(model.get("image"));
+    const maps = decodeArray<Float32Array>(model.get("maps"));
+    const shown: string[] = model.get("map_methods");
+    const hits: number[] = model.get("hits");
+    while (panels.length < shown.length) {
+      const heat = createHeatmap({ size: 160, className: "nbviz-saliency-map" });
+      const caption = h("div", { className: "nbviz-caption" });
+      const root = h("div", { className: "nbviz-saliency-panel" }, [heat.canvas, caption]);
+      grid.appendChild(root);
+      panels.push({ heat, root, caption });
+    }
+    while (panels.length > shown.length) {
+      const p = panels.pop()!;
+      p.heat.dispose();
+      p.root.remove();
+    }
+    shown.forEach((method, i) => {
+      const p = panels[i];
+      p.heat.draw({ image, map: maps ? slice(maps, i) : null, cmap: local.cmap, opacity: local.opacity, range: [0, 1] });
+      p.heat.canvas.dataset.method = method;
+      const hit = hits[i];
+      p.caption.replaceChildren(h("span", { text: method }));
+      if (hit === 1 || hit === 0) {
+        p.caption.append(h("span", {
+          className: hit ? "nbviz-good" : "nbviz-bad",
+          text: hit ? " · points at the object ✓" : " · misses the object ✗",
+          title: "pointing game: is the map's maximum inside the object mask?",
+        }));
+      }
+    });
+  }
+  frame.listen(["image", "probabilities", "explained", "target", "index", "labels", "class_names"], drawInput);
+  frame.listen(["maps", "map_methods", "hits"], drawMaps);
+  drawInput();
+  drawMaps();
+  return () => {
+    original.dispose();
+    panels.forEach((p) => p.heat.dispose());
+    frame.dispose();
+  };
+}
+
+export default { render };

@@ -1,0 +1,76 @@
+"""Helpers shared by the image explorers (occlusion, saliency): argument checks for images, masks
+and class names, display pixels, and the spatial layers a CAM can use."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from .. import render
+from .._data import as_tensor
+
+__all__ = ["as_images", "as_masks", "class_names_for", "display_rgb", "spatial_layers", "check_model"]
+
+
+def check_model(model: Any) -> nn.Module:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
+    return model
+
+
+def as_images(x: Any, *, argument: str, single: bool = False) -> torch.Tensor:
+    """An N×C×H×W float tensor (C = 1 or 3); with ``single`` one image (C×H×W or 1×C×H×W) → 1×C×H×W."""
+    t = as_tensor(x, argument=argument).detach().cpu()
+    if t.ndim == 3:
+        t = t.unsqueeze(0)
+    expected = "one image C×H×W (or 1×C×H×W)" if single else "images N×C×H×W"
+    if t.ndim != 4 or t.shape[1] not in (1, 3) or (single and t.shape[0] != 1) or t.shape[0] == 0:
+        raise ValueError(f"{argument}: expected {expected} with C = 1 or 3, got shape {tuple(t.shape)}")
+    return t
+
+
+def as_masks(masks: Any, images: torch.Tensor) -> np.ndarray | None:
+    """Boolean N×H×W object masks matching ``images``, or ``None``."""
+    if masks is None:
+        return None
+    m = masks.detach().cpu().numpy() if isinstance(masks, torch.Tensor) else np.asarray(masks)
+    if m.ndim == 4 and m.shape[1] == 1:
+        m = m[:, 0]
+    expected = (images.shape[0], *images.shape[2:])
+    if m.shape != expected:
+        raise ValueError(f"masks: expected one H×W mask per input, shape {expected}, got {m.shape}")
+    return m != 0
+
+
+def class_names_for(names: Sequence[Any] | None, n_classes: int, *, argument: str) -> list[str]:
+    """``names`` as strings (checked against the model's class count), or ``"0"``, ``"1"``, …"""
+    if names is None:
+        return [str(i) for i in range(n_classes)]
+    if isinstance(names, str) or not isinstance(names, Sequence):
+        raise TypeError(f"{argument}: expected a list of class names, got {type(names).__name__}")
+    if len(names) != n_classes:
+        raise ValueError(f"{argument}: the model has {n_classes} classes but {len(names)} names were given")
+    return [str(name) for name in names]
+
+
+def display_rgb(images: torch.Tensor) -> np.ndarray:
+    """N×C×H×W → N×H×W×3 uint8; values outside [0, 1] are rescaled per image instead of clipped."""
+    outside = bool(images.min() < 0 or images.max() > 1)
+    return render.to_rgb_uint8(images, scale="each" if outside else None)
+
+
+def spatial_layers(model: nn.Module, example: torch.Tensor) -> list[str]:
+    """Names of leaf layers whose output is N×C×h×w with h, w > 1 (candidates for a CAM), in call order."""
+    from ..layers import layer_tree
+
+    names: list[str] = []
+    for info in layer_tree(model, example[:1]):
+        shape = info.output_shape
+        if info.is_leaf and shape is not None and len(shape) == 4 and shape[2] > 1 and shape[3] > 1:
+            if info.module not in names:
+                names.append(info.module)
+    return names

@@ -1,0 +1,171 @@
+"""OcclusionExplorer: slide a grey patch over an image and watch the class probability fall
+(Zeiler & Fergus 2014), with the map filling in coarse to fine while the sliders stay live.
+
+Hovering a window position shows the occluded image there and the model's top classes for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import traitlets
+from torch import nn
+
+from ..attribution import _occlusion_grid as grid
+from ..attribution.occlusion import occlusion
+from ..predict import predict
+from ._arrays import Array
+from ._base import Explorer
+from ._images import as_images, check_model, class_names_for, display_rgb
+
+__all__ = ["OcclusionExplorer"]
+
+BASELINES = ("zero", "mean", "blur")
+MODES = ("exact", "approximate")
+
+
+class OcclusionExplorer(Explorer):
+    """Occlusion map of ``model``'s predicted class (or ``target``) for one ``image`` (C×H×W).
+
+    Traits a person drives: ``window``, ``stride``, ``baseline`` ('zero' | 'mean' | 'blur'),
+    ``mode`` ('exact' | 'approximate'), ``hover`` ([row, col] of a window position, or []) and
+    ``pinned``. Results: ``heatmap`` (H×W float32 drop in probability, replaced by every partial
+    map), ``partial`` (True until the map is final), ``computed`` (share of positions evaluated),
+    ``probabilities`` (K unoccluded), ``hover_image`` (H×W×3 uint8) and ``hover_probabilities`` (K).
+    ``labels`` are class names.
+    """
+
+    _bundle = "occlusion"
+
+    window = traitlets.Int(8).tag(sync=True)
+    stride = traitlets.Int(4).tag(sync=True)
+    baseline = traitlets.Unicode("zero").tag(sync=True)
+    mode = traitlets.Unicode("exact").tag(sync=True)
+    target = traitlets.Int(allow_none=True, default_value=None).tag(sync=True)
+    class_names = traitlets.List(traitlets.Unicode()).tag(sync=True)
+
+    image = Array()
+    heatmap = Array()
+    partial = traitlets.Bool(False).tag(sync=True)
+    computed = traitlets.Float(0.0).tag(sync=True)
+    origins_y = traitlets.List(traitlets.Int()).tag(sync=True)
+    origins_x = traitlets.List(traitlets.Int()).tag(sync=True)
+    map_window = traitlets.Int(0).tag(sync=True)  # the window the current heat map was made with
+    explained = traitlets.Int(0).tag(sync=True)  # the class the map explains
+    base_probability = traitlets.Float(0.0).tag(sync=True)
+    probabilities = Array()
+
+    hover = traitlets.List(traitlets.Int()).tag(sync=True)
+    pinned = traitlets.Bool(False).tag(sync=True)
+    hover_image = Array()
+    hover_probabilities = Array()
+
+    def __init__(
+        self,
+        model: nn.Module,
+        image: Any,
+        labels: Sequence[str] | None = None,
+        *,
+        window: int = 8,
+        stride: int = 4,
+        baseline: str = "zero",
+        mode: str = "exact",
+        target: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self._model = check_model(model)
+        self._x = as_images(image, argument="image", single=True)
+        height, width = self._x.shape[-2:]
+        for name, value in (("window", window), ("stride", stride)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name}: expected a positive int, got {value!r}")
+        if window > min(height, width):
+            raise ValueError(f"window: {window} is larger than the image ({height}×{width})")
+        self._check_choice("baseline", baseline, BASELINES)
+        self._check_choice("mode", mode, MODES)
+        probabilities = predict(model, self._x).probabilities[0]
+        names = class_names_for(labels, probabilities.shape[0], argument="labels")
+        if target is not None and not (isinstance(target, int) and 0 <= target < len(names)):
+            raise ValueError(f"target: expected a class index in 0…{len(names) - 1} or None, got {target!r}")
+        super().__init__(
+            window=window, stride=stride, baseline=baseline, mode=mode, target=target, class_names=names,
+            image=display_rgb(self._x)[0], probabilities=probabilities, **kwargs,
+        )  # fmt: skip
+        self.observe(self._request, names=["window", "stride", "baseline", "mode", "target"])
+        self.observe(self._request_hover, names=["hover"])
+        self._request()
+
+    @staticmethod
+    def _check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
+        if value not in allowed:
+            raise ValueError(f"{name}: expected one of {', '.join(allowed)}, got {value!r}")
+
+    # -- the map, coarse to fine -------------------------------------------------------------------
+    def _request(self, change: Any = None) -> None:
+        settings = dict(window=self.window, stride=self.stride, baseline=self.baseline, mode=self.mode)
+        target = self.target
+        self.partial = True
+
+        def work(progress):
+            def publish(result, fraction):
+                if progress(fraction, f"occlusion: {fraction:.0%} of windows") is False:
+                    return  # a newer request arrived: never show a stale partial map
+                with self.hold_sync():
+                    self._show(result)
+
+            return occlusion(self._model, self._x, target, progress=progress, on_partial=publish, **settings)
+
+        self.run("occlusion", work, self._show)
+
+    def _show(self, result: Any) -> None:
+        self.heatmap = result.drop_map
+        self.origins_y = [int(v) for v in result.origins_y]
+        self.origins_x = [int(v) for v in result.origins_x]
+        self.map_window = int(result.window[0])
+        self.explained = -1 if result.target is None else int(result.target)
+        self.base_probability = float(result.base_probability)
+        self.computed = float(result.computed.mean())
+        self.partial = not result.final
+
+    # -- one occluded copy under the pointer -------------------------------------------------------
+    def _request_hover(self, change: Any = None) -> None:
+        if len(self.hover) != 2:
+            self.hover_image, self.hover_probabilities = None, None
+            return
+        row, col = self.hover
+        window, stride, baseline = self.window, self.stride, self.baseline
+        height, width = self._x.shape[-2:]
+        oy, ox = grid.origins(height, window, stride), grid.origins(width, window, stride)
+        if not (0 <= row < len(oy) and 0 <= col < len(ox)):
+            self.hover_image, self.hover_probabilities = None, None
+            return
+
+        def work(progress):
+            import torch
+
+            replacement, _ = grid.make_baseline(baseline, self._x, (window, window))
+            ys, xs = torch.tensor([int(oy[row])]), torch.tensor([int(ox[col])])
+            occluded = grid.occluded_batch(self._x, replacement, ys, xs, (window, window))
+            return occluded, predict(self._model, occluded, progress=progress).probabilities[0]
+
+        def done(result):
+            occluded, probabilities = result
+            self.hover_image = display_rgb(occluded)[0]
+            self.hover_probabilities = probabilities
+
+        self.run("hover", work, done)
+
+    @property
+    def result_shape(self) -> tuple[int, int]:
+        """Rows × columns of window positions for the current window and stride."""
+        return len(self.origins_y), len(self.origins_x)
+
+    def top(self, k: int = 5, *, hovered: bool = False) -> list[tuple[str, float]]:
+        """The ``k`` most probable classes (name, probability) of the image, or of the hovered window."""
+        p = self.hover_probabilities if hovered else self.probabilities
+        if p is None:
+            return []
+        order = np.argsort(-p, kind="stable")[:k]
+        return [(self.class_names[i], float(p[i])) for i in order]

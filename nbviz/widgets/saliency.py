@@ -1,0 +1,188 @@
+"""SaliencyExplorer: several attribution methods side by side for one input, with a target picker,
+a CAM layer picker and, when object masks are known, whether each map points at the object.
+
+Maps are cached per (input, target, method, layer): switching input, target, method or layer
+computes only the maps not seen before. Opacity and colormap live in the browser only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+import traitlets
+from torch import nn
+
+from ..attribution import SALIENCY_METHODS, pointing_game, saliency
+from ..attribution.saliency import _METHODS
+from ..predict import predict
+from ._arrays import Array
+from ._base import Explorer
+from ._images import as_images, as_masks, check_model, class_names_for, display_rgb, spatial_layers
+
+__all__ = ["SaliencyExplorer", "DEFAULT_METHODS"]
+
+DEFAULT_METHODS = ("gradient", "integrated_gradients", "gradcam")
+CAM_METHODS = tuple(name for name in SALIENCY_METHODS if _METHODS[name].cam)
+
+
+class SaliencyExplorer(Explorer):
+    """Attribution maps of ``model`` for ``inputs`` (N×C×H×W), one input at a time.
+
+    Traits a person drives: ``index`` (which input), ``methods`` (names from
+    :data:`nbviz.SALIENCY_METHODS`), ``target`` (a class, or None for the predicted one) and
+    ``layer`` (CAM layer name, "" for the default: the last spatial layer). Results: ``image``
+    (H×W×3 uint8), ``maps`` (M×H×W float32 in [0, 1], one per entry of ``map_methods``),
+    ``hits`` (pointing game per method: 1 hit, 0 miss, -1 unknown), ``probabilities`` (K) of the
+    chosen input and ``explained`` (the class the maps explain). ``labels``: true class per input;
+    ``masks``: N×H×W object masks; ``class_names``: one name per class.
+    """
+
+    _bundle = "saliency"
+
+    index = traitlets.Int(0).tag(sync=True)
+    methods = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    target = traitlets.Int(allow_none=True, default_value=None).tag(sync=True)
+    layer = traitlets.Unicode("").tag(sync=True)
+    n_inputs = traitlets.Int(0).tag(sync=True)
+    all_methods = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    cam_methods = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    layers = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    class_names = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    labels = traitlets.List(traitlets.Int()).tag(sync=True)
+
+    image = Array()
+    maps = Array()
+    map_methods = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    hits = traitlets.List(traitlets.Int()).tag(sync=True)
+    has_masks = traitlets.Bool(False).tag(sync=True)
+    probabilities = Array()
+    explained = traitlets.Int(-1).tag(sync=True)
+
+    def __init__(
+        self,
+        model: nn.Module,
+        inputs: Any,
+        labels: Sequence[int] | torch.Tensor | None = None,
+        masks: Any = None,
+        class_names: Sequence[str] | None = None,
+        *,
+        methods: Sequence[str] = DEFAULT_METHODS,
+        max_inputs: int = 64,
+        **kwargs: Any,
+    ) -> None:
+        self._model = check_model(model)
+        x = as_images(inputs, argument="inputs")[:max_inputs]
+        self._x = x
+        n = x.shape[0]
+        self._masks = as_masks(masks if masks is None else masks[:max_inputs], x)
+        label_list = [] if labels is None else [int(v) for v in list(labels)[:max_inputs]]
+        if label_list and len(label_list) != n:
+            raise ValueError(f"labels: expected {n} labels for {n} inputs, got {len(label_list)}")
+        chosen = self._check_methods(methods)
+        self._probabilities = predict(model, x).probabilities
+        names = class_names_for(class_names, self._probabilities.shape[1], argument="class_names")
+        self._cache: dict[tuple[int, int, str, str], np.ndarray] = {}
+        self._pixels = display_rgb(x)
+        super().__init__(
+            methods=chosen, n_inputs=n, all_methods=list(SALIENCY_METHODS), cam_methods=list(CAM_METHODS),
+            layers=spatial_layers(model, x), class_names=names, labels=label_list,
+            has_masks=self._masks is not None, **kwargs,
+        )  # fmt: skip
+        self.observe(self._request, names=["index", "methods", "target", "layer"])
+        self._request()
+
+    @staticmethod
+    def _check_methods(methods: Any) -> list[str]:
+        if isinstance(methods, str) or not isinstance(methods, Sequence):
+            raise TypeError(f"methods: expected a list of method names, got {type(methods).__name__}")
+        unknown = [m for m in methods if m not in SALIENCY_METHODS]
+        if unknown:
+            raise ValueError(f"methods: unknown {unknown[0]!r}; expected names from {', '.join(SALIENCY_METHODS)}")
+        return list(methods)
+
+    @traitlets.validate("index")
+    def _valid_index(self, proposal: Any) -> int:
+        if not 0 <= proposal["value"] < self._x.shape[0]:
+            raise traitlets.TraitError(f"index: expected 0…{self._x.shape[0] - 1}, got {proposal['value']}")
+        return proposal["value"]
+
+    @traitlets.validate("target")
+    def _valid_target(self, proposal: Any) -> int | None:
+        k = self._probabilities.shape[1]
+        if proposal["value"] is not None and not 0 <= proposal["value"] < k:
+            raise traitlets.TraitError(f"target: expected a class in 0…{k - 1} or None, got {proposal['value']}")
+        return proposal["value"]
+
+    @traitlets.validate("layer")
+    def _valid_layer(self, proposal: Any) -> str:
+        if proposal["value"] and proposal["value"] not in self.layers:
+            raise traitlets.TraitError(f"layer: expected one of {', '.join(self.layers)} or '' (default)")
+        return proposal["value"]
+
+    @traitlets.validate("methods")
+    def _valid_methods(self, proposal: Any) -> list[str]:
+        try:
+            return self._check_methods(proposal["value"])
+        except ValueError as error:
+            raise traitlets.TraitError(str(error)) from None
+
+    # -- requests -------------------------------------------------------------------------------
+    def _key(self, method: str) -> tuple[int, int, str, str]:
+        target = int(self._probabilities[self.index].argmax()) if self.target is None else self.target
+        return self.index, target, method, self.layer if method in CAM_METHODS else ""
+
+    def _request(self, change: Any = None) -> None:
+        index, methods = self.index, list(self.methods)
+        keys = [self._key(m) for m in methods]
+        with self.hold_sync():
+            self.image = self._pixels[index]
+            self.probabilities = self._probabilities[index]
+            self.explained = keys[0][1] if keys else int(self._probabilities[index].argmax())
+            self._publish(keys)  # what the cache already has shows at once
+        missing = [k for k in keys if k not in self._cache]
+        if not missing:
+            return
+
+        def work(progress):
+            for i, key in enumerate(missing):
+                _, target, method, layer = key
+
+                def sub(fraction: float, message: str, i=i) -> bool:
+                    return progress((i + fraction) / len(missing), f"{method}: {message}")
+
+                found = saliency(self._model, self._x[index : index + 1], target, method, layer or None, progress=sub)
+                self._cache[key] = found.normalized()[0]
+                if progress((i + 1) / len(missing), method) is False:
+                    return None  # superseded: the newer request publishes
+                with self.hold_sync():
+                    self._publish(keys)
+            return keys
+
+        self.run("maps", work, lambda done: done and self._publish(done))
+
+    def _publish(self, keys: list[tuple[int, int, str, str]]) -> None:
+        """Send the cached maps of ``keys`` (in order; missing ones are left out)."""
+        ready = [k for k in keys if k in self._cache]
+        shape = self._x.shape[-2:]
+        self.maps = np.stack([self._cache[k] for k in ready]) if ready else np.zeros((0, *shape), np.float32)
+        self.map_methods = [k[2] for k in ready]
+        self.hits = [self._hit(k) for k in ready]
+
+    def _hit(self, key: tuple[int, int, str, str]) -> int:
+        if self._masks is None:
+            return -1
+        index, target, _, _ = key
+        cached = self._cache[key]
+        score = pointing_game(
+            lambda model, images, target: cached[None], self._model, self._x[index : index + 1],
+            self._masks[index : index + 1], target=target,
+        )  # fmt: skip
+        return int(score)
+
+    @property
+    def cached(self) -> int:
+        """How many maps are cached."""
+        return len(self._cache)

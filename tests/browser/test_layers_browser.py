@@ -1,0 +1,109 @@
+"""LayerExplorer in JupyterLab: pick layers (click, keyboard), rotate the input, open a channel's detail,
+labels as text, and the layer-switch time from click to new pixels on a 64-channel 32×32 layer."""
+
+from __future__ import annotations
+
+import statistics
+
+from lab_driver import canvas_signature, cell_output_text, open_and_run, run_cell, wait_canvas_change, wait_canvas_drawn
+
+GRID = ".nbviz-layers-grid"
+EVIL = '<img src=x onerror="window.__nbviz_xss = 1">'
+
+# Click a picker row and resolve with the ms until the grid canvas was redrawn for that layer
+# (the front end draws synchronously, then stamps data-layer/data-draws on the canvas).
+SWITCH = """async ([row, canvas, target]) => {
+  const before = canvas.dataset.draws;
+  return await new Promise((resolve) => {
+    const t0 = performance.now();
+    const observer = new MutationObserver(() => {
+      if (canvas.dataset.draws !== before && canvas.dataset.layer === target) {
+        observer.disconnect();
+        resolve(performance.now() - t0);
+      }
+    });
+    observer.observe(canvas, { attributes: true });
+    row.click();
+  });
+}"""
+
+
+def _row(page, name):
+    return page.locator(f'.nbviz-picker-row[data-layer="{name}"]')
+
+
+def test_layer_explorer_in_lab(page, lab):
+    name = lab.write_notebook(
+        "layers.ipynb",
+        [
+            "import nbviz\n"
+            "shapes = nbviz.zoo.shapes_cnn().model\n"
+            "data = nbviz.datasets.shapes(64, seed=1)\n"
+            f"names = [{EVIL!r}] + list(data.class_names[1:])\n"
+            "explorer = nbviz.LayerExplorer(shapes, data.images[:6], data.labels[:6], data.images,\n"
+            "                               class_names=names, layer='features.0')\n"
+            "explorer",
+            "explorer.wait(); print('layer', explorer.layer, 'channel', explorer.channel, 'angle', explorer.angle,"
+            " 'detail', explorer.detail_channel, 'top', len(explorer.top_indices))",
+        ],
+    )
+    open_and_run(page, lab, name)
+    wait_canvas_drawn(page, GRID)
+    page.wait_for_function("() => document.querySelector('.nbviz-layers-stats')?.innerText.includes('sparsity')", timeout=60_000)
+
+    # a label that looks like HTML is shown as text, never parsed
+    labels = page.locator(".nbviz-layers-label").all_inner_texts()
+    assert EVIL in labels
+    assert page.locator(".nbviz-explorer img").count() == 0
+    assert page.evaluate("() => window.__nbviz_xss") is None
+
+    # pick a layer by clicking its row → the grid shows the new layer's maps
+    before = canvas_signature(page, GRID)
+    _row(page, "features.3").click()
+    wait_canvas_change(page, GRID, before)
+    page.wait_for_function(f"() => document.querySelector('{GRID}').dataset.layer === 'features.3'")
+    assert "64 channels of 32×32" in page.locator(".nbviz-layers-main > .nbviz-caption").first.inner_text()
+
+    # layer-switch time between the two 64-channel 32×32 layers, click → new pixels
+    grid = page.locator(GRID).element_handle()
+    times = []
+    for target in ["features.5", "features.3"] * 4:
+        signature = canvas_signature(page, GRID)
+        times.append(page.evaluate(SWITCH, [_row(page, target).element_handle(), grid, target]))
+        assert canvas_signature(page, GRID) != signature
+    print(f"\nlayer switch, click → new pixels (64×32×32): {', '.join(f'{t:.0f}' for t in times)} ms; "
+          f"median {statistics.median(times):.0f} ms")
+    assert statistics.median(times) < 150, times
+
+    # rotate the input like a person → the maps change
+    before = canvas_signature(page, GRID)
+    page.get_by_label("rotate").fill("90")
+    wait_canvas_change(page, GRID, before)
+
+    # keyboard: search, arrow down to the match, Enter picks it
+    search = page.get_by_label("search layers")
+    search.fill("features.7")
+    search.press("ArrowDown")
+    before = canvas_signature(page, GRID)
+    search.press("Enter")
+    wait_canvas_change(page, GRID, before)
+    page.wait_for_function(f"() => document.querySelector('{GRID}').dataset.layer === 'features.7'")
+    search.fill("")
+
+    # click a channel → detail view with the large map, the filter and the top-9 images
+    page.locator(GRID).click(position={"x": 5, "y": 5})
+    page.wait_for_function("() => document.querySelectorAll('.nbviz-layers-top-item canvas').length === 9", timeout=60_000)
+    assert page.locator(".nbviz-layers-big").count() == 1
+    assert page.locator(".nbviz-layers-filter").count() == 1
+
+    # hover a channel → its statistics
+    page.locator(GRID).hover(position={"x": 5, "y": 5})
+    assert "zeros" in page.locator(".nbviz-tooltip").inner_text()
+
+    run_cell(page, 1)
+    page.wait_for_function(
+        "() => window.jupyterapp.shell.currentWidget.content.widgets[1].outputArea.node.innerText.includes('top 9')",
+        timeout=30_000,
+    )
+    assert "layer features.7 channel 0 angle 90.0 detail 0 top 9" in cell_output_text(page, 1)
+    assert not page.js_errors

@@ -120,7 +120,6 @@ class OcclusionExplorer(Explorer):
         self.run("occlusion", work, self._show)
 
     def _show(self, result: Any) -> None:
-        self.heatmap = result.drop_map
         self.origins_y = [int(v) for v in result.origins_y]
         self.origins_x = [int(v) for v in result.origins_x]
         self.map_window = int(result.window[0])
@@ -128,6 +127,7 @@ class OcclusionExplorer(Explorer):
         self.base_probability = float(result.base_probability)
         self.computed = float(result.computed.mean())
         self.partial = not result.final
+        self.heatmap = result.drop_map  # last: observers of the map see the settings it was made with
 
     # -- one occluded copy under the pointer -------------------------------------------------------
     def _request_hover(self, change: Any = None) -> None:

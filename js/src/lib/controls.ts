@@ -90,3 +90,13 @@ export function select(label: string, options: string[], value: string, onChange
   input.addEventListener("change", () => onChange(input.value));
   return { root: h("label", { className: "nbviz-select" }, [h("span", { text: label }), input]), input };
 }
+
+/** A labelled checkbox. */
+export function checkbox(label: string, value: boolean, onChange: (v: boolean) => void): { root: HTMLElement; input: HTMLInputElement } {
+  const input = document.createElement("input");
+  input.type = "checkbox";
+  input.checked = value;
+  input.setAttribute("aria-label", label);
+  input.addEventListener("change", () => onChange(input.checked));
+  return { root: h("label", { className: "nbviz-checkbox" }, [input, h("span", { text: label })]), input };
+}

@@ -40,8 +40,7 @@ def test_layer_explorer_in_lab(page, lab):
             "shapes = nbviz.zoo.shapes_cnn().model\n"
             "data = nbviz.datasets.shapes(64, seed=1)\n"
             f"names = [{EVIL!r}] + list(data.class_names[1:])\n"
-            "explorer = nbviz.LayerExplorer(shapes, data.images[:6], data.labels[:6], data.images,\n"
-            "                               class_names=names, layer='features.0')\n"
+            "explorer = nbviz.LayerExplorer(shapes, data.images[:6], data.labels[:6], data.images, class_names=names)\n"
             "explorer",
             "explorer.wait(); print('layer', explorer.layer, 'channel', explorer.channel, 'angle', explorer.angle,"
             " 'detail', explorer.detail_channel, 'top', len(explorer.top_indices))",
@@ -57,21 +56,32 @@ def test_layer_explorer_in_lab(page, lab):
     assert page.locator(".nbviz-explorer img").count() == 0
     assert page.evaluate("() => window.__nbviz_xss") is None
 
+    # the 64-channel 32×32 layers and the convolutions, read from the picker's rows
+    rows = page.evaluate(
+        "() => [...document.querySelectorAll('.nbviz-picker-row')].map(r => [r.dataset.layer,"
+        " r.querySelector('.nbviz-picker-type').textContent, r.querySelector('.nbviz-picker-shape').textContent])"
+    )
+    big = [name for name, kind, shape in rows if shape == "64×32×32" and name != "features"]
+    convs = [name for name, kind, shape in rows if kind == "Conv2d"]
+    assert len(big) >= 2, rows
+    start = page.locator(GRID).get_attribute("data-layer")
+    first, second = [name for name in big if name != start][-1], big[0] if big[0] != start else big[1]
+
     # pick a layer by clicking its row → the grid shows the new layer's maps
     before = canvas_signature(page, GRID)
-    _row(page, "features.3").click()
+    _row(page, first).click()
     wait_canvas_change(page, GRID, before)
-    page.wait_for_function(f"() => document.querySelector('{GRID}').dataset.layer === 'features.3'")
+    page.wait_for_function(f"() => document.querySelector('{GRID}').dataset.layer === '{first}'")
     assert "64 channels of 32×32" in page.locator(".nbviz-layers-main > .nbviz-caption").first.inner_text()
 
-    # layer-switch time between the two 64-channel 32×32 layers, click → new pixels
+    # layer-switch time between two 64-channel 32×32 layers, click → new pixels
     grid = page.locator(GRID).element_handle()
     times = []
-    for target in ["features.5", "features.3"] * 4:
+    for target in [second, first] * 4:
         signature = canvas_signature(page, GRID)
         times.append(page.evaluate(SWITCH, [_row(page, target).element_handle(), grid, target]))
         assert canvas_signature(page, GRID) != signature
-    print(f"\nlayer switch, click → new pixels (64×32×32): {', '.join(f'{t:.0f}' for t in times)} ms; "
+    print(f"\nlayer switch {first} ↔ {second}, click → new pixels (64×32×32): {', '.join(f'{t:.0f}' for t in times)} ms; "
           f"median {statistics.median(times):.0f} ms")
     assert statistics.median(times) < 150, times
 
@@ -82,12 +92,14 @@ def test_layer_explorer_in_lab(page, lab):
 
     # keyboard: search, arrow down to the match, Enter picks it
     search = page.get_by_label("search layers")
-    search.fill("features.7")
+    target = convs[-1]  # the deepest convolution: the filter shows in the detail view
+    search.fill(target)
+    assert page.locator(".nbviz-picker-row").count() == 2  # the match and its parent
     search.press("ArrowDown")
     before = canvas_signature(page, GRID)
     search.press("Enter")
     wait_canvas_change(page, GRID, before)
-    page.wait_for_function(f"() => document.querySelector('{GRID}').dataset.layer === 'features.7'")
+    page.wait_for_function(f"() => document.querySelector('{GRID}').dataset.layer === '{target}'")
     search.fill("")
 
     # click a channel → detail view with the large map, the filter and the top-9 images
@@ -105,5 +117,5 @@ def test_layer_explorer_in_lab(page, lab):
         "() => window.jupyterapp.shell.currentWidget.content.widgets[1].outputArea.node.innerText.includes('top 9')",
         timeout=30_000,
     )
-    assert "layer features.7 channel 0 angle 90.0 detail 0 top 9" in cell_output_text(page, 1)
+    assert f"layer {target} channel 0 angle 90.0 detail 0 top 9" in cell_output_text(page, 1)
     assert not page.js_errors

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 import nbviz
+from nbviz.predict import predict
 
 
 def randomised(model: torch.nn.Module, seed: int = 0) -> torch.nn.Module:
@@ -32,15 +33,15 @@ def randomised(model: torch.nn.Module, seed: int = 0) -> torch.nn.Module:
 
 def occlusion_maps(model, images, target, window=8, stride=4):
     """Occlusion as a pointing-game method: the drop map of each image (batched per image)."""
-    targets = [None] * len(images) if target is None else list(target)
+    targets = [None] * len(images) if target is None else [int(t) for t in target]
     return np.stack([nbviz.occlusion(model, x, t, window=window, stride=stride).drop_map for x, t in zip(images, targets)])
 
 
-def main(n: int = 200) -> None:
+def main(n: int = 100) -> None:
     trained = nbviz.zoo.shapes_cnn()
     data = nbviz.datasets.shapes(n, seed=1)  # not the training seed
     models = {"trained": trained.model.eval(), "randomised": randomised(trained.model)}
-    accuracy = {k: float((nbviz.predict(m, data.images).predicted == data.labels.numpy()).mean()) for k, m in models.items()}
+    accuracy = {k: float((predict(m, data.images).predicted == data.labels.numpy()).mean()) for k, m in models.items()}
     methods = [*nbviz.SALIENCY_METHODS, "occlusion"]
     rows = []
     for method in methods:
@@ -64,4 +65,4 @@ def main(n: int = 200) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 200)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100)

@@ -160,6 +160,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
     const ctx = setupCanvas(canvas, WIDTH, HEIGHT);
     ctx.font = "11px var(--jp-ui-font-family, sans-serif)";
     const view = model.get("mode");
+    canvas.dataset.drawn = view === "line" ? (model.get("line_loss") ? "line" : "") : plane ? view : "";
     if (view === "line") drawLine(ctx);
     else if (plane && view === "surface") {
       surface.set({ heights: plane.shown.map((v) => (plane!.hi > plane!.lo ? (v - plane!.lo) / (plane!.hi - plane!.lo) : 0.5)), colors: colours(plane, false), rows: plane.rows, cols: plane.cols });
@@ -246,7 +247,10 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
   };
 
   frame.listen(["loss", "accuracy", "alphas", "betas", "path", "mode", "log_scale", "line_loss", "grid_preview", "grid_complete"], draw);
-  frame.listen(["resolution", "span", "directions"], () => (pinned = null));
+  frame.listen(["resolution", "span", "directions", "mode"], () => {
+    pinned = null;
+    readout.textContent = "";
+  });
   draw();
   return () => frame.dispose();
 }

@@ -87,3 +87,11 @@ def test_line_errors(data):
         line(model, CE, data, start={"fc.weight": model.fc.weight})
     with pytest.raises(TypeError, match="start"):
         line(model, CE, data, start=[1, 2])
+
+
+def test_extrapolated_batchnorm_variances_stay_non_negative(data):
+    model, other = tiny_cnn(0), tiny_cnn(7)
+    with torch.no_grad():
+        model.bn1.running_var.fill_(0.01)  # α > 1 extrapolates 0.01 + (α − 1)(0.01 − var_start) < 0
+    result = line(model, CE, data, start=other, alphas=[1.0, 1.5])
+    assert np.isfinite(result.loss).all()

@@ -66,7 +66,11 @@ def line(
 
         def state_at(k: int) -> Params:
             a = float(alphas[k])
-            return {n: torch.lerp(theta0[n], theta1[n], a) for n in theta0}
+            state = {n: torch.lerp(theta0[n], theta1[n], a) for n in theta0}
+            for n in state:  # beyond the ends (α < 0 or > 1) a variance can extrapolate below zero
+                if n.endswith("running_var"):
+                    state[n].clamp_(min=0.0)
+            return state
 
         source = DataSource(data, batch_size, model_device(model))
         evaluator = Evaluator(model, loss_fn, source, memory_budget=memory_budget)

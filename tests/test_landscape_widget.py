@@ -60,8 +60,21 @@ def test_modes_line_and_surface(trained):
     assert e.line_alphas.shape == e.line_loss.shape == e.line_accuracy.shape == (41,)
     at_trained = int(np.argmin(np.abs(e.line_alphas - 1.0)))
     assert e.line_loss[at_trained] < e.line_loss[int(np.argmin(np.abs(e.line_alphas)))]  # trained beats random init
+    assert e.line_result.plot() is not None and e.result.plot() is not None
     with pytest.raises(traitlets.TraitError):
         e.mode = "volume"
+
+
+def test_line_mode_computes_no_plane_until_the_plane_is_shown(trained):
+    model, _, data = trained
+    e = LandscapeExplorer(model, CE, data, resolution=5, preview=None, mode="line").wait()
+    assert e.line_loss is not None and e.loss is None
+    e.span = 0.5  # remembered, not computed while the line is on show
+    e.wait()
+    assert e.loss is None
+    e.mode = "plane"
+    e.wait()
+    assert e.loss.shape == (5, 5) and e.alphas[-1] == pytest.approx(0.5)
 
 
 def test_preview_first_then_refinement_to_full(trained):

@@ -108,19 +108,48 @@ class LandscapeExplorer(Explorer):
             span = 1.0 if directions != "pca" else _path_span(self._pca.coords)
         span, resolution = _check_span(span), _check_resolution(resolution)
         self._cache: OrderedDict[tuple, Any] = OrderedDict()  # complete grids, newest last
+        self._requested: tuple | None = None  # the plane settings last asked for
+        self._result: Any = None
+        self._line_result: Any = None
         super().__init__(
             mode=mode, directions=directions, direction_kinds=kinds, span=span, resolution=resolution, **kwargs
         )
         if self._pca is not None:
             self.explained_variance = [float(v) for v in self._pca.explained_variance_ratio]
         self.observe(self._request_plane, names=["directions", "span", "resolution"])
-        self.observe(self._request_line, names=["mode"])
-        self._request_plane()
-        self._request_line()
+        self.observe(self._mode_changed, names=["mode"])
+        self._mode_changed()
+
+    @property
+    def result(self) -> Any:
+        """The :class:`~nbviz.landscape.PlaneResult` on show (partial while refining; ``.plot()``)."""
+        return self._result
+
+    @property
+    def line_result(self) -> Any:
+        """The :class:`~nbviz.landscape.LineResult` once line mode has been shown (``.plot()``)."""
+        return self._line_result
+
+    @property
+    def trajectory(self) -> Any:
+        """The :class:`~nbviz.landscape.TrajectoryResult` of the checkpoints, or ``None``."""
+        return self._pca
+
+    def _mode_changed(self, change: Any = None) -> None:
+        """Compute only what the view shows: the line in line mode, the plane otherwise."""
+        if self.mode == "line":
+            self._request_line()
+        elif self._requested != self._key():
+            self._request_plane()
+
+    def _key(self) -> tuple:
+        return (self.directions, float(self.span), int(self.resolution))
 
     # -- the plane ---------------------------------------------------------------------------------
     def _request_plane(self, change: Any = None) -> None:
-        key = (self.directions, float(self.span), int(self.resolution))
+        if self.mode == "line":  # computed when the plane is shown again
+            return
+        key = self._requested = self._key()
         directions, span, resolution = key
         self.path = self._pca.coords if (directions == "pca" and self._pca is not None) else None
         if key in self._cache:  # seen before: show it again, nothing to compute
@@ -153,6 +182,7 @@ class LandscapeExplorer(Explorer):
 
     def _show(self, result: Any) -> None:
         kind = self.directions if result.kind == "custom" else result.kind
+        self._result = result
         with self.hold_sync():
             self.alphas, self.betas = result.alphas, result.betas
             self.loss = result.loss
@@ -161,14 +191,15 @@ class LandscapeExplorer(Explorer):
             self.grid_samples, self.grid_kind = int(result.samples or 0), kind
 
     # -- the line ----------------------------------------------------------------------------------
-    def _request_line(self, change: Any = None) -> None:
-        if self.mode != "line" or self.line_loss is not None:
+    def _request_line(self) -> None:
+        if self.line_loss is not None:
             return
 
         def work(progress):
             return line(self._model, self._loss_fn, self._data, alphas=LINE_ALPHAS, seed=self._seed, progress=progress)
 
         def done(result):
+            self._line_result = result
             self.line_alphas, self.line_loss, self.line_accuracy = result.alphas, result.loss, result.accuracy
 
         self.run("line", work, done)

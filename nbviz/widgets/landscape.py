@@ -117,8 +117,8 @@ class LandscapeExplorer(Explorer):
         if self._pca is not None:
             self.explained_variance = [float(v) for v in self._pca.explained_variance_ratio]
         self.observe(self._request_plane, names=["directions", "span", "resolution"])
-        self.observe(self._mode_changed, names=["mode"])
-        self._mode_changed()
+        self.observe(self._on_mode, names=["mode"])
+        self._on_mode()
 
     @property
     def result(self) -> Any:
@@ -135,7 +135,7 @@ class LandscapeExplorer(Explorer):
         """The :class:`~nbviz.landscape.TrajectoryResult` of the checkpoints, or ``None``."""
         return self._pca
 
-    def _mode_changed(self, change: Any = None) -> None:
+    def _on_mode(self, change: Any = None) -> None:
         """Compute only what the view shows: the line in line mode, the plane otherwise."""
         if self.mode == "line":
             self._request_line()

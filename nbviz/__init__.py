@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-# public name → module that defines it
+# public name → module that defines it (a name equal to its module's last part is that module,
+# unless listed in _FUNCTIONS_NAMED_LIKE_THEIR_MODULE)
 _EXPORTS: dict[str, str] = {
     # data and models
     "datasets": "nbviz.datasets",
@@ -51,6 +52,8 @@ _EXPORTS: dict[str, str] = {
     "LandscapeExplorer": "nbviz.widgets.landscape",
 }
 
+_FUNCTIONS_NAMED_LIKE_THEIR_MODULE = {"predict"}
+
 __all__ = sorted(_EXPORTS)
 
 
@@ -59,7 +62,8 @@ def __getattr__(name: str) -> Any:
     if module_name is None:
         raise AttributeError(f"module 'nbviz' has no attribute {name!r}")
     module = importlib.import_module(module_name)
-    value = module if module_name.rsplit(".", 1)[-1] == name else getattr(module, name)
+    is_module = module_name.rsplit(".", 1)[-1] == name and name not in _FUNCTIONS_NAMED_LIKE_THEIR_MODULE
+    value = module if is_module else getattr(module, name)
     globals()[name] = value
     return value
 

@@ -18,3 +18,4 @@ def test_lazy_names_resolve():
 
     for name in ("datasets", "zoo", "saliency", "occlusion", "tsne", "layer_tree", "landscape", "PredictionExplorer"):
         assert getattr(nbviz, name) is not None
+    assert callable(nbviz.predict) and not isinstance(nbviz.predict, type(nbviz))

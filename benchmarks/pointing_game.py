@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 import nbviz
-from nbviz.predict import predict
+from nbviz.prediction import predict
 
 
 def randomised(model: torch.nn.Module, seed: int = 0) -> torch.nn.Module:

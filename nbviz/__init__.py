@@ -12,15 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-# public name → module that defines it (a name equal to its module's last part is that module,
-# unless listed in _FUNCTIONS_NAMED_LIKE_THEIR_MODULE)
+# public name → module that defines it (a name equal to its module's last part is that module)
 _EXPORTS: dict[str, str] = {
     # data and models
     "datasets": "nbviz.datasets",
     "zoo": "nbviz.zoo",
     "render": "nbviz.render",
     "model_guard": "nbviz._guard",
-    "predict": "nbviz.predict",
+    "predict": "nbviz.prediction",
     # layers
     "layer_tree": "nbviz.layers",
     "activations": "nbviz.layers",
@@ -52,8 +51,6 @@ _EXPORTS: dict[str, str] = {
     "LandscapeExplorer": "nbviz.widgets.landscape",
 }
 
-_FUNCTIONS_NAMED_LIKE_THEIR_MODULE = {"predict"}
-
 __all__ = sorted(_EXPORTS)
 
 
@@ -62,8 +59,7 @@ def __getattr__(name: str) -> Any:
     if module_name is None:
         raise AttributeError(f"module 'nbviz' has no attribute {name!r}")
     module = importlib.import_module(module_name)
-    is_module = module_name.rsplit(".", 1)[-1] == name and name not in _FUNCTIONS_NAMED_LIKE_THEIR_MODULE
-    value = module if is_module else getattr(module, name)
+    value = module if module_name.rsplit(".", 1)[-1] == name else getattr(module, name)
     globals()[name] = value
     return value
 
@@ -78,5 +74,5 @@ if TYPE_CHECKING:  # for type checkers and IDEs; never executed
     from .attribution import SALIENCY_METHODS, occlusion, pointing_game, randomization_check, saliency
     from .embedding import TSNESession, extract_features, knn_preservation, pca, trustworthiness, tsne
     from .layers import activation_stats, activations, filters, layer_tree, receptive_field, top_activating
-    from .predict import predict
+    from .prediction import predict
     from .widgets.predictions import PredictionExplorer

@@ -12,7 +12,7 @@ import nbviz
 import nbviz.widgets.occlusion as occlusion_widget
 import nbviz.widgets.saliency as saliency_widget
 from guard_checks import ModelSnapshot
-from nbviz.predict import predict
+from nbviz.prediction import predict
 from occlusion_models import TinyCNN
 
 XSS = "<img src=x onerror=alert(1)>"

@@ -7,7 +7,7 @@ from torch import nn
 
 import nbviz
 from guard_checks import ModelSnapshot
-from nbviz.predict import predict
+from nbviz.prediction import predict
 from nbviz.transforms import affine
 
 

@@ -15,7 +15,7 @@ from torch import nn
 
 from ..attribution import _occlusion_grid as grid
 from ..attribution.occlusion import occlusion
-from ..predict import predict
+from ..prediction import predict
 from ._arrays import Array
 from ._base import Explorer
 from ._images import as_images, check_model, class_names_for, display_rgb

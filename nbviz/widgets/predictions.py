@@ -14,7 +14,7 @@ from torch import nn
 
 from .. import render
 from .._data import as_tensor
-from ..predict import predict
+from ..prediction import predict
 from ..transforms import affine
 from ._arrays import Array
 from ._base import Explorer

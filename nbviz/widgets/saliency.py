@@ -17,7 +17,7 @@ from torch import nn
 
 from ..attribution import SALIENCY_METHODS, pointing_game, saliency
 from ..attribution.saliency import _METHODS
-from ..predict import predict
+from ..prediction import predict
 from ._arrays import Array
 from ._base import Explorer
 from ._images import as_images, as_masks, check_model, class_names_for, display_rgb, spatial_layers

@@ -322,7 +322,7 @@ class TSNEExplorer(Explorer):
         return self._session
 
     def _predict(self, model: nn.Module, data: Any, progress) -> Coloring:
-        from ..predict import predict
+        from ..prediction import predict
 
         inputs = _data_inputs(data)
         predicted = predict(model, inputs, progress=progress).predicted

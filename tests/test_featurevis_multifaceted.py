@@ -64,3 +64,11 @@ def test_clear_errors(kwargs, error, match):
     args = dict(layer=LAYER, unit=UNIT, data=digits_images()[:50], k=2, n_top=10, steps=2) | kwargs
     with pytest.raises(error, match=match):
         multifaceted(digits_model(), **args)
+
+
+def test_wide_pca_matches_embedding_pca_up_to_sign():
+    from nbviz.embedding import pca
+    from nbviz.featurevis.multifaceted import _pca
+
+    X = np.random.default_rng(0).normal(size=(30, 200))
+    np.testing.assert_allclose(np.abs(_pca(X, 5)), np.abs(pca(X, 5)), atol=1e-4)

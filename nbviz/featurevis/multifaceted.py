@@ -30,6 +30,17 @@ def _positive_int(name: str, value: Any, minimum: int = 1) -> int:
     return int(value)
 
 
+def _pca(X: np.ndarray, k: int) -> np.ndarray:
+    """PCA scores (N, k); with fewer points than features (the usual case for the top inputs of a
+    conv map) via the SVD of the centred N×D matrix instead of :func:`nbviz.embedding.pca`'s D×D
+    eigen-decomposition. Same subspace; signs and order do not matter to t-SNE."""
+    if X.shape[0] >= X.shape[1]:
+        return pca(X, k)
+    centred = X - X.mean(axis=0)
+    u, s, _ = np.linalg.svd(centred, full_matrices=False)
+    return (u[:, :k] * s[:k]).astype(np.float32)
+
+
 def multifaceted(
     model: nn.Module,
     layer: "str | nn.Module",
@@ -81,7 +92,7 @@ def multifaceted(
     images = torch.from_numpy(top.images)
     key = top.layer if feature_layer is None else feature_layer
     feats = next(iter(activations(model, images, key).values())).flatten(1).double().numpy()
-    codes = pca(feats, min(50, feats.shape[0], feats.shape[1]))
+    codes = _pca(feats, min(50, feats.shape[0], feats.shape[1]))
     n = len(codes)
     embedded = tsne(codes, perplexity=min(30.0, 0.95 * (n - 1) / 3.0), n_iter=500, seed=seed, snapshot_every=500,
                     progress=span(progress, 0.3, 0.5, "t-SNE: ")).embedding

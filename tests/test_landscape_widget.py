@@ -135,7 +135,7 @@ def test_pca_directions_overlay_the_training_path(trained):
     e = LandscapeExplorer(model, CE, data, checkpoints, resolution=5, preview=None).wait()
     assert e.error == ""
     assert e.direction_kinds == ["filter_normalized", "random", "pca"]
-    assert e.directions == "pca" and e.grid_kind == "pca"
+    assert e.directions == "pca" and e.grid_kind == "pca" and e.result.kind == "pca"
     assert e.path.shape == (len(checkpoints), 2) and e.path.dtype == np.float32
     assert e.span >= np.abs(e.path).max(), "the default span shows the whole path"
     assert len(e.explained_variance) == 2 and 0 < sum(e.explained_variance) <= 1 + 1e-6

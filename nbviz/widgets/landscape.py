@@ -10,6 +10,7 @@ client-side, so they never wait for the kernel.
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import replace
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -162,15 +163,18 @@ class LandscapeExplorer(Explorer):
         if directions == "pca" and self._pca is not None:
             how = self._pca.directions  # the trajectory's directions, found once
 
+        def labelled(result):  # PCA directions go in as a given pair; say what they are
+            return replace(result, kind=directions)
+
         def work(progress):
             def partial(result, fraction):
                 if progress(fraction, "loss plane") is not False:  # still the newest request
-                    self._show(result)
+                    self._show(labelled(result))
 
-            return plane(
+            return labelled(plane(
                 self._model, self._loss_fn, self._data, directions=how, span=span, resolution=resolution,
                 seed=self._seed, preview=self._preview, progress=progress, on_partial=partial,
-            )  # fmt: skip
+            ))  # fmt: skip
 
         def done(result):
             self._cache[key] = result
@@ -181,14 +185,13 @@ class LandscapeExplorer(Explorer):
         self.run("plane", work, done)
 
     def _show(self, result: Any) -> None:
-        kind = self.directions if result.kind == "custom" else result.kind
         self._result = result
         with self.hold_sync():
             self.alphas, self.betas = result.alphas, result.betas
             self.loss = result.loss
             self.accuracy = result.accuracy
             self.grid_preview, self.grid_complete = bool(result.preview), bool(result.complete)
-            self.grid_samples, self.grid_kind = int(result.samples or 0), kind
+            self.grid_samples, self.grid_kind = int(result.samples or 0), result.kind
 
     # -- the line ----------------------------------------------------------------------------------
     def _request_line(self) -> None:

@@ -1,5 +1,5 @@
 """LandscapeExplorer in JupyterLab: span change → 9×9 preview drawn, then full-data refinement;
-hover readout; 3-D surface rotated by dragging; line mode."""
+hover readout; log-scale toggle; 3-D surface rotated by dragging; line mode."""
 
 from __future__ import annotations
 
@@ -76,6 +76,8 @@ def test_surface_rotates_on_drag_and_line_mode_plots(page, lab):
     wait_canvas_drawn(page, CANVAS)
     flat = canvas_signature(page, CANVAS)
 
+    page.get_by_label("log scale", exact=True).check()  # client-side: recoloured without the kernel
+    flat = wait_canvas_change(page, CANVAS, flat)
     page.get_by_label("view", exact=True).select_option("surface")
     surface = wait_canvas_change(page, CANVAS, flat)
     renderer = page.locator(CANVAS).first.get_attribute("data-renderer")

@@ -15,7 +15,7 @@ const FRAGMENT = `precision mediump float; varying vec4 v; void main() { gl_Frag
 
 export class SurfaceView {
   yaw = -0.7;
-  pitch = 0.6;
+  pitch = 0.95;
   readonly webgl: boolean;
   private glCanvas = document.createElement("canvas");
   private gl: WebGLRenderingContext | null;
@@ -42,7 +42,7 @@ export class SurfaceView {
     const i = Math.floor(k / cols), j = k % cols;
     const x = (j / Math.max(1, cols - 1)) * 2 - 1;
     const y = (i / Math.max(1, rows - 1)) * 2 - 1; // β grows away from the viewer
-    const z = heights[k] * 1.1 - 0.55;
+    const z = heights[k] * 0.8 - 0.4;
     const cy = Math.cos(this.yaw), sy = Math.sin(this.yaw);
     const xr = x * cy - y * sy, yr = x * sy + y * cy;
     const cp = Math.cos(this.pitch), sp = Math.sin(this.pitch);

@@ -42,6 +42,8 @@ _EXPORTS: dict[str, str] = {
     "knn_preservation": "nbviz.embedding",
     # loss landscape (a namespace: nbviz.landscape.plane(...))
     "landscape": "nbviz.landscape",
+    # feature visualisation (a namespace: nbviz.featurevis.maximize(...))
+    "featurevis": "nbviz.featurevis",
     # explorers
     "PredictionExplorer": "nbviz.widgets.predictions",
     "LayerExplorer": "nbviz.widgets.layers",
@@ -69,7 +71,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs; never executed
-    from . import datasets, landscape, render, zoo
+    from . import datasets, featurevis, landscape, render, zoo
     from ._guard import model_guard
     from .attribution import SALIENCY_METHODS, occlusion, pointing_game, randomization_check, saliency
     from .embedding import TSNESession, extract_features, knn_preservation, pca, trustworthiness, tsne

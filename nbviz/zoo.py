@@ -1,0 +1,218 @@
+"""Small CNNs trained on the shipped data in seconds on a CPU, cached on disk.
+
+Nothing downloads: the first call trains deterministically (a fixed seed, fixed data order; bitwise
+repeatable for a given torch thread count) without touching the caller's torch RNG state, and saves
+the weights under ``$NBVIZ_CACHE`` (default ``~/.cache/nbviz``); later calls load them with
+``weights_only=True``. A corrupt or stale cache file is retrained, never a crash.
+
+Measured on 2 CPU cores: ``shapes_cnn`` 8–11 s to 98.8 % held-out accuracy, ``digits_cnn`` 2 s to 96.7 %.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import torch
+from torch import nn
+
+from . import datasets
+from ._progress import Progress, report
+
+__all__ = ["TrainedModel", "digits_cnn", "shapes_cnn", "cache_dir", "DigitsCNN", "ShapesCNN"]
+
+log = logging.getLogger(__name__)
+_FORMAT = 2  # bump when the file layout or the training recipe changes
+
+
+class DigitsCNN(nn.Module):
+    """1×8×8 digits → 10 classes: conv-BN-ReLU, conv-ReLU-pool, conv-ReLU-pool, linear (~25k params)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(),
+            nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        )  # fmt: skip
+        self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(64 * 2 * 2, 10))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.classifier(self.features(x))
+
+
+class ShapesCNN(nn.Module):
+    """3×32×32 shapes → 4 classes (~113k params): a 64-channel conv block at the full 32×32 resolution,
+    three more conv blocks (32, 64, 128 channels) at 16, 8 and 4 pixels, every conv followed by
+    BatchNorm and ReLU, then global max pooling and a linear head.
+
+    Max rather than average pooling at the end: the object covers 3–30 % of the image, and averaging
+    drowns its evidence in the textured background (the average-pooled version needs several times
+    more training to leave chance level).
+    """
+
+    def __init__(self, n_classes: int = len(datasets.SHAPE_CLASSES)) -> None:
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(3, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(64, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(64, 128, 3, padding=1, bias=False), nn.BatchNorm2d(128), nn.ReLU(),
+        )  # fmt: skip
+        self.classifier = nn.Sequential(nn.AdaptiveMaxPool2d(1), nn.Flatten(), nn.Linear(128, n_classes))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.classifier(self.features(x))
+
+
+@dataclass
+class TrainedModel:
+    """A zoo model (in eval mode) with how it was trained: held-out accuracy, seconds spent, checkpoints.
+
+    ``checkpoints`` are state dicts saved after each epoch (oldest first; the last equals the
+    model's), for loss-landscape trajectories.
+    """
+
+    model: nn.Module
+    accuracy: float
+    train_seconds: float
+    checkpoints: list[dict[str, torch.Tensor]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Recipe:
+    name: str
+    build: Callable[[], nn.Module]
+    dataset: str  # a function in nbviz.datasets, called with data_kwargs
+    data_kwargs: tuple[tuple[str, int], ...]
+    n_train: int  # the first n_train samples train, the rest are held out
+    epochs: int
+    batch_size: int
+    lr: float
+    channels_last: bool = False  # a training speed-up only; the returned model is contiguous
+
+    def model(self) -> nn.Module:
+        """A freshly initialised model; the caller's torch RNG state is left as it was."""
+        with torch.random.fork_rng():
+            return self.build()
+
+    def data(self) -> datasets.ImageDataset:
+        return getattr(datasets, self.dataset)(**dict(self.data_kwargs))
+
+    def key(self) -> str:
+        fields = (_FORMAT, self.name, repr(self.model()), self.dataset, self.data_kwargs, self.n_train,
+                  self.epochs, self.batch_size, self.lr, self.channels_last)  # fmt: skip
+        return hashlib.sha256("|".join(map(str, fields)).encode()).hexdigest()[:12]
+
+
+_DIGITS = _Recipe("digits_cnn", DigitsCNN, "digits", (), n_train=1400, epochs=12, batch_size=32, lr=3e-3)
+_SHAPES = _Recipe(
+    "shapes_cnn", ShapesCNN, "shapes", (("n", 5000), ("seed", 0)),
+    n_train=4000, epochs=4, batch_size=64, lr=5e-3, channels_last=True,
+)  # fmt: skip
+_EVAL_BATCH = 250  # held-out images per forward pass (bounds memory: 64×32×32 maps are 256 KB each)
+
+
+def cache_dir() -> Path:
+    """Where trained zoo weights live: ``$NBVIZ_CACHE`` or ``~/.cache/nbviz``."""
+    root = os.environ.get("NBVIZ_CACHE") or os.path.join(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "nbviz")
+    return Path(root)
+
+
+def _contiguous_state(model: nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().clone(memory_format=torch.contiguous_format) for k, v in model.state_dict().items()}
+
+
+def _accuracy(model: nn.Module, data: datasets.ImageDataset) -> float:
+    with torch.no_grad():
+        correct = sum(
+            int((model(x).argmax(1) == y).sum())
+            for x, y in zip(data.images.split(_EVAL_BATCH), data.labels.split(_EVAL_BATCH))
+        )
+    return correct / len(data)
+
+
+def _train(recipe: _Recipe, progress: Progress | None = None) -> TrainedModel:
+    """Train ``recipe`` from seed 0 in a fixed data order; the caller's torch RNG state is untouched."""
+    start = time.perf_counter()
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        model = recipe.build()
+        train, test = recipe.data().split(recipe.n_train)
+        images = train.images
+        if recipe.channels_last:
+            model = model.to(memory_format=torch.channels_last)
+            images = images.contiguous(memory_format=torch.channels_last)
+        optimiser = torch.optim.Adam(model.parameters(), lr=recipe.lr)
+        batches = recipe.epochs * -(-len(train) // recipe.batch_size)
+        schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=recipe.lr, total_steps=batches)
+        checkpoints = []
+        model.train()
+        for epoch in range(recipe.epochs):
+            report(progress, epoch / recipe.epochs, f"training {recipe.name}: epoch {epoch + 1} of {recipe.epochs}")
+            for batch in torch.randperm(len(train)).split(recipe.batch_size):
+                optimiser.zero_grad()
+                loss = nn.functional.cross_entropy(model(images[batch]), train.labels[batch])
+                loss.backward()
+                optimiser.step()
+                schedule.step()
+            checkpoints.append(_contiguous_state(model))
+        model = model.to(memory_format=torch.contiguous_format).eval()
+        model.zero_grad(set_to_none=True)
+        accuracy = _accuracy(model, test)
+    report(progress, 1.0, f"trained {recipe.name}: {accuracy:.1%} held-out accuracy")
+    return TrainedModel(model, accuracy, time.perf_counter() - start, checkpoints)
+
+
+def _load_or_train(recipe: _Recipe, retrain: bool, progress: Progress | None) -> TrainedModel:
+    path = cache_dir() / f"{recipe.name}-{recipe.key()}.pt"
+    if path.exists() and not retrain:
+        try:
+            saved = torch.load(path, map_location="cpu", weights_only=True)
+            model = recipe.model()
+            model.load_state_dict(saved["state_dict"])
+            model.eval()
+            return TrainedModel(model, float(saved["accuracy"]), float(saved["train_seconds"]), list(saved["checkpoints"]))
+        except Exception as error:  # corrupt, truncated or from another layout: retrain
+            log.warning("nbviz: retraining %s, the cached weights at %s could not be loaded (%s)", recipe.name, path, error)
+    trained = _train(recipe, progress)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        payload = {
+            "state_dict": trained.model.state_dict(),
+            "accuracy": trained.accuracy,
+            "train_seconds": trained.train_seconds,
+            "checkpoints": trained.checkpoints,
+        }
+        torch.save(payload, tmp)
+        os.replace(tmp, path)  # atomic: a concurrent reader never sees half a file
+        for stale in path.parent.glob(f"{recipe.name}-*.pt"):  # weights from older recipes
+            if stale != path:
+                stale.unlink(missing_ok=True)
+    except OSError as error:
+        log.warning("nbviz: could not cache %s at %s (%s)", recipe.name, path, error)
+    return trained
+
+
+def digits_cnn(*, retrain: bool = False, progress: Progress | None = None) -> TrainedModel:
+    """A :class:`DigitsCNN` trained on the first 1,400 digits (held-out accuracy on the other 397).
+
+    Loaded from the cache when there; else trained (~3 s) and cached. ``retrain`` ignores the cache;
+    ``progress`` hears about training epochs.
+    """
+    return _load_or_train(_DIGITS, retrain, progress)
+
+
+def shapes_cnn(*, retrain: bool = False, progress: Progress | None = None) -> TrainedModel:
+    """A :class:`ShapesCNN` trained on ``shapes(5000, seed=0)[:4000]`` (held out: the last 1,000).
+
+    Loaded from the cache when there; else trained (~10 s on 2 cores) and cached. ``retrain``
+    ignores the cache; ``progress`` hears about training epochs.
+    """
+    return _load_or_train(_SHAPES, retrain, progress)

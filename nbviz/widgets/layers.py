@@ -11,7 +11,6 @@ One forward pass captures every layer for the current input and transform; resul
 
 from __future__ import annotations
 
-import difflib
 from collections import OrderedDict
 from typing import Any, Sequence
 
@@ -22,10 +21,11 @@ from torch import nn
 
 from .. import render
 from .._data import as_tensor
-from ..layers import activation_stats, activations, filters, layer_tree, top_activating
+from ..layers import activation_stats, activations, filters, top_activating
 from ..transforms import affine
 from ._arrays import Array
 from ._base import Explorer
+from ._layer_tree import picker_tree
 
 __all__ = ["LayerExplorer"]
 
@@ -111,17 +111,11 @@ class LayerExplorer(Explorer):
         if isinstance(self._dataset, (str, bytes, dict)) or not hasattr(self._dataset, "__iter__") and not hasattr(self._dataset, "__getitem__"):
             raise TypeError(f"dataset: expected a tensor, array, Dataset or DataLoader, got {type(dataset).__name__}")
         label_text = self._label_text(labels, class_names, n)
-        try:  # also checks that the model accepts the inputs
-            tree = layer_tree(model, self._inputs[:1])
-        except ValueError as err:
-            raise ValueError(f"inputs: {str(err).removeprefix('example: ')}") from err
-        self._shown = {info.name: info for info in tree if info.output_shape is not None and len(info.output_shape) in (2, 4)}
-        if not self._shown:
-            raise ValueError("model: no layer returns feature maps (N×C×H×W) or vectors (N×C)")
-        rows = [dict(info.to_dict(), selectable=info.name in self._shown) for info in tree]
-        first = layer if layer is not None else next(
-            (n for n, i in self._shown.items() if len(i.output_shape) == 4 and i.is_leaf), next(iter(self._shown))
-        )
+        picker = picker_tree(model, self._inputs[:1])
+        self._picker = picker
+        self._shown = picker.shown
+        rows = picker.rows
+        first = layer if layer is not None else picker.default
         self._check_layer(first)
         self._cache: OrderedDict[tuple, dict[str, torch.Tensor]] = OrderedDict()
         self._cache_size = cache_size
@@ -155,11 +149,7 @@ class LayerExplorer(Explorer):
         return out
 
     def _check_layer(self, name: str) -> None:
-        if name in self._shown:
-            return
-        close = difflib.get_close_matches(str(name), list(self._shown), n=5, cutoff=0.4)
-        hint = f"; closest: {', '.join(repr(c) for c in close)}" if close else f"; layers: {', '.join(list(self._shown)[:8])}"
-        raise traitlets.TraitError(f"layer: {name!r} is not a layer with feature maps or vectors{hint}")
+        self._picker.check(name)
 
     @traitlets.validate("layer")
     def _valid_layer(self, proposal: Any) -> str:

@@ -93,18 +93,13 @@ RUN_ALL = """async () => {
 }"""
 
 
-def open_and_run(page, lab: JupyterLab, notebook: str, timeout: float = 180_000, *, own_workspace: bool = False) -> None:
+def open_and_run(page, lab: JupyterLab, notebook: str, timeout: float = 180_000) -> None:
     """Open ``notebook`` in JupyterLab in ``page`` and run all its cells (returns when they finished).
 
-    ``own_workspace=True`` opens it in a workspace named after it, so tabs restored from an earlier
+    It opens in a workspace named after the notebook, so tabs JupyterLab restores from an earlier
     test's notebook cannot become the current widget and take the run."""
-    if own_workspace:
-        page.goto(f"{lab.base}/lab/workspaces/{notebook.rsplit('.', 1)[0]}/tree/{notebook}")
-        page.wait_for_function(
-            f"() => window.jupyterapp?.shell?.currentWidget?.context?.path === {notebook!r}", timeout=60_000
-        )
-    else:
-        page.goto(f"{lab.base}/lab/tree/{notebook}")
+    page.goto(f"{lab.base}/lab/workspaces/{notebook.rsplit('.', 1)[0]}/tree/{notebook}")
+    page.wait_for_function(f"() => window.jupyterapp?.shell?.currentWidget?.context?.path === {notebook!r}", timeout=60_000)
     page.wait_for_function("() => window.jupyterapp?.shell?.currentWidget?.sessionContext", timeout=60_000)
     page.evaluate(RUN_ALL)
     page.wait_for_function(

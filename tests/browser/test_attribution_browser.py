@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lab_driver import RUN_ALL, canvas_signature, cell_output_text, run_cell, wait_canvas_change, wait_canvas_drawn
+from lab_driver import canvas_signature, cell_output_text, open_and_run, run_cell, wait_canvas_change, wait_canvas_drawn
 
 MAP = ".nbviz-occlusion-map"
 PREVIEW = ".nbviz-occlusion-preview"
@@ -21,16 +21,8 @@ RECORD_PARTIAL = """(canvas) => { window.partialStates = [];
 
 
 def run_notebook(page, lab, name: str) -> None:
-    """Open ``name`` in its own JupyterLab workspace (so tabs restored from another test's notebook
-    cannot take the run) and run all its cells."""
-    page.goto(f"{lab.base}/lab/workspaces/{name.split('.')[0]}/tree/{name}")
-    page.wait_for_function(
-        f"() => window.jupyterapp?.shell?.currentWidget?.context?.path === '{name}'", timeout=60_000
-    )
-    page.evaluate(RUN_ALL)
-    page.wait_for_function(
-        "() => window.jupyterapp.shell.currentWidget.sessionContext.session?.kernel?.status === 'idle'", timeout=120_000
-    )
+    """Open ``name``, run all its cells and wait for the explorer to appear."""
+    open_and_run(page, lab, name, timeout=120_000)
     page.wait_for_selector(".nbviz-explorer", timeout=60_000)
 
 

@@ -33,7 +33,7 @@ def caption(page) -> str:
 
 def test_span_change_draws_preview_then_refines_and_hover_reads_values(page, lab):
     name = lab.write_notebook("landscape_plane.ipynb", [SETUP.format(extra=""), STATE])
-    open_and_run(page, lab, name, own_workspace=True)
+    open_and_run(page, lab, name)
     wait_canvas_drawn(page, CANVAS)
     page.wait_for_function(f"() => document.querySelector('{CAPTION}')?.innerText.includes('81/81 points · 1000 samples')", timeout=60_000)
     before = canvas_signature(page, CANVAS)
@@ -71,7 +71,7 @@ def test_span_change_draws_preview_then_refines_and_hover_reads_values(page, lab
 
 def test_surface_rotates_on_drag_and_line_mode_plots(page, lab):
     name = lab.write_notebook("landscape_surface.ipynb", [SETUP.format(extra=", preview=None"), STATE])
-    open_and_run(page, lab, name, own_workspace=True)
+    open_and_run(page, lab, name)
     page.wait_for_function(f"() => document.querySelector('{CAPTION}')?.innerText.includes('81/81 points')", timeout=60_000)
     wait_canvas_drawn(page, CANVAS)
     flat = canvas_signature(page, CANVAS)

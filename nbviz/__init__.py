@@ -51,6 +51,7 @@ _EXPORTS: dict[str, str] = {
     "OcclusionExplorer": "nbviz.widgets.occlusion",
     "TSNEExplorer": "nbviz.widgets.tsne",
     "LandscapeExplorer": "nbviz.widgets.landscape",
+    "FeatureVisExplorer": "nbviz.widgets.featurevis",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -77,4 +78,5 @@ if TYPE_CHECKING:  # for type checkers and IDEs; never executed
     from .embedding import TSNESession, extract_features, knn_preservation, pca, trustworthiness, tsne
     from .layers import activation_stats, activations, filters, layer_tree, receptive_field, top_activating
     from .prediction import predict
+    from .widgets.featurevis import FeatureVisExplorer
     from .widgets.predictions import PredictionExplorer

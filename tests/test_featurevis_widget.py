@@ -17,8 +17,9 @@ def digits():
     return nbviz.zoo.digits_cnn().model, nbviz.datasets.digits()
 
 
-def test_frames_arrive_live_and_final_images_differ_from_first(digits):
+def test_frames_arrive_live_and_final_images_differ_from_first(digits, monkeypatch):
     model, data = digits
+    monkeypatch.setattr(FeatureVisExplorer, "frame_interval", 0.0)  # every frame_every steps, however fast
     snapshot = ModelSnapshot(model)
     e = FeatureVisExplorer(model, data.images[:120], layer="features.3", units=[0, 1, 2], steps=24, frame_every=4)
     seen = []

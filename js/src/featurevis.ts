@@ -62,7 +62,16 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
   const color = () => getComputedStyle(frame.root).color;
 
   // -- controls ---------------------------------------------------------------------------------
-  const send = debounce((values: Record<string, unknown>) => update(model, values), 120);
+  let pending: Record<string, unknown> = {};
+  const flush = debounce(() => {
+    const values = pending;
+    pending = {};
+    update(model, values);
+  }, 120);
+  const send = (values: Record<string, unknown>) => {
+    Object.assign(pending, values); // several sliders moved within the debounce all count
+    flush();
+  };
   const mode = select("mode", ["maximize", "invert", "facets"], model.get("mode"), (v) => update(model, { mode: v }));
   const param = select("param", ["fft", "pixel"], model.get("param"), (v) => update(model, { param: v }));
   const unitsInput = document.createElement("input");
@@ -128,7 +137,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
     if (!frames) return "optimising…";
     const units: number[] = model.get("frame_units");
     const acts: number[] = model.get("activations");
-    const done = model.get("frame_step") >= model.get("steps");
+    const done: boolean = model.get("frame_final");
     const n = frames.shape[0];
     const perRow = Math.min(n, 8);
     const rows: Row[] = [];
@@ -139,7 +148,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
         captions: idx.map((j) => `#${units[j] ?? j}${done && acts[j] !== undefined ? ` ${acts[j].toPrecision(3)}` : ""}`),
       });
     }
-    drawRows(canvases.maximize, rows, 72, color());
+    const fit = Math.floor(((main.clientWidth || 560) - 6 * perRow) / perRow);
+    drawRows(canvases.maximize, rows, Math.max(32, Math.min(72, fit)), color());
     const step: number = model.get("frame_step");
     return done ? `${model.get("layer")}: final images after ${step} steps (caption: unit and activation)` : `${model.get("layer")}: step ${step + 1} of ${model.get("steps")}`;
   };

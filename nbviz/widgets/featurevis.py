@@ -12,6 +12,7 @@ Three modes on one layer picker:
 
 from __future__ import annotations
 
+import time
 from typing import Any, Sequence
 
 import numpy as np
@@ -69,6 +70,7 @@ class FeatureVisExplorer(Explorer):
     blur_every = traitlets.Int(0).tag(sync=True)
     param = traitlets.Enum(("fft", "pixel"), "fft").tag(sync=True)
     frame_every = traitlets.Int(4).tag(sync=True)
+    frame_interval = 0.1  # seconds between frames sent to the front end (at most)
     k = traitlets.Int(3).tag(sync=True)
     input_index = traitlets.Int(0).tag(sync=True)
     invert_layers = traitlets.List(traitlets.Unicode()).tag(sync=True)
@@ -79,6 +81,7 @@ class FeatureVisExplorer(Explorer):
     frames = Array()  # N×H×W×3 uint8
     frame_step = traitlets.Int(-1).tag(sync=True)  # step of the frame shown; == steps when final
     frame_units = traitlets.List(traitlets.Int()).tag(sync=True)
+    frame_final = traitlets.Bool(False).tag(sync=True)  # whether ``frames`` are a finished run's images
     activations = traitlets.List(traitlets.Float()).tag(sync=True)
     # facets
     facet_images = Array()  # k×H×W×3 uint8
@@ -236,11 +239,16 @@ class FeatureVisExplorer(Explorer):
         every = self.frame_every
 
         def work(progress: Any, holder: dict[str, int]) -> Any:
+            last = [-1.0]
+
             def on_frame(images: np.ndarray, step: int) -> None:
-                if self._current("optimise", holder):
+                now = time.monotonic()  # at most one frame per frame_interval s: never flood the kernel's messages
+                if now - last[0] >= self.frame_interval and self._current("optimise", holder):
+                    last[0] = now
                     pictures = _pictures(images)
                     with self.hold_sync():
-                        self.frame_step, self.frame_units, self.frames = step, settings["units"], pictures
+                        self.frame_step, self.frame_units, self.frame_final = step, settings["units"], False
+                        self.frames = pictures
 
             result = maximize(self._model, settings["layer"], settings["units"], steps=settings["steps"],
                               param=settings["param"], l2=settings["l2"], tv=settings["tv"],
@@ -252,7 +260,7 @@ class FeatureVisExplorer(Explorer):
         def done(result: Any) -> None:
             self.result = result
             self.frame_units = [u.channel for u in result.units]
-            self.frame_step = settings["steps"]
+            self.frame_step, self.frame_final = settings["steps"], True
             self.activations = [float(a) for a in result.activations]
             self.frames = _pictures(result.images)
 

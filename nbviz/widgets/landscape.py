@@ -78,7 +78,7 @@ class LandscapeExplorer(Explorer):
         directions: str | None = None,
         span: float | None = None,
         resolution: int = 21,
-        preview: int | None = 512,
+        preview: int | None = 256,
         seed: int = 0,
         **kwargs: Any,
     ) -> None:

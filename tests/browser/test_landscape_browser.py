@@ -40,7 +40,7 @@ def test_span_change_draws_preview_then_refines_and_hover_reads_values(page, lab
 
     start = time.monotonic()
     page.get_by_label("span", exact=True).fill("0.5")  # like a person moving the slider
-    page.wait_for_function(f"() => document.querySelector('{CAPTION}')?.innerText.includes('preview on 512 samples')", timeout=60_000, polling="raf")
+    page.wait_for_function(f"() => document.querySelector('{CAPTION}')?.innerText.includes('preview on 256 samples')", timeout=60_000, polling="raf")
     preview_seconds = time.monotonic() - start
     preview = canvas_signature(page, CANVAS)
     assert preview != before, "the preview was not drawn"

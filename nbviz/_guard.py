@@ -8,6 +8,8 @@ snapshot bitwise.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -17,6 +19,20 @@ from torch import nn
 from torch.utils.hooks import RemovableHandle
 
 __all__ = ["ModelGuard", "model_guard", "model_device"]
+
+_locks: "weakref.WeakKeyDictionary[nn.Module, threading.RLock]" = weakref.WeakKeyDictionary()
+_locks_lock = threading.Lock()
+
+
+def _model_lock(model: nn.Module) -> threading.RLock:
+    """One re-entrant lock per model: nbviz work on a model from two threads (two explorers, or an
+    explorer's worker and a notebook cell) runs one block at a time, so neither sees the other's
+    hooks, eval mode or frozen parameters, and each restores what the model really was."""
+    with _locks_lock:
+        lock = _locks.get(model)
+        if lock is None:
+            lock = _locks[model] = threading.RLock()
+        return lock
 
 
 def model_device(model: nn.Module) -> torch.device:
@@ -94,12 +110,15 @@ def model_guard(
     ``freeze`` turns off parameter gradients (input gradients still flow); ``writes_parameters``
     also snapshots the parameters, for code that changes weights in place.
     """
-    guard = ModelGuard(model, writes_parameters=writes_parameters)
-    try:
-        if eval:
-            model.eval()
-        if freeze:
-            guard.freeze()
-        yield guard
-    finally:
-        guard.restore()
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
+    with _model_lock(model):
+        guard = ModelGuard(model, writes_parameters=writes_parameters)
+        try:
+            if eval:
+                model.eval()
+            if freeze:
+                guard.freeze()
+            yield guard
+        finally:
+            guard.restore()

@@ -94,3 +94,42 @@ class _nothing:
 
     def __exit__(self, *exc):
         return False
+
+
+def test_guards_on_one_model_from_two_threads_take_turns():
+    """A worker thread's guarded work and a second guarded call never overlap on the same model,
+    so neither snapshots the other's temporary state (eval mode, frozen parameters, hooks)."""
+    import threading
+    import time
+
+    model = net()
+    snapshot = ModelSnapshot(model)
+    inside = []
+    entered = threading.Event()
+
+    def worker():
+        with model_guard(model) as guard:
+            guard.forward_hook(model[0], lambda m, i, o: None)
+            inside.append("worker in")
+            entered.set()
+            time.sleep(0.2)
+            inside.append("worker out")
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    entered.wait(5)
+    with model_guard(model):
+        inside.append("main in")
+        assert not model[0]._forward_hooks, "the worker's hooks are gone before the main call starts"
+    thread.join()
+    assert inside == ["worker in", "worker out", "main in"]
+    snapshot.assert_unchanged(model)
+
+
+def test_nested_guards_in_one_thread_do_not_deadlock():
+    model = net()
+    snapshot = ModelSnapshot(model)
+    with model_guard(model):
+        with model_guard(model, writes_parameters=True):
+            pass
+    snapshot.assert_unchanged(model)

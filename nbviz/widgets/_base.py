@@ -72,6 +72,21 @@ class Explorer(anywidget.AnyWidget):
 
         return self._runner.submit(key, work, finish)
 
+    def publish(self, progress: Callable[[float, str], bool], fraction: float, message: str, show: Callable[..., None], *args: Any) -> bool:
+        """From inside ``work``: show a partial result (``show(*args)``) only while its request is still
+        the newest; returns whether it was shown. Use it for progressive maps, grids and frames."""
+        if progress(fraction, message) is False:
+            return False
+        with self.hold_sync():
+            show(*args)
+        return True
+
+    def cancel(self, key: str) -> None:
+        """Stop work for ``key`` at its next progress check (e.g. when a cached result answers instead)."""
+        self._runner.cancel(key)
+        if not self._runner.queued:
+            self.progress, self.status = 1.0, ""
+
     def wait(self, timeout: float | None = 120.0) -> "Explorer":
         """Block until pending work is done (useful in scripts, tests and headless notebooks)."""
         if not self._runner.wait(timeout):

@@ -225,30 +225,23 @@ class FeatureVisExplorer(Explorer):
         else:
             self._request_invert()
 
-    def _start(self, key: str, work: Any, done: Any) -> None:
-        holder: dict[str, int] = {}
-        holder["generation"] = self.run(key, lambda progress: work(progress, holder), done)
-
-    def _current(self, key: str, holder: dict[str, int]) -> bool:
-        generation = holder.get("generation")
-        return generation is not None and self._runner.is_current(key, generation)
-
     def _request_maximize(self) -> None:
         settings = dict(layer=self.layer, units=list(self.units), steps=self.steps, l2=self.l2, tv=self.tv,
                         blur_every=self.blur_every, param=self.param)
         every = self.frame_every
 
-        def work(progress: Any, holder: dict[str, int]) -> Any:
+        def work(progress: Any) -> Any:
             last = [-1.0]
+
+            def show(images: np.ndarray, step: int) -> None:
+                self.frame_step, self.frame_units, self.frame_final = step, settings["units"], False
+                self.frames = _pictures(images)
 
             def on_frame(images: np.ndarray, step: int) -> None:
                 now = time.monotonic()  # at most one frame per frame_interval s: never flood the kernel's messages
-                if now - last[0] >= self.frame_interval and self._current("optimise", holder):
+                if now - last[0] >= self.frame_interval:
                     last[0] = now
-                    pictures = _pictures(images)
-                    with self.hold_sync():
-                        self.frame_step, self.frame_units, self.frame_final = step, settings["units"], False
-                        self.frames = pictures
+                    self.publish(progress, step / settings["steps"], f"step {step}", show, images, step)
 
             result = maximize(self._model, settings["layer"], settings["units"], steps=settings["steps"],
                               param=settings["param"], l2=settings["l2"], tv=settings["tv"],
@@ -264,14 +257,14 @@ class FeatureVisExplorer(Explorer):
             self.activations = [float(a) for a in result.activations]
             self.frames = _pictures(result.images)
 
-        self._start("optimise", work, done)
+        self.run("optimise", work, done)
 
     def _request_facets(self) -> None:
         layer, unit, k, steps = self.layer, self.units[0], self.k, self.steps
         settings = dict(layer=layer, unit=unit, k=k, steps=steps, l2=self.l2, tv=self.tv)
         n_top = min(100, len(self._dataset))
 
-        def work(progress: Any, holder: dict[str, int]) -> Any:
+        def work(progress: Any) -> Any:
             facets = multifaceted(self._model, layer, unit, self._dataset, k=k, n_top=n_top, steps=steps,
                                   l2=settings["l2"], tv=settings["tv"], progress=progress)
             self.completed.append(dict(settings, mode="facets"))
@@ -289,13 +282,13 @@ class FeatureVisExplorer(Explorer):
             self.member_images = members
             self.facet_images = _pictures(facets.images)
 
-        self._start("facets", work, done)
+        self.run("facets", work, done)
 
     def _request_invert(self) -> None:
         layers, index, steps = list(self.invert_layers), self.input_index, self.steps
         x0 = self._image(index)
 
-        def work(progress: Any, holder: dict[str, int]) -> Any:
+        def work(progress: Any) -> Any:
             out = []
             for i, name in enumerate(layers):
                 part = span(progress, i / len(layers), (i + 1) / len(layers), f"{name}: ")
@@ -313,4 +306,4 @@ class FeatureVisExplorer(Explorer):
             else:
                 self.inversions = None
 
-        self._start("invert", work, done)
+        self.run("invert", work, done)

@@ -155,9 +155,8 @@ class LandscapeExplorer(Explorer):
         self.path = self._pca.coords if (directions == "pca" and self._pca is not None) else None
         if key in self._cache:  # seen before: show it again, nothing to compute
             self._cache.move_to_end(key)
-            self._runner.cancel("plane")
+            self.cancel("plane")
             self._show(self._cache[key])
-            self.progress, self.status = 1.0, ""
             return
         how: Any = directions
         if directions == "pca" and self._pca is not None:
@@ -168,8 +167,7 @@ class LandscapeExplorer(Explorer):
 
         def work(progress):
             def partial(result, fraction):
-                if progress(fraction, "loss plane") is not False:  # still the newest request
-                    self._show(labelled(result))
+                self.publish(progress, fraction, "loss plane", lambda: self._show(labelled(result)))
 
             return labelled(plane(
                 self._model, self._loss_fn, self._data, directions=how, span=span, resolution=resolution,

@@ -109,11 +109,8 @@ class OcclusionExplorer(Explorer):
         self.partial = True
 
         def work(progress):
-            def publish(result, fraction):
-                if progress(fraction, f"occlusion: {fraction:.0%} of windows") is False:
-                    return  # a newer request arrived: never show a stale partial map
-                with self.hold_sync():
-                    self._show(result)
+            def publish(result, fraction):  # a newer request arrived → never show a stale partial map
+                self.publish(progress, fraction, f"occlusion: {fraction:.0%} of windows", self._show, result)
 
             return occlusion(self._model, self._x, target, progress=progress, on_partial=publish, **settings)
 

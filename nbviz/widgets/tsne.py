@@ -355,8 +355,8 @@ class TSNEExplorer(Explorer):
             learning_rate=self._lr(), seed=seed, warm_start=warm, init=None if warm else init,
             snapshot_every=self._snapshot_every,
         )  # fmt: skip
-        self._runner.cancel("metrics")
-        self._runner.cancel("multiples")
+        self.cancel("metrics")
+        self.cancel("multiples")
         self.live = True  # a new run is followed as it streams
 
         def work(progress):

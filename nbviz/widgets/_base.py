@@ -93,6 +93,13 @@ class Explorer(anywidget.AnyWidget):
             raise TimeoutError(f"{type(self).__name__}: work still running after {timeout} s")
         return self
 
+    # -- handouts ----------------------------------------------------------------------------
+    def precompute(self, **options: Any) -> None:
+        """Fill the traits a handout (a saved page with no kernel) needs to stay interactive.
+
+        Subclasses override this (e.g. occlusion maps for several window sizes); the default has
+        nothing to add. Blocks until the work is done."""
+
     def close(self) -> None:
         runner = getattr(self, "_runner", None)  # absent if the constructor rejected its arguments
         if runner is not None:

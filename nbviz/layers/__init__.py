@@ -6,6 +6,7 @@ several times in one forward); every function accepts both forms and modules.
 """
 
 from .capture import activations
+from .contrast import ChannelContrast, channel_contrast, channel_means
 from .filter_images import FilterImages, filters
 from .receptive_fields import receptive_field
 from .stats import ActivationStats, activation_stats
@@ -14,11 +15,14 @@ from .tree import LayerInfo, layer_tree
 
 __all__ = [
     "ActivationStats",
+    "ChannelContrast",
     "FilterImages",
     "LayerInfo",
     "TopActivating",
     "activation_stats",
     "activations",
+    "channel_contrast",
+    "channel_means",
     "filters",
     "layer_tree",
     "receptive_field",

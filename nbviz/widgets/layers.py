@@ -3,7 +3,9 @@
 A layer picker (the module tree with output shapes), the chosen layer's feature maps for the chosen
 input as a channel grid, sliders that shift/rotate/scale the input (equivariance, live), per-channel
 statistics on hover, a detail view per channel (large map, filter, top-9 dataset images with their
-receptive-field crops), and sparsity / dead channels by layer.
+receptive-field crops), and sparsity / dead channels by layer. Given a ``selection`` of dataset
+inputs (e.g. a lasso in a linked t-SNE), it ranks the channels that respond to them more than to the
+rest; :meth:`LayerExplorer.precompute` stores every layer's maps for a few inputs for handouts.
 
 One forward pass captures every layer for the current input and transform; results are cached per
 (input, transform), so switching layers (or back to an earlier input) is a cache lookup.
@@ -21,16 +23,20 @@ from torch import nn
 
 from .. import render
 from .._data import as_tensor
-from ..layers import activation_stats, activations, filters, top_activating
+from .._data import count_items
+from ..layers import activation_stats, activations, channel_contrast, channel_means, filters, top_activating
 from ..transforms import affine
 from ._arrays import Array
 from ._base import Explorer
 from ._layer_tree import picker_tree
+from ._packed import pack_arrays
 
 __all__ = ["LayerExplorer"]
 
 _COLORMAPS = ("viridis", "magma", "inferno", "coolwarm", "gray")
 _TRANSFORMS = ("shift_x", "shift_y", "angle", "scale")
+STRIP = 32  # inputs shown in the strip at most
+CONTRAST_TOP = 12  # channels listed for a selection
 
 
 def _pictures(images: torch.Tensor) -> np.ndarray:
@@ -49,7 +55,14 @@ class LayerExplorer(Explorer):
 
     Traits a notebook can read or set: ``layer``, ``channel`` (-1 = none), ``input_index``,
     ``shift_x``/``shift_y`` (fractions of the size), ``angle`` (degrees), ``scale``; ``stats`` holds
-    the :class:`~nbviz.layers.ActivationStats` once computed.
+    the :class:`~nbviz.layers.ActivationStats` once computed. ``strip`` lists the inputs shown as
+    thumbnails (at most 32; it follows ``input_index`` and ``selection``).
+
+    ``selection`` (indices into ``dataset``; two or more) ranks the layer's channels by how much more
+    they respond to the selected inputs than to the rest (difference of per-input channel means, in
+    units of the channel's standard deviation over the dataset): ``contrast_channels`` and
+    ``contrast_scores`` (best first, top 12) for ``contrast_layer``; :meth:`contrast` has them all.
+    Per-input channel means are computed once per layer, so a new selection costs only two means.
     """
 
     _bundle = "layers"
@@ -81,6 +94,18 @@ class LayerExplorer(Explorer):
     top_indices = traitlets.List(traitlets.Int()).tag(sync=True)
     top_values = traitlets.List(traitlets.Float()).tag(sync=True)
     detail_channel = traitlets.Int(-1).tag(sync=True)  # the channel the detail arrays belong to
+    strip = traitlets.List(traitlets.Int()).tag(sync=True)  # inputs whose ``thumbnails`` the strip shows
+    # channels that respond to a selection of dataset inputs
+    selection = traitlets.List(traitlets.Int()).tag(sync=True)
+    contrast_layer = traitlets.Unicode("").tag(sync=True)  # the layer the contrast lists belong to
+    contrast_channels = traitlets.List(traitlets.Int()).tag(sync=True)
+    contrast_scores = traitlets.List(traitlets.Float()).tag(sync=True)
+    contrast_size = traitlets.Int(0).tag(sync=True)  # how many inputs the contrast was computed for
+    # handouts: every layer's maps for a few inputs (see precompute)
+    offline_maps = Array()  # all maps, uint8, packed one after another
+    offline_ranges = Array()  # float32, packed: C×2 raw ranges per map, C×4 channel stats per layer
+    offline_index = traitlets.List(traitlets.Dict()).tag(sync=True)  # {layer, input, maps, range} entries
+    offline_stats = traitlets.Dict().tag(sync=True)  # layer → packed entry of its channel statistics
 
     def __init__(
         self,
@@ -120,13 +145,20 @@ class LayerExplorer(Explorer):
         self._cache: OrderedDict[tuple, dict[str, torch.Tensor]] = OrderedDict()
         self._cache_size = cache_size
         self._stats = None
+        self._means: dict[str, np.ndarray] = {}  # per layer: N×C per-input channel means over the dataset
+        self._contrast = None
         self.forwards = 0  # how many forward passes the explorer ran (stale requests never run one)
+        strip = list(range(min(n, STRIP)))
         super().__init__(
-            tree=rows, labels=label_text, thumbnails=_pictures(self._inputs), layer=first, **kwargs
+            tree=rows, labels=label_text, strip=strip, thumbnails=_pictures(self._inputs[strip]), layer=first, **kwargs
         )
         self.observe(self._request_maps, names=["layer", "input_index", "normalize", *_TRANSFORMS])
         self.observe(self._on_layer, names=["layer"])
         self.observe(self._request_detail, names=["channel"])
+        self.observe(self._follow_input, names=["input_index"])
+        self.observe(self._on_selection, names=["selection"])
+        self.observe(self._request_contrast, names=["layer", "selection"])
+        self.observe(self._show_strip, names=["strip"])
         self._request_maps()
         self.run("stats", self._compute_stats, self._show_stats)
 
@@ -178,6 +210,41 @@ class LayerExplorer(Explorer):
 
     def _channels(self, name: str) -> int:
         return int(self._shown[name].output_shape[1])
+
+    @property
+    def n_inputs(self) -> int:
+        """How many inputs the explorer holds (``input_index`` runs over them)."""
+        return int(self._inputs.shape[0])
+
+    @property
+    def n_dataset(self) -> int | None:
+        """How many inputs ``dataset`` holds (``selection`` indexes them), if it has a length."""
+        return count_items(self._dataset)
+
+    @traitlets.validate("strip")
+    def _valid_strip(self, proposal: Any) -> list[int]:
+        values = [int(v) for v in proposal["value"]][:STRIP]
+        bad = [v for v in values if not 0 <= v < self.n_inputs]
+        if bad:
+            raise traitlets.TraitError(f"strip: input indices must be in 0 … {self.n_inputs - 1}, got {bad[:5]}")
+        return values
+
+    @traitlets.validate("selection")
+    def _valid_selection(self, proposal: Any) -> list[int]:
+        values = [int(v) for v in proposal["value"]]
+        n = self.n_dataset
+        bad = [v for v in values if v < 0 or (n is not None and v >= n)]
+        if bad:
+            raise traitlets.TraitError(f"selection: dataset indices must be in 0 … {(n or 1) - 1}, got {bad[:5]}")
+        return values
+
+    # -- the strip of inputs ------------------------------------------------------------------------
+    def _show_strip(self, change: Any = None) -> None:
+        self.thumbnails = _pictures(self._inputs[self.strip]) if self.strip else None
+
+    def _follow_input(self, change: Any) -> None:
+        if change["new"] not in self.strip:
+            self.strip = [change["new"], *[i for i in self.strip if i != change["new"]]][:STRIP]
 
     # -- feature maps -----------------------------------------------------------------------------
     def _on_layer(self, change: Any) -> None:
@@ -246,6 +313,80 @@ class LayerExplorer(Explorer):
     def stats(self) -> Any:
         """The :class:`~nbviz.layers.ActivationStats` over the dataset (``None`` until computed)."""
         return self._stats
+
+    # -- channels that respond to a selection -------------------------------------------------------
+    def _selection_in_inputs(self) -> bool:
+        d, x = self._dataset, self._inputs  # the same tensor, or a view of the same memory and shape
+        return d is x or (isinstance(d, torch.Tensor) and d.shape == x.shape and d.data_ptr() == x.data_ptr())
+
+    def _on_selection(self, change: Any) -> None:
+        chosen = list(dict.fromkeys(self.selection))
+        if len(chosen) >= 2 and self._selection_in_inputs():
+            self.strip = [i for i in chosen if i < self.n_inputs][:STRIP]
+
+    def _request_contrast(self, change: Any = None) -> None:
+        layer, chosen = self.layer, sorted(set(self.selection))
+        if len(chosen) < 2 or (self.n_dataset is not None and len(chosen) >= self.n_dataset):
+            self.cancel("contrast")
+            self._show_contrast(None)
+            return
+
+        def work(progress):
+            means = self._means.get(layer)
+            if means is None:
+                means = channel_means(self._model, self._dataset, layer, progress=progress)[layer]
+                self._means[layer] = means
+            return channel_contrast(means, chosen, layer)
+
+        self.run("contrast", work, self._show_contrast)
+
+    def _show_contrast(self, result: Any) -> None:
+        self._contrast = result
+        top = [] if result is None else result.top(CONTRAST_TOP)
+        self.contrast_channels = [c for c, _ in top]
+        self.contrast_scores = [s for _, s in top]
+        self.contrast_size = 0 if result is None else result.selected
+        self.contrast_layer = "" if result is None else result.layer
+
+    def contrast(self) -> Any:
+        """The full :class:`~nbviz.layers.ChannelContrast` of the current selection (``None`` without one)."""
+        return self._contrast
+
+    # -- handouts -----------------------------------------------------------------------------------
+    def precompute(self, inputs: Sequence[int] | None = None, layers: Sequence[str] | None = None, **options: Any) -> None:
+        """Store every layer's feature maps (and the dataset statistics) for ``inputs`` (default: the
+        current input and the strip, at most 8) so that a handout's layer and input pickers work with
+        no kernel. ``layers`` defaults to every pickable layer. Maps are scaled as ``normalize`` says;
+        the transform sliders stay kernel-only. Blocks until done."""
+        if options:
+            raise TypeError(f"precompute: unexpected option(s) {', '.join(sorted(options))}; expected inputs, layers")
+        chosen = list(dict.fromkeys([self.input_index, *self.strip]))[:8] if inputs is None else [int(i) for i in inputs]
+        bad = [i for i in chosen if not 0 <= i < self.n_inputs]
+        if bad or not chosen:
+            raise ValueError(f"inputs: expected input indices in 0 … {self.n_inputs - 1}, got {bad[:5] or chosen}")
+        names = list(self._shown) if layers is None else list(layers)
+        for name in names:
+            self._check_layer(name)
+        self.wait()
+        captured = activations(self._model, self._inputs[chosen], names)
+        entries: list[tuple[dict[str, Any], np.ndarray, np.ndarray]] = []
+        for name in names:
+            for row, index in enumerate(chosen):
+                maps = captured[name][row].float()
+                maps = maps.reshape(maps.shape[0], 1, 1) if maps.ndim == 1 else maps
+                flat = maps.reshape(maps.shape[0], -1)
+                ranges = torch.stack([flat.min(dim=1).values, flat.max(dim=1).values], dim=1).numpy()
+                entries.append((dict(layer=name, input=index), render.to_uint8(maps, scale=self.normalize), ranges))
+        map_bytes, map_index = pack_arrays([e[1] for e in entries])
+        stats = {name: self._stats_of(name) for name in names}
+        stats = {name: value for name, value in stats.items() if value is not None}
+        numbers, number_index = pack_arrays([e[2].astype(np.float32) for e in entries] + list(stats.values()))
+        with self.hold_sync():
+            self.offline_maps, self.offline_ranges = map_bytes, numbers
+            self.offline_index = [dict(meta, maps=m, range=r) for (meta, _, _), m, r in zip(entries, map_index, number_index)]
+            self.offline_stats = dict(zip(stats, number_index[len(entries) :]))
+            if not set(chosen) <= set(self.strip):
+                self.strip = list(dict.fromkeys([*chosen, *self.strip]))[:STRIP]
 
     # -- one channel in detail ----------------------------------------------------------------------
     def _request_detail(self, change: Any = None) -> None:

@@ -1,0 +1,151 @@
+"""``nbviz.explore``: a linked t-SNE map, saliency explorer and layer explorer in one line.
+
+The map shows the network's features of every image (the penultimate layer by default); clicking a
+point shows that image's saliency maps and feature maps, and a shift+drag lasso over a group lists
+the channels that respond to the group more than to the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import ipywidgets
+import numpy as np
+import torch
+from torch import nn
+
+from .._data import as_tensor
+from ..layers import layer_tree
+from ._base import Explorer
+from .layers import LayerExplorer
+from .linking import Link
+from .saliency import SaliencyExplorer
+from .tsne import TSNEExplorer
+
+__all__ = ["Explored", "explore", "default_feature_layer"]
+
+
+class Explored(ipywidgets.GridBox):
+    """The explorers :func:`explore` built, laid out side by side where the width allows.
+
+    Attributes: ``tsne`` (:class:`TSNEExplorer`), ``saliency`` (:class:`SaliencyExplorer`), ``layers``
+    (:class:`LayerExplorer`), ``occlusion`` (``None``: occlusion shows one fixed image for now),
+    ``link`` (the :class:`~nbviz.widgets.linking.Link` between them) and ``images``/``labels``
+    (the dataset as tensors)."""
+
+    def __init__(self, tsne: TSNEExplorer, saliency: SaliencyExplorer, layers: LayerExplorer, link: Link,
+                 images: torch.Tensor, labels: torch.Tensor | None) -> None:  # fmt: skip
+        self.tsne, self.saliency, self.layers, self.occlusion = tsne, saliency, layers, None
+        self.link, self.images, self.labels = link, images, labels
+        hint = ipywidgets.HTML(
+            "<b>Linked views.</b> Click a point in the map to see that image's saliency and feature maps; "
+            "shift+drag around a group to list the channels that respond to it most."
+        )
+        for widget in (hint, layers):
+            widget.layout.grid_column = "1 / -1"  # full width; the map and saliency share a row
+        super().__init__(
+            children=[hint, tsne, saliency, layers],
+            layout=ipywidgets.Layout(grid_template_columns="repeat(auto-fit, minmax(460px, 1fr))", grid_gap="8px", width="100%"),
+        )
+
+    @property
+    def explorers(self) -> tuple[Explorer, ...]:
+        """The linked explorers, in the order they are shown."""
+        return (self.tsne, self.saliency, self.layers)
+
+    def wait(self, timeout: float | None = 300.0) -> "Explored":
+        """Block until every explorer's pending work is done."""
+        for explorer in self.explorers:
+            explorer.wait(timeout)
+        return self
+
+    def precompute(self, **options: Any) -> None:
+        """Prepare every explorer for a handout (see :meth:`~nbviz.widgets._base.Explorer.precompute`)."""
+        for explorer in self.explorers:
+            explorer.precompute(**options.get(type(explorer).__name__, {}))
+
+    def close(self) -> None:
+        self.link.unlink()
+        for explorer in self.explorers:
+            explorer.close()
+        super().close()
+
+
+def default_feature_layer(model: nn.Module, example: torch.Tensor) -> str:
+    """The penultimate leaf layer call (the features the last layer reads), for a t-SNE of features."""
+    leaves = [info.name for info in layer_tree(model, example[:1]) if info.is_leaf and info.output_shape is not None]
+    if not leaves:
+        raise ValueError("model: found no layer to take features from; pass layer=")
+    return leaves[-2] if len(leaves) >= 2 else leaves[-1]
+
+
+def _materialize(dataset: Any) -> tuple[torch.Tensor, torch.Tensor | None, Any, Any]:
+    """Images (N×C×H×W float), labels, class names and masks from the dataset forms explorers accept."""
+    labels = names = masks = None
+    if hasattr(dataset, "images"):  # an nbviz ImageDataset
+        images, labels = dataset.images, getattr(dataset, "labels", None)
+        names, masks = getattr(dataset, "class_names", None), getattr(dataset, "masks", None)
+    elif isinstance(dataset, tuple) and len(dataset) == 2 and isinstance(dataset[0], (torch.Tensor, np.ndarray)):
+        images, labels = dataset
+    elif isinstance(dataset, (torch.Tensor, np.ndarray)):
+        images = dataset
+    elif isinstance(dataset, torch.utils.data.Dataset) and hasattr(dataset, "__len__"):
+        items = [dataset[i] for i in range(len(dataset))]  # type: ignore[arg-type]
+        pairs = all(isinstance(item, (tuple, list)) and len(item) >= 2 for item in items)
+        images = torch.stack([as_tensor(item[0] if pairs else item, argument="dataset") for item in items])
+        labels = torch.as_tensor([int(item[1]) for item in items]) if pairs else None
+    else:
+        raise TypeError(
+            f"dataset: expected an nbviz ImageDataset, an N×C×H×W tensor or array, an (images, labels) pair "
+            f"or a torch Dataset with a length, got {type(dataset).__name__}"
+        )
+    images = as_tensor(images, argument="dataset").detach().cpu()
+    if images.ndim != 4 or images.shape[1] not in (1, 3):
+        raise ValueError(f"dataset: expected images N×C×H×W with C = 1 or 3, got shape {tuple(images.shape)}")
+    if images.shape[0] < 5:
+        raise ValueError(f"dataset: needs at least 5 images for a map, got {images.shape[0]}")
+    if labels is not None:
+        labels = torch.as_tensor(np.asarray(labels)).long().reshape(-1)
+        if labels.shape[0] != images.shape[0]:
+            raise ValueError(f"labels: expected {images.shape[0]} labels, got {labels.shape[0]}")
+    return images, labels, names, masks
+
+
+def explore(
+    model: nn.Module,
+    dataset: Any,
+    layer: str | None = None,
+    labels: Sequence[int] | torch.Tensor | None = None,
+    class_names: Sequence[str] | None = None,
+    *,
+    methods: Sequence[str] | None = None,
+    n_iter: int = 500,
+    **tsne_options: Any,
+) -> Explored:
+    """Build linked explorers of ``model`` over ``dataset`` in one line and return them laid out.
+
+    ``dataset``: an nbviz ImageDataset, an N×C×H×W tensor or array, an ``(images, labels)`` pair or a
+    torch Dataset of images (or (image, label) items). The t-SNE map embeds ``layer``'s features
+    (default: the penultimate layer); ``labels``/``class_names`` override the dataset's. The saliency
+    explorer uses its default ``methods``; other keyword arguments go to :class:`TSNEExplorer`.
+    Clicking a point shows that image everywhere; a lasso ranks channels in the layer explorer.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
+    images, found_labels, found_names, masks = _materialize(dataset)
+    if labels is not None:
+        found_labels = torch.as_tensor(np.asarray(labels)).long().reshape(-1)
+        if found_labels.shape[0] != images.shape[0]:
+            raise ValueError(f"labels: expected {images.shape[0]} labels, got {found_labels.shape[0]}")
+    names = class_names if class_names is not None else found_names
+    n = int(images.shape[0])
+    tsne_options.setdefault("perplexity", float(min(30.0, max(1.0, np.floor((n - 1) / 3 - 1)))))
+    tsne_options.setdefault("metrics_k", int(min(10, max(1, (n - 1) // 2))))  # quality scores need k < N / 2
+    feature_layer = default_feature_layer(model, images) if layer is None else layer
+    # in an ImageDataset the class names may cover more classes than the model outputs: check first
+    tsne = TSNEExplorer((model, images, feature_layer), found_labels, images, names, n_iter=n_iter, **tsne_options)
+    extra = {} if methods is None else {"methods": methods}
+    saliency = SaliencyExplorer(model, images, found_labels, masks, names, max_inputs=n, **extra)
+    layers = LayerExplorer(model, images, found_labels, class_names=names, max_inputs=n)
+    return Explored(tsne, saliency, layers, Link(tsne, saliency, layers), images, found_labels)

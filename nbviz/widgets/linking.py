@@ -1,0 +1,144 @@
+"""Linked explorers: a selection in a t-SNE map drives the other views of the same dataset.
+
+Links are trait observers, so the same thing happens whether a person clicks in the browser or sets
+a trait in Python (``tsne.selected = [7]``):
+
+- one selected point → that item in every item view (``SaliencyExplorer.index``,
+  ``LayerExplorer.input_index``, and ``index`` of any other explorer that has one);
+- many selected points → ``LayerExplorer.selection``: the layer explorer ranks the channels that
+  respond to the selection more than to the rest;
+- choosing an item in one item view shows it in the others (and, unless a group is selected, marks
+  it in the t-SNE map).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ._base import Explorer
+
+__all__ = ["Link", "link"]
+
+
+def _item_trait(explorer: Explorer) -> str | None:
+    """The trait naming the item an explorer shows, if it shows one item of a dataset."""
+    for name in ("input_index", "index"):
+        if explorer.has_trait(name):
+            return name
+    return None
+
+
+def _count(explorer: Explorer) -> int | None:
+    """How many dataset items an explorer holds (None when it cannot say)."""
+    if explorer.has_trait("selected"):  # a t-SNE map: one point per item
+        points = getattr(explorer, "_n_points", None)
+        return int(points()) if callable(points) else None
+    value = getattr(explorer, "n_inputs", None)
+    return int(value) if isinstance(value, int) else None
+
+
+class Link:
+    """Keeps ``explorers`` showing the same items; :meth:`unlink` stops it. Made by :func:`link`."""
+
+    def __init__(self, *explorers: Explorer) -> None:
+        if len(explorers) == 1 and isinstance(explorers[0], (list, tuple)):
+            explorers = tuple(explorers[0])
+        for i, e in enumerate(explorers):
+            if not isinstance(e, Explorer):
+                raise TypeError(f"explorers[{i}]: expected an nbviz explorer, got {type(e).__name__}")
+        if len(explorers) < 2:
+            raise ValueError(f"explorers: expected at least two explorers to link, got {len(explorers)}")
+        maps = [e for e in explorers if e.has_trait("selected")]
+        items = [e for e in explorers if e not in maps and _item_trait(e) is not None]
+        other = [type(e).__name__ for e in explorers if e not in maps and e not in items]
+        if other:
+            raise TypeError(
+                f"explorers: {', '.join(other)} cannot follow a selection (it shows no item of a dataset); "
+                "link TSNEExplorer, SaliencyExplorer, LayerExplorer or explorers with an index trait"
+            )
+        counts = {f"{type(e).__name__}#{i}": _count(e) for i, e in enumerate(explorers)}
+        known = {name: n for name, n in counts.items() if n is not None}
+        if len(set(known.values())) > 1:
+            listed = ", ".join(f"{name.split('#')[0]} {n}" for name, n in known.items())
+            raise ValueError(
+                f"explorers: linked explorers must show the same dataset, but they hold different numbers of "
+                f"items ({listed}); build them on the same images (e.g. max_inputs=len(images)) or use nbviz.explore"
+            )
+        size = next(iter(known.values()), None)
+        for e in explorers:
+            dataset = getattr(e, "n_dataset", None)
+            if e.has_trait("selection") and None not in (dataset, size) and dataset != size:
+                raise ValueError(
+                    f"explorers: the {type(e).__name__}'s dataset has {dataset} items but the linked explorers "
+                    f"show {size}; its selection must index the same items"
+                )
+        self.explorers: tuple[Explorer, ...] = tuple(explorers)
+        self.size: int | None = size
+        self._maps, self._items = maps, items
+        self._busy = False
+        self._handlers: list[tuple[Explorer, Callable[[Any], None], str]] = []
+        for m in maps:
+            self._watch(m, "selected", self._on_selected)
+        for e in items:
+            self._watch(e, _item_trait(e), self._on_item)  # type: ignore[arg-type]
+
+    def _watch(self, explorer: Explorer, name: str, handler: Callable[[Explorer, Any], None]) -> None:
+        def observer(change: Any) -> None:
+            if self._busy:
+                return
+            self._busy = True
+            try:
+                handler(explorer, change["new"])
+            finally:
+                self._busy = False
+
+        explorer.observe(observer, names=[name])
+        self._handlers.append((explorer, observer, name))
+
+    def _on_selected(self, source: Explorer, selected: list[int]) -> None:
+        chosen = list(dict.fromkeys(int(i) for i in selected))
+        for m in self._maps:
+            if m is not source:
+                m.selected = chosen
+        for e in self._items:
+            if e.has_trait("selection"):
+                e.selection = chosen if len(chosen) >= 2 else []
+            if len(chosen) == 1:
+                setattr(e, _item_trait(e), chosen[0])  # type: ignore[arg-type]
+
+    def _on_item(self, source: Explorer, index: int) -> None:
+        for e in self._items:
+            if e is not source:
+                setattr(e, _item_trait(e), int(index))  # type: ignore[arg-type]
+        for m in self._maps:
+            if len(m.selected) <= 1:
+                m.selected = [int(index)]
+
+    @property
+    def linked(self) -> bool:
+        """Whether the link still updates its explorers."""
+        return bool(self._handlers)
+
+    def unlink(self) -> None:
+        """Stop updating: the explorers keep what they show and go their own ways."""
+        for explorer, observer, name in self._handlers:
+            try:
+                explorer.unobserve(observer, names=[name])
+            except ValueError:  # already removed (e.g. the explorer was closed)
+                pass
+        self._handlers.clear()
+
+    def __repr__(self) -> str:
+        names = ", ".join(type(e).__name__ for e in self.explorers)
+        return f"Link({names}; {self.size} items{'' if self.linked else ', unlinked'})"
+
+
+def link(*explorers: Explorer) -> Link:
+    """Link explorers of the same dataset: a t-SNE selection of one point shows that item in the
+    saliency and layer explorers (and any explorer with an ``index``); a selection of many makes the
+    layer explorer rank the channels that respond to it; picking an item in one view shows it in the
+    others. Works the same from Python (``tsne.selected = [7]``). Raises ``ValueError`` if the
+    explorers hold different numbers of items. Returns the :class:`Link` (``.unlink()`` undoes it)."""
+    return Link(*explorers)
+

@@ -1,11 +1,21 @@
 // LayerExplorer front end: layer picker, channel grid of feature maps, input strip with transform
-// sliders, channel detail (large map, filter, top-9 images with receptive-field crops), layer stats.
+// sliders, channel detail (large map, filter, top-9 images with receptive-field crops), layer stats, channels
+// that respond to a selection. In a handout (no kernel) the layer and input pickers read precomputed maps.
 import { decodeArray, slice, type NDArray } from "./lib/arrays";
 import { cellAt, cellOrigin, drawPixels, gridLayout, setupCanvas, toRGBA, type GridLayout } from "./lib/canvas";
 import { COLORMAPS } from "./lib/colormap";
 import { h, select, slider, throttle } from "./lib/controls";
 import { createFrame, update, type Model } from "./lib/explorer";
+import { isHandout, kernelOnly } from "./lib/handout";
 import { layerPicker, type LayerNode } from "./lib/layerPicker";
+import { unpack, type PackedEntry } from "./lib/packed";
+
+interface OfflineEntry {
+  layer: string;
+  input: number;
+  maps: PackedEntry;
+  range: PackedEntry;
+}
 
 interface Summary {
   layer: string;
@@ -19,6 +29,12 @@ const fmt = (v: number) => (Math.abs(v) >= 100 || v === 0 ? v.toFixed(0) : v.toP
 function render({ model, el }: { model: Model; el: HTMLElement }) {
   const frame = createFrame(model, el, "Layers");
   const textColor = () => getComputedStyle(frame.root).color;
+  const offline = isHandout();
+  // pick something: with a kernel, send it to Python; in a handout, change it here only
+  const choose = (values: Record<string, unknown>) => {
+    if (!offline) return update(model, values);
+    for (const [k, v] of Object.entries(values)) model.set(k, v);
+  };
 
   // -- controls ---------------------------------------------------------------------------------
   const send = throttle((values: Record<string, unknown>) => update(model, values), 60);
@@ -31,6 +47,9 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
     scale: slider({ label: "scale", min: 0.5, max: 2, step: 0.05, value: model.get("scale"), format: (v) => `${v}×`, onInput: (v) => send({ scale: v }) }),
   };
   frame.controls.append(cmap.root, norm.root, ...Object.values(sliders).map((s) => s.root));
+  for (const control of [norm.root, ...Object.values(sliders).map((s) => s.root)]) {
+    kernelOnly(control, "transforms and scaling need a running kernel; the maps shown were precomputed");
+  }
   frame.listen(Object.keys(sliders), () => Object.entries(sliders).forEach(([k, s]) => s.set(model.get(k))));
   frame.listen(["colormap"], () => (cmap.input.value = model.get("colormap")));
   frame.listen(["normalize"], () => (norm.input.value = model.get("normalize")));
@@ -39,7 +58,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
   const picker = layerPicker({
     layers: model.get("tree") as LayerNode[],
     value: model.get("layer"),
-    onPick: (name) => update(model, { layer: name }),
+    onPick: (name) => choose({ layer: name, channel: -1 }),
   });
   picker.root.classList.add("nbviz-layers-picker");
   frame.listen(["tree"], () => picker.setLayers(model.get("tree")));
@@ -57,8 +76,10 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
   const chart = document.createElement("canvas");
   chart.className = "nbviz-layers-chart";
   const chartCaption = h("div", { className: "nbviz-caption", text: "computing sparsity and dead channels…" });
+  const contrast = h("div", { className: "nbviz-layers-contrast" });
   const main = h("div", { className: "nbviz-layers-main" }, [
     strip,
+    contrast,
     h("div", { className: "nbviz-layers-row" }, [h("div", {}, [inputCanvas, h("div", { className: "nbviz-caption", text: "input" })]), gridBox]),
     caption,
     detail,
@@ -70,28 +91,59 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
   const drawStrip = () => {
     const thumbs = decodeArray<Uint8Array>(model.get("thumbnails"));
     const labels: string[] = model.get("labels");
+    const shown: number[] = model.get("strip");
     strip.replaceChildren();
     if (!thumbs) return;
-    for (let i = 0; i < thumbs.shape[0]; i++) {
+    for (let i = 0; i < Math.min(thumbs.shape[0], shown.length); i++) {
+      const index = shown[i];
       const canvas = document.createElement("canvas");
       drawPixels(setupCanvas(canvas, 40, 40), toRGBA(slice(thumbs, i)), 0, 0, 40, 40);
-      const button = h("button", { className: "nbviz-layers-thumb", title: labels[i] ?? `input ${i}` }, [canvas]);
-      if (labels.length) button.appendChild(h("span", { className: "nbviz-layers-label", text: labels[i] }));
-      button.setAttribute("aria-label", `input ${i}`);
-      button.classList.toggle("nbviz-picked", i === model.get("input_index"));
-      button.addEventListener("click", () => update(model, { input_index: i }));
+      const button = h("button", { className: "nbviz-layers-thumb", title: labels[index] ?? `input ${index}` }, [canvas]);
+      if (labels.length) button.appendChild(h("span", { className: "nbviz-layers-label", text: labels[index] }));
+      button.setAttribute("aria-label", `input ${index}`);
+      button.dataset.index = String(index);
+      button.classList.toggle("nbviz-picked", index === model.get("input_index"));
+      if (offline && !offlineEntry(model.get("layer"), index)) kernelOnly(button, "not precomputed for this handout");
+      button.addEventListener("click", () => choose({ input_index: index }));
       strip.appendChild(button);
     }
   };
-  frame.listen(["thumbnails", "labels", "input_index"], drawStrip);
+  frame.listen(["thumbnails", "labels", "input_index", "strip"], drawStrip);
+  if (offline) frame.listen(["layer", "offline_index"], drawStrip);
+
+  // -- handouts: maps precomputed per (layer, input) ------------------------------------------------
+  function offlineEntry(layer: string, input: number): OfflineEntry | undefined {
+    return (model.get("offline_index") as OfflineEntry[]).find((e) => e.layer === layer && e.input === input);
+  }
+  /** What the grid draws: Python's latest maps, or in a handout the precomputed ones for the picks. */
+  const current = () => {
+    const live = {
+      maps: decodeArray<Uint8Array>(model.get("maps")),
+      layer: model.get("maps_layer") as string,
+      range: decodeArray<Float32Array>(model.get("map_range")),
+      stats: decodeArray<Float32Array>(model.get("channel_stats")),
+    };
+    const entry = offline ? offlineEntry(model.get("layer"), model.get("input_index")) : undefined;
+    if (!entry) return live;
+    const flat = decodeArray<Uint8Array>(model.get("offline_maps"));
+    const numbers = decodeArray<Float32Array>(model.get("offline_ranges"));
+    const statsEntry = (model.get("offline_stats") as Record<string, PackedEntry>)[entry.layer];
+    return { maps: unpack(flat, entry.maps), layer: entry.layer, range: unpack(numbers, entry.range), stats: unpack(numbers, statsEntry) };
+  };
+  const offlineInput = () => {
+    const thumbs = decodeArray<Uint8Array>(model.get("thumbnails"));
+    const at = (model.get("strip") as number[]).indexOf(model.get("input_index"));
+    return thumbs && at >= 0 ? slice(thumbs, at) : null;
+  };
 
   // -- channel grid -------------------------------------------------------------------------------
   let layout: GridLayout | null = null;
   let maps: NDArray<Uint8Array> | null = null;
   let draws = 0;
   const drawGrid = () => {
-    maps = decodeArray<Uint8Array>(model.get("maps"));
-    const input = decodeArray<Uint8Array>(model.get("input_image"));
+    const shown = current();
+    maps = shown.maps;
+    const input = (offline && offlineInput()) || decodeArray<Uint8Array>(model.get("input_image"));
     if (input) drawPixels(setupCanvas(inputCanvas, 96, 96), toRGBA(input), 0, 0, 96, 96);
     if (!maps) return;
     const n = maps.shape[0];
@@ -103,6 +155,16 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
       const [x, y] = cellOrigin(layout, c);
       drawPixels(ctx, toRGBA(slice(maps, c), colormap), x, y, layout.cell, layout.cell);
     }
+    const listed: number[] = model.get("contrast_layer") === shown.layer ? model.get("contrast_channels") : [];
+    ctx.setLineDash([3, 2]);
+    ctx.strokeStyle = "#ffb300";
+    ctx.lineWidth = 1.5;
+    for (const c of listed.slice(0, 5)) {
+      if (c >= n) continue;
+      const [x, y] = cellOrigin(layout, c);
+      ctx.strokeRect(x + 1, y + 1, layout.cell - 2, layout.cell - 2);
+    }
+    ctx.setLineDash([]);
     const picked = model.get("channel");
     if (picked >= 0 && picked < n) {
       const [x, y] = cellOrigin(layout, picked);
@@ -110,13 +172,14 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
       ctx.lineWidth = 2;
       ctx.strokeRect(x + 1, y + 1, layout.cell - 2, layout.cell - 2);
     }
-    grid.dataset.layer = model.get("maps_layer");
+    grid.dataset.layer = shown.layer;
     grid.dataset.draws = String(++draws);
     const [, h0, w0] = maps.shape;
-    caption.textContent = `${model.get("maps_layer")}: ${n} channels of ${h0}×${w0} — hover for statistics, click for details`;
+    caption.textContent = `${shown.layer}: ${n} channels of ${h0}×${w0} — hover for statistics, click for details`;
     drawDetail();
   };
-  frame.listen(["maps", "colormap", "channel"], drawGrid);
+  frame.listen(["maps", "colormap", "channel", "contrast_channels"], drawGrid);
+  if (offline) frame.listen(["layer", "input_index", "offline_index"], drawGrid);
 
   const channelAt = (event: MouseEvent): number => {
     if (!layout || !maps) return -1;
@@ -129,8 +192,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
       tooltip.style.display = "none";
       return;
     }
-    const range = decodeArray<Float32Array>(model.get("map_range"));
-    const stats = decodeArray<Float32Array>(model.get("channel_stats"));
+    const { range, stats } = current();
     const lines = [`channel ${c}`];
     if (range) lines.push(`this input: ${fmt(range.data[c * 2])} … ${fmt(range.data[c * 2 + 1])}`);
     if (stats) {
@@ -148,8 +210,31 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
   grid.addEventListener("mouseleave", () => (tooltip.style.display = "none"));
   grid.addEventListener("click", (event) => {
     const c = channelAt(event);
-    if (c >= 0) update(model, { channel: c === model.get("channel") ? -1 : c });
+    if (c >= 0) choose({ channel: c === model.get("channel") ? -1 : c });
   });
+
+  // -- channels that respond to a selection -------------------------------------------------------
+  const drawContrast = () => {
+    const channels: number[] = model.get("contrast_channels");
+    const scores: number[] = model.get("contrast_scores");
+    contrast.replaceChildren();
+    contrast.style.display = channels.length ? "flex" : "none";
+    if (!channels.length) return;
+    const size: number = model.get("contrast_size");
+    contrast.appendChild(h("span", {
+      className: "nbviz-caption",
+      text: `${model.get("contrast_layer")}: channels that respond most to the ${size} selected inputs compared with the rest (in std over the dataset):`,
+    }));
+    channels.forEach((c, i) => {
+      const button = h("button", { className: "nbviz-layers-contrast-item", text: `#${c} ${scores[i] >= 0 ? "+" : ""}${scores[i].toFixed(2)}` });
+      button.dataset.channel = String(c);
+      button.title = `channel ${c}: ${scores[i].toFixed(3)} std more on the selection — click for its details`;
+      button.classList.toggle("nbviz-picked", c === model.get("channel"));
+      button.addEventListener("click", () => choose({ channel: c }));
+      contrast.appendChild(button);
+    });
+  };
+  frame.listen(["contrast_channels", "contrast_scores", "contrast_layer", "channel"], drawContrast);
 
   // -- channel detail -----------------------------------------------------------------------------
   function drawDetail() {
@@ -161,10 +246,11 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
     big.className = "nbviz-layers-big";
     drawPixels(setupCanvas(big, 160, 160), toRGBA(slice(maps, channel), model.get("colormap")), 0, 0, 160, 160);
     const close = h("button", { text: "close" });
-    close.addEventListener("click", () => update(model, { channel: -1 }));
+    close.addEventListener("click", () => choose({ channel: -1 }));
     detail.appendChild(h("div", {}, [h("div", { text: `${model.get("maps_layer")} · channel ${channel}` }), big, close]));
     if (model.get("detail_channel") !== channel) {
-      detail.appendChild(h("div", { className: "nbviz-caption", text: "finding the top-activating images…" }));
+      const note = offline ? "filters and top-activating images need a running kernel" : "finding the top-activating images…";
+      detail.appendChild(h("div", { className: "nbviz-caption", text: note }));
       return;
     }
     const filter = decodeArray<Uint8Array>(model.get("filter_image"));
@@ -266,11 +352,12 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
   });
   chart.addEventListener("click", (event) => {
     const i = barAt(event);
-    if (i >= 0) update(model, { layer: bars[i].layer });
+    if (i >= 0) choose({ layer: bars[i].layer, channel: -1 });
   });
 
   drawStrip();
   drawGrid();
+  drawContrast();
   drawChart();
   return () => frame.dispose();
 }

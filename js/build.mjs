@@ -1,6 +1,6 @@
 // Bundles every explorer entry (src/*.ts) and the shared stylesheet into ../nbviz/static/.
 import * as esbuild from "esbuild";
-import { readdirSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync } from "node:fs";
 
 const entries = readdirSync("src")
   .filter((f) => f.endsWith(".ts") || f === "style.css")
@@ -16,6 +16,16 @@ const options = {
   define: { "define.amd": "false" },
   logLevel: "info",
 };
+// Scripts a handout page inlines so it renders offline (nbviz/handout/assets.py): require.js (MIT) and the
+// widget manager for static pages, @jupyter-widgets/html-manager's embed-amd.js (BSD-3-Clause).
+const vendor = {
+  "node_modules/requirejs/require.js": "require.js",
+  "node_modules/@jupyter-widgets/html-manager/dist/embed-amd.js": "embed-amd.js",
+  "node_modules/@jupyter-widgets/html-manager/dist/embed.js.LICENSE.txt": "embed-amd.LICENSE.txt",
+};
+mkdirSync("../nbviz/static/vendor", { recursive: true });
+for (const [from, to] of Object.entries(vendor)) copyFileSync(from, `../nbviz/static/vendor/${to}`);
+
 if (process.argv.includes("--watch")) {
   const ctx = await esbuild.context(options);
   await ctx.watch();

@@ -52,6 +52,9 @@ _EXPORTS: dict[str, str] = {
     "TSNEExplorer": "nbviz.widgets.tsne",
     "LandscapeExplorer": "nbviz.widgets.landscape",
     "FeatureVisExplorer": "nbviz.widgets.featurevis",
+    # offline handouts (a page for several explorers; one explorer: explorer.save_html(path))
+    "save_html": "nbviz.handout",
+    "handout": "nbviz.handout",
     # linked explorers
     "link": "nbviz.widgets.linking",
     "Link": "nbviz.widgets.linking",

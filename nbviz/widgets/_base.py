@@ -8,8 +8,9 @@ worker thread, streams progress into the widget's progress bar and shows errors 
 from __future__ import annotations
 
 import logging
+import os
 import pathlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import anywidget
@@ -99,6 +100,15 @@ class Explorer(anywidget.AnyWidget):
 
         Subclasses override this (e.g. occlusion maps for several window sizes); the default has
         nothing to add. Blocks until the work is done."""
+
+    def save_html(self, path: str | os.PathLike[str], precompute: bool | Mapping[str, Any] = True) -> pathlib.Path:
+        """Write a handout: one self-contained HTML file showing this explorer offline, without a kernel.
+
+        Runs ``self.precompute(**options)`` first (``precompute=False`` skips it; a dict gives the options),
+        so that what was precomputed stays interactive in the page. Returns the path written."""
+        from ..handout.page import save_html
+
+        return save_html(path, self, precompute=precompute)
 
     def close(self) -> None:
         runner = getattr(self, "_runner", None)  # absent if the constructor rejected its arguments

@@ -28,10 +28,12 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
     ...PLOT,
     onHover: (i, x, y) => showTooltip(i, x, y),
     onLasso: (indices) => update(model, { selected: indices }),
+    // a click picks one point; a click on empty space clears the selection
+    onClick: (index) => update(model, { selected: index >= 0 ? [index] : [] }),
   });
   scatter.root.classList.add("nbviz-tsne-plot");
   scatter.root.append(tooltip);
-  const hint = h("div", { className: "nbviz-caption", text: "drag: pan · wheel: zoom · double-click: fit · shift+drag: lasso select" });
+  const hint = h("div", { className: "nbviz-caption", text: "click: select a point · shift+drag: lasso select · drag: pan · wheel: zoom · double-click: fit" });
   const plotColumn = h("div", {}, [scatter.root, hint]);
 
   // -- side panel: KL curve, playback, metrics, selection, legend --------------------------

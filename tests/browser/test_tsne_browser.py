@@ -1,4 +1,4 @@
-"""TSNEExplorer in JupyterLab: perplexity slider streams frames, scrubber, hover thumbnail, lasso → Python,
+"""TSNEExplorer in JupyterLab: perplexity slider streams frames, scrubber, hover thumbnail, click and lasso → Python,
 and the pan/zoom frame rate of 70,000 points (WebGL through SwiftShader in headless Chromium)."""
 
 from __future__ import annotations
@@ -39,6 +39,18 @@ FPS = """async (root) => {
   return { fps: (scatter.draws - draws0) / seconds, draws: scatter.draws - draws0, seconds, renderer: scatter.renderer, points: scatter.count() };
 }"""
 
+# a point at least 12 px from every other one on screen (so a click on it can only mean it): [index, x, y]
+ISOLATED = """(root) => { const s = root.nbvizScatter; const p = s.positions; const n = p.length / 2;
+  const xy = []; for (let i = 0; i < n; i++) xy.push(s.toScreen(p[2 * i], p[2 * i + 1]));
+  for (let i = 0; i < n; i++) { const [x, y] = xy[i]; if (x < 20 || y < 20 || x > 520 || y > 440) continue;
+    let ok = true; for (let j = 0; j < n && ok; j++) if (j !== i && Math.hypot(xy[j][0] - x, xy[j][1] - y) < 12) ok = false;
+    if (ok) return [i, x, y]; }
+  throw new Error('no isolated point'); }"""
+
+# pixels of the selection ring's colour (#d81b60) on the overlay canvas
+RING = """(c) => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;
+  for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 100 && d[i] > 150 && d[i + 1] < 90 && d[i + 2] > 50) n++; return n; }"""
+
 
 def pixels(page, index: int = 0) -> list[int]:
     return page.locator(f"{PLOT} canvas").nth(2 * index).evaluate(PIXELS)
@@ -74,6 +86,7 @@ def test_tsne_explorer_in_lab(page, lab):
             "rng = np.random.default_rng(0)\n"
             "big = nbviz.TSNEExplorer.from_embedding(rng.normal(size=(70_000, 2)), labels=rng.integers(0, 10, 70_000))\n"
             "big",
+            "print('sel', e.selected)",
         ],
     )
     open_and_run(page, lab, name)
@@ -119,7 +132,32 @@ def test_tsne_explorer_in_lab(page, lab):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "test_tsne_hover.png"))
 
+    # click on a point → selected = [that point], highlighted (others dimmed, a ring); empty space clears
+    overlay = page.locator(f"{PLOT} .nbviz-scatter-overlay").first
+    before_click = pixels(page)
+    ring_before = overlay.evaluate(RING)
+    lone, lx, ly = page.locator(PLOT).first.evaluate(ISOLATED)
+    page.mouse.click(box["x"] + lx, box["y"] + ly)
+    page.wait_for_function("() => document.querySelector('.nbviz-tsne-side').innerText.includes('1 selected')")
+    run_cell(page, 3)
+    assert f"sel [{lone}]" in wait_output(page, 3, "sel ["), cell_output_text(page, 3)
+    wait_pixels_change(page, before_click)
+    assert overlay.evaluate(RING) > ring_before + 10, "the clicked point should get a ring"
+    empty = page.locator(PLOT).first.evaluate(
+        "(r) => { const s = r.nbvizScatter; for (let y = 40; y < 420; y += 9) for (let x = 40; x < 500; x += 9)"
+        " if (s.pick(x, y, 12) < 0) return [x, y]; return null; }"
+    )
+    assert empty is not None
+    overlay.scroll_into_view_if_needed()
+    box = overlay.bounding_box()  # running a cell scrolled the notebook
+    page.mouse.click(box["x"] + empty[0], box["y"] + empty[1])
+    page.wait_for_function("() => document.querySelector('.nbviz-tsne-side').innerText.includes('no selection')")
+    run_cell(page, 3)
+    assert "sel []" in wait_output(page, 3, "sel []")
+
     # lasso (shift + drag) around the middle of the plot → `selected` in Python
+    overlay.scroll_into_view_if_needed()
+    box = overlay.bounding_box()
     page.keyboard.down("Shift")
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.mouse.move(cx - 120, cy - 100)

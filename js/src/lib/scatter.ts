@@ -1,5 +1,6 @@
 // A scatter plot of many points: WebGL gl.POINTS with one colour per point (uint8 code → palette),
-// a 2-D canvas fallback, pan (drag), zoom (wheel), hover (nearest point) and lasso (shift + drag).
+// a 2-D canvas fallback, pan (drag), zoom (wheel), hover (nearest point), click (a press and release
+// without moving: the nearest point or -1) and lasso (shift + drag).
 
 export interface ScatterOptions {
   width: number;
@@ -14,7 +15,12 @@ export interface ScatterOptions {
   onHover?: (index: number, x: number, y: number) => void;
   /** Indices of the visible points inside a lasso (empty for a shift-click). */
   onLasso?: (indices: number[]) => void;
+  /** A click without dragging: the visible point under it (nearest within a few pixels) or -1 for empty space. */
+  onClick?: (index: number, x: number, y: number) => void;
 }
+
+const CLICK_SLOP = 4; // a press that moves less than this (CSS pixels) before release is a click, not a pan
+const RING_LIMIT = 200; // selections up to this size also get a ring per point
 
 const VERTEX = `
 attribute vec2 a_pos;
@@ -105,6 +111,7 @@ export class Scatter {
   private palette: Uint8Array = new Uint8Array([31, 119, 180]);
   private hidden = new Set<number>();
   private selection: Uint8Array | null = null;
+  private ringed: number[] = [];
   private rgba: Uint8Array = new Uint8Array(0);
   private colorsDirty = true;
   private scale = 1;
@@ -191,6 +198,7 @@ export class Scatter {
   /** Highlight these points (others dimmed); empty clears. */
   setSelection(indices: ArrayLike<number>): void {
     const n = this.count();
+    this.ringed = indices.length <= RING_LIMIT ? Array.from(indices).filter((i) => i >= 0) : [];
     if (!indices.length || !n) {
       this.selection = null;
     } else {
@@ -421,6 +429,18 @@ export class Scatter {
     ctx.clearRect(0, 0, this.overlay.width, this.overlay.height);
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     const p = this.positions;
+    if (p && this.ringed.length) {
+      ctx.strokeStyle = "#d81b60";
+      ctx.lineWidth = 2;
+      ctx.beginPath();
+      for (const i of this.ringed) {
+        if (2 * i + 1 >= p.length) continue;
+        const [x, y] = this.toScreen(p[2 * i], p[2 * i + 1]);
+        ctx.moveTo(x + this.pointSize() / 2 + 2.5, y);
+        ctx.arc(x, y, this.pointSize() / 2 + 2.5, 0, 2 * Math.PI);
+      }
+      ctx.stroke();
+    }
     if (p && this.hoverIndex >= 0 && this.hoverIndex < p.length / 2) {
       const [x, y] = this.toScreen(p[2 * this.hoverIndex], p[2 * this.hoverIndex + 1]);
       ctx.strokeStyle = "#000";
@@ -447,6 +467,7 @@ export class Scatter {
     const target = this.overlay;
     let mode: "none" | "pan" | "lasso" = "none";
     let lastX = 0, lastY = 0;
+    let downX = 0, downY = 0, dragged = false;
     const local = (e: MouseEvent): [number, number] => {
       const r = target.getBoundingClientRect();
       return [e.clientX - r.left, e.clientY - r.top];
@@ -455,8 +476,9 @@ export class Scatter {
       if (e.button !== 0) return;
       const [x, y] = local(e);
       mode = e.shiftKey ? "lasso" : "pan";
-      lastX = x;
-      lastY = y;
+      lastX = downX = x;
+      lastY = downY = y;
+      dragged = false;
       this.lasso = mode === "lasso" ? [x, y] : [];
       target.setPointerCapture?.(e.pointerId);
       this.hoverIndex = -1;
@@ -466,6 +488,8 @@ export class Scatter {
     target.addEventListener("pointermove", (e) => {
       const [x, y] = local(e);
       if (mode === "pan") {
+        if (!dragged && Math.hypot(x - downX, y - downY) < CLICK_SLOP) return;
+        dragged = true;
         this.pan(x - lastX, y - lastY);
         lastX = x;
         lastY = y;
@@ -478,7 +502,11 @@ export class Scatter {
         this.options.onHover?.(index, x, y);
       }
     });
-    const end = () => {
+    const end = (e: PointerEvent) => {
+      if (mode === "pan" && !dragged && e.type === "pointerup") {
+        const [x, y] = local(e);
+        this.options.onClick?.(this.pick(x, y, Math.max(6, this.pointSize())), x, y);
+      }
       if (mode === "lasso") {
         const polygon = this.lasso;
         this.lasso = [];

@@ -160,7 +160,7 @@ def test_explore_on_a_torchvision_resnet_and_a_torch_dataset_leaves_the_model_un
     images = torch.rand(12, 3, 64, 64)
     dataset = torch.utils.data.TensorDataset(images, torch.arange(12) % 4)
     explored = nbviz.explore(model, dataset, class_names=["a", "b", "c", "d"], n_iter=60)
-    assert explored.tsne.error == "" and explored.layers.layer  # default: the first conv-like leaf
+    assert explored.tsne.error == "" and explored.layers.layer == "layer3.1.relu#2"  # last with maps ≥ 4×4
     explored.tsne.selected = [7]
     explored.tsne.selected = [1, 2, 5]
     explored.wait()
@@ -185,4 +185,5 @@ def test_explore_forms_and_the_feature_layer(digits):
         explored.close()
     explored = nbviz.explore(model, (x, y), layer="features.6", class_names=data.class_names, n_iter=30, perplexity=5.0, run=False)
     assert explored.tsne._features[2] == "features.6" and explored.layers.labels[0] == data.class_names[int(y[0])]
+    assert explored.layers.layer == "features.7"  # the deepest layer whose maps are still 4×4
     explored.close()

@@ -23,7 +23,7 @@ from .linking import Link
 from .saliency import SaliencyExplorer
 from .tsne import TSNEExplorer
 
-__all__ = ["Explored", "explore", "default_feature_layer"]
+__all__ = ["Explored", "explore", "default_feature_layer", "default_maps_layer"]
 
 
 class Explored(ipywidgets.GridBox):
@@ -78,6 +78,17 @@ def default_feature_layer(model: nn.Module, example: torch.Tensor) -> str:
     if not leaves:
         raise ValueError("model: found no layer to take features from; pass layer=")
     return leaves[-2] if len(leaves) >= 2 else leaves[-1]
+
+
+def default_maps_layer(model: nn.Module, example: torch.Tensor) -> str | None:
+    """The deepest leaf layer whose feature maps are still at least 4×4 (where channels tend to stand
+    for parts of objects and a selection's channels are telling), or ``None`` if there is none."""
+    found = None
+    for info in layer_tree(model, example[:1]):
+        shape = info.output_shape
+        if info.is_leaf and shape is not None and len(shape) == 4 and min(shape[2], shape[3]) >= 4:
+            found = info.name
+    return found
 
 
 def _materialize(dataset: Any) -> tuple[torch.Tensor, torch.Tensor | None, Any, Any]:
@@ -147,5 +158,6 @@ def explore(
     tsne = TSNEExplorer((model, images, feature_layer), found_labels, images, names, n_iter=n_iter, **tsne_options)
     extra = {} if methods is None else {"methods": methods}
     saliency = SaliencyExplorer(model, images, found_labels, masks, names, max_inputs=n, **extra)
-    layers = LayerExplorer(model, images, found_labels, class_names=names, max_inputs=n)
+    maps_layer = default_maps_layer(model, images)
+    layers = LayerExplorer(model, images, found_labels, class_names=names, max_inputs=n, layer=maps_layer)
     return Explored(tsne, saliency, layers, Link(tsne, saliency, layers), images, found_labels)

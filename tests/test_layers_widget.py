@@ -166,8 +166,53 @@ def test_model_comes_back_unchanged(digits):
     e.wait()
     e.layer, e.angle = "features.3", 45.0
     e.channel = 1
+    e.selection = [0, 5, 7]  # channel means over the dataset for the contrast
     e.wait()
-    assert e.error == ""
+    e.precompute(inputs=[1])
+    assert e.error == "" and e.contrast_size == 3
     snapshot.assert_unchanged(model)
     e.close()
     model.eval()
+
+
+def test_precompute_stores_every_layer_for_the_chosen_inputs(digits):
+    model, data = digits
+    e = LayerExplorer(model, data.images[:6], dataset=data.images[:50])
+    e.wait()
+    e.precompute(inputs=[0, 4], windows=[3, 5])  # options meant for other explorers are ignored
+    names = [row["name"] for row in e.tree if row["selectable"]]
+    assert {(x["layer"], x["input"]) for x in e.offline_index} == {(n, i) for n in names for i in (0, 4)}
+    captured = nbviz.activations(model, data.images[[0, 4]], names)
+    for entry in e.offline_index:
+        m = entry["maps"]
+        got = e.offline_maps[m["offset"] : m["offset"] + int(np.prod(m["shape"]))].reshape(m["shape"])
+        maps = captured[entry["layer"]][[0, 4].index(entry["input"])]
+        maps = maps.reshape(maps.shape[0], 1, 1) if maps.ndim == 1 else maps
+        assert np.array_equal(got, nbviz.render.to_uint8(maps, scale="each")), entry
+        r = entry["range"]
+        ranges = e.offline_ranges[r["offset"] : r["offset"] + 2 * maps.shape[0]].reshape(-1, 2)
+        np.testing.assert_allclose(ranges[:, 1], maps.reshape(maps.shape[0], -1).amax(1).numpy(), rtol=1e-6)
+    s = e.offline_stats["features.3"]
+    stats = e.offline_ranges[s["offset"] : s["offset"] + 32 * 4].reshape(32, 4)
+    np.testing.assert_allclose(stats[:, 0], e.stats.mean["features.3"], rtol=1e-5)
+    e.precompute()  # default: the current input and the strip, at most 8
+    assert sorted({x["input"] for x in e.offline_index}) == [0, 1, 2, 3, 4, 5]
+    with pytest.raises(ValueError, match="inputs"):
+        e.precompute(inputs=[6])
+    with pytest.raises(traitlets.TraitError, match="layer"):
+        e.precompute(layers=["nope"])
+    e.close()
+
+
+def test_strip_follows_the_input_and_a_selection(digits):
+    model, data = digits
+    e = LayerExplorer(model, data.images[:40], max_inputs=40)
+    assert e.strip == list(range(32)) and e.thumbnails.shape[0] == 32
+    e.input_index = 35
+    assert e.strip[0] == 35 and len(e.strip) == 32
+    assert np.array_equal(e.thumbnails[0], nbviz.render.to_rgb_uint8(data.images[35:36])[0])
+    e.selection = [3, 38, 7]
+    assert e.strip == [3, 38, 7] and e.thumbnails.shape[0] == 3
+    e.wait()
+    assert e.contrast_size == 3 and e.error == ""
+    e.close()

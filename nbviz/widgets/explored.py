@@ -63,7 +63,15 @@ class Explored(ipywidgets.GridBox):
     def precompute(self, **options: Any) -> None:
         """Prepare every explorer for a handout (see :meth:`~nbviz.widgets._base.Explorer.precompute`)."""
         for explorer in self.explorers:
-            explorer.precompute(**options.get(type(explorer).__name__, {}))
+            explorer.precompute(**options)
+
+    def save_html(self, path: Any, precompute: bool | dict[str, Any] = True) -> Any:
+        """Write a handout of the linked views: one self-contained HTML file that works offline (see
+        :func:`nbviz.save_html`). Each explorer precomputes what it can first, so the map, the layer
+        picker and the inputs stored for the layer explorer stay interactive without a kernel."""
+        from ..handout import save_html
+
+        return save_html(path, self, precompute=precompute)
 
     def close(self) -> None:
         self.link.unlink()

@@ -357,9 +357,8 @@ class LayerExplorer(Explorer):
         """Store every layer's feature maps (and the dataset statistics) for ``inputs`` (default: the
         current input and the strip, at most 8) so that a handout's layer and input pickers work with
         no kernel. ``layers`` defaults to every pickable layer. Maps are scaled as ``normalize`` says;
-        the transform sliders stay kernel-only. Blocks until done."""
-        if options:
-            raise TypeError(f"precompute: unexpected option(s) {', '.join(sorted(options))}; expected inputs, layers")
+        the transform sliders stay kernel-only. Other ``options`` (meant for other explorers of the same
+        handout) are ignored. Blocks until done."""
         chosen = list(dict.fromkeys([self.input_index, *self.strip]))[:8] if inputs is None else [int(i) for i in inputs]
         bad = [i for i in chosen if not 0 <= i < self.n_inputs]
         if bad or not chosen:

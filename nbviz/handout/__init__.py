@@ -8,6 +8,7 @@ notebook, precomputes every explorer in it and writes the notebook as such a pag
 
 from __future__ import annotations
 
+from .notebook import export_notebook
 from .page import page_html, precompute_all, save_html
 
-__all__ = ["page_html", "precompute_all", "save_html"]
+__all__ = ["export_notebook", "page_html", "precompute_all", "save_html"]

@@ -4,9 +4,11 @@ labels as text, and the layer-switch time from click to new pixels on a 64-chann
 from __future__ import annotations
 
 import statistics
+from pathlib import Path
 
 from lab_driver import canvas_signature, cell_output_text, open_and_run, run_cell, wait_canvas_change, wait_canvas_drawn
 
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 GRID = ".nbviz-layers-grid"
 EVIL = '<img src=x onerror="window.__nbviz_xss = 1">'
 
@@ -118,4 +120,54 @@ def test_layer_explorer_in_lab(page, lab):
         timeout=30_000,
     )
     assert f"layer {target} channel 0 angle 90.0 detail 0 top 9" in cell_output_text(page, 1)
+    assert not page.js_errors
+
+
+def test_layer_explorer_handout_works_offline(page, tmp_path):
+    """A saved handout (no kernel, network blocked): the layer picker and the input strip switch between
+    precomputed maps; the transform sliders are disabled with a note."""
+    import nbviz
+
+    model, data = nbviz.zoo.digits_cnn().model, nbviz.datasets.digits()
+    explorer = nbviz.LayerExplorer(model, data.images[:6], data.labels[:6], data.images[:100], class_names=data.class_names)
+    explorer.wait()
+    path = explorer.save_html(tmp_path / "layers.html", precompute={"inputs": [0, 1, 2]})
+    explorer.close()
+    print(f"\nlayer explorer handout (digits CNN, 11 layers × 3 inputs): {path.stat().st_size / 1e6:.2f} MB")
+
+    requests: list[str] = []
+
+    def block(route):  # the page itself loads from file://; anything else would be the network
+        if route.request.url.startswith(("file:", "data:", "blob:")):
+            return route.continue_()
+        requests.append(route.request.url)
+        return route.abort()
+
+    page.context.route("**/*", block)
+    page.goto(path.as_uri())
+    wait_canvas_drawn(page, GRID)
+    assert page.locator(GRID).get_attribute("data-layer") == "features.0"
+    assert page.get_by_label("rotate").is_disabled()
+    assert page.locator(".nbviz-kernel-only").count() >= 5
+
+    # another layer from the picker → its precomputed maps
+    before = canvas_signature(page, GRID)
+    _row(page, "features.6").click()
+    wait_canvas_change(page, GRID, before)
+    assert page.locator(GRID).get_attribute("data-layer") == "features.6"
+    assert "64 channels of 4×4" in page.locator(".nbviz-layers-main > .nbviz-caption").first.inner_text()
+
+    # another input from the strip → its maps; inputs not precomputed are disabled
+    before = canvas_signature(page, GRID)
+    page.locator('.nbviz-layers-thumb[data-index="2"]').click()
+    wait_canvas_change(page, GRID, before)
+    assert page.locator('.nbviz-layers-thumb[data-index="2"]').get_attribute("class").count("nbviz-picked") == 1
+    assert page.locator('.nbviz-layers-thumb[data-index="4"]').is_disabled()
+
+    # hovering a channel shows this input's range and the dataset statistics, stored in the page
+    page.locator(GRID).hover(position={"x": 5, "y": 5})
+    tip = page.locator(".nbviz-tooltip").inner_text()
+    assert "this input" in tip and "dataset mean" in tip, tip
+    page.screenshot(path=str(ARTIFACTS / "test_layers_handout.png"), full_page=True)
+    assert not requests, requests
     assert not page.js_errors

@@ -1,5 +1,6 @@
 // The frame every explorer sits in: title, progress bar and error box bound to the base traits.
 import { h } from "./controls";
+import { isHandout } from "./handout";
 
 /** The part of anywidget's model API that explorers use. */
 export interface Model {
@@ -29,6 +30,10 @@ export function createFrame(model: Model, el: HTMLElement, title: string): Frame
   const controls = h("div", { className: "nbviz-controls" });
   const body = h("div", { className: "nbviz-body" });
   const header = h("div", { className: "nbviz-header" }, [h("strong", { text: title }), status]);
+  if (isHandout()) {
+    const note = "a saved page with no Python kernel: what was precomputed stays interactive, greyed-out controls need a kernel";
+    header.append(h("span", { className: "nbviz-handout-note", text: "Handout — precomputed views only", title: note }));
+  }
   const root = h("div", { className: "nbviz-explorer" }, [header, progress, controls, body, error]);
   el.appendChild(root);
   const listeners: [string, () => void][] = [];

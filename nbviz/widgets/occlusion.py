@@ -24,6 +24,7 @@ __all__ = ["OcclusionExplorer"]
 
 BASELINES = ("zero", "mean", "blur")
 MODES = ("exact", "approximate")
+HANDOUT_WINDOWS = (2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128)  # precomputed by default, up to the image size
 
 
 class OcclusionExplorer(Explorer):
@@ -35,6 +36,9 @@ class OcclusionExplorer(Explorer):
     map), ``partial`` (True until the map is final), ``computed`` (share of positions evaluated),
     ``probabilities`` (K unoccluded), ``hover_image`` (H×W×3 uint8) and ``hover_probabilities`` (K).
     ``labels`` are class names.
+
+    For handouts, :meth:`precompute` fills ``handout_windows`` with ``handout_maps`` (drop maps),
+    ``handout_probability`` and ``handout_origins_y``/``_x``: one per window size.
     """
 
     _bundle = "occlusion"
@@ -56,6 +60,13 @@ class OcclusionExplorer(Explorer):
     explained = traitlets.Int(0).tag(sync=True)  # the class the map explains
     base_probability = traitlets.Float(0.0).tag(sync=True)
     probabilities = Array()
+
+    # handouts (a page with no kernel): maps for several window sizes, made by precompute()
+    handout_windows = traitlets.List(traitlets.Int()).tag(sync=True)
+    handout_maps = Array()  # windows × H × W drop maps
+    handout_probability = Array()  # windows × rows × cols target probability per position, NaN-padded
+    handout_origins_y = traitlets.List(traitlets.List(traitlets.Int())).tag(sync=True)
+    handout_origins_x = traitlets.List(traitlets.List(traitlets.Int())).tag(sync=True)
 
     hover = traitlets.List(traitlets.Int()).tag(sync=True)
     pinned = traitlets.Bool(False).tag(sync=True)
@@ -153,6 +164,35 @@ class OcclusionExplorer(Explorer):
             self.hover_probabilities = probabilities
 
         self.run("hover", work, done)
+
+    # -- handouts ---------------------------------------------------------------------------------
+    def precompute(self, windows: Sequence[int] | None = None) -> None:
+        """Compute the maps of several window sizes (default: a ladder of sizes up to the image, plus the
+        current one) with the current stride, baseline, mode and target, so that a handout's window slider
+        works without a kernel. Blocks until done."""
+        height, width = self._x.shape[-2:]
+        size = min(height, width)
+        if windows is None:
+            windows = [w for w in HANDOUT_WINDOWS if w <= size] + [self.window]
+        if isinstance(windows, (str, bytes)) or not isinstance(windows, Sequence) or not windows:
+            raise ValueError(f"windows: expected a non-empty list of window sizes, got {windows!r}")
+        for w in windows:
+            if isinstance(w, bool) or not isinstance(w, (int, np.integer)) or not 1 <= w <= size:
+                raise ValueError(f"windows: expected window sizes in 1…{size} px, got {w!r}")
+        self.wait()
+        settings = dict(stride=self.stride, baseline=self.baseline, mode=self.mode)
+        results = [occlusion(self._model, self._x, self.target, window=int(w), **settings) for w in sorted(set(windows))]
+        rows = max(len(r.origins_y) for r in results)
+        cols = max(len(r.origins_x) for r in results)
+        grids = np.full((len(results), rows, cols), np.nan, dtype=np.float32)
+        for grid_, r in zip(grids, results):
+            grid_[: r.probability.shape[0], : r.probability.shape[1]] = r.probability
+        with self.hold_sync():
+            self.handout_windows = [int(r.window[0]) for r in results]
+            self.handout_origins_y = [[int(v) for v in r.origins_y] for r in results]
+            self.handout_origins_x = [[int(v) for v in r.origins_x] for r in results]
+            self.handout_probability = grids
+            self.handout_maps = np.stack([r.drop_map for r in results]).astype(np.float32)
 
     @property
     def result_shape(self) -> tuple[int, int]:

@@ -1,9 +1,12 @@
 // FeatureVisExplorer front end: layer picker, units, mode; live activation-maximisation frames with
 // regulariser sliders; a facet gallery (each facet beside its members); inversion from several layers.
+// In a handout (no kernel) the saved images are shown, the mode switches between the saved results and
+// every control that would start an optimisation is disabled with a note.
 import { decodeArray, slice, type NDArray } from "./lib/arrays";
 import { drawPixels, setupCanvas, toRGBA } from "./lib/canvas";
 import { debounce, h, select, slider } from "./lib/controls";
 import { createFrame, update, type Model } from "./lib/explorer";
+import { isHandout, kernelOnly } from "./lib/handout";
 import { layerPicker, type LayerNode } from "./lib/layerPicker";
 
 /** "0-3, 7" → [0, 1, 2, 3, 7] (null if not understood). */
@@ -72,7 +75,9 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
     Object.assign(pending, values); // several sliders moved within the debounce all count
     flush();
   };
-  const mode = select("mode", ["maximize", "invert", "facets"], model.get("mode"), (v) => update(model, { mode: v }));
+  const saved: Record<string, string> = { maximize: "frames", invert: "inversions", facets: "facet_images" };
+  const modes = ["maximize", "invert", "facets"].filter((m) => !isHandout() || m === model.get("mode") || model.get(saved[m]) != null);
+  const mode = select("mode", modes, model.get("mode"), (v) => update(model, { mode: v }));
   const param = select("param", ["fft", "pixel"], model.get("param"), (v) => update(model, { param: v }));
   const unitsInput = document.createElement("input");
   unitsInput.type = "text";
@@ -96,6 +101,10 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
     input_index: slider({ label: "input", min: 0, max: Math.max(0, size - 1), step: 1, value: model.get("input_index"), onInput: (v) => send({ input_index: v }) }),
   };
   frame.controls.append(mode.root, unitsBox, param.root, ...Object.values(sliders).map((s) => s.root));
+  for (const control of [unitsBox, param.root, ...Object.values(sliders).map((s) => s.root)]) {
+    kernelOnly(control, "needs a running kernel: the handout shows the saved images");
+  }
+  if (modes.length < 2) kernelOnly(mode.root, "only this mode's images were saved (precompute(modes=[...]) saves more)");
   frame.listen(Object.keys(sliders), () => Object.entries(sliders).forEach(([k, s]) => s.set(model.get(k))));
   frame.listen(["units"], () => (unitsInput.value = unitsText(model.get("units"))));
   frame.listen(["param"], () => (param.input.value = model.get("param")));
@@ -103,6 +112,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
   // -- layout -------------------------------------------------------------------------------------
   const picker = layerPicker({ layers: model.get("tree") as LayerNode[], value: model.get("layer"), onPick: (name) => update(model, { layer: name }) });
   picker.root.classList.add("nbviz-layers-picker");
+  kernelOnly(picker.root, "picking a layer needs a running kernel");
   frame.listen(["tree"], () => picker.setLayers(model.get("tree")));
   frame.listen(["layer"], () => picker.setValue(model.get("layer")));
 

@@ -1,6 +1,7 @@
 // LandscapeExplorer front end: loss line, loss plane (heat map + contours + training path) and a
 // rotatable 3-D surface. Partial grids (NaN = not computed yet) are filled for display, so the
-// picture sharpens as refinement levels arrive. Log scale, hover readout and rotation are local.
+// picture sharpens as refinement levels arrive. Log scale, hover readout and rotation are local, so they
+// also work in a handout (no kernel), where the grid controls are disabled with a note.
 import { decodeArray, extent, type NDArray } from "./lib/arrays";
 import { drawAxis, drawColorbar, formatTick, niceTicks, scale, type Rect } from "./lib/axes";
 import { drawOverlay, setupCanvas } from "./lib/canvas";
@@ -8,6 +9,7 @@ import { colorAt, colorize } from "./lib/colormap";
 import { contourLevels, contourSegments } from "./lib/contour";
 import { checkbox, debounce, h, select, slider } from "./lib/controls";
 import { createFrame, update, type Model } from "./lib/explorer";
+import { isHandout, kernelOnly } from "./lib/handout";
 import { countFinite, fillGaps, nearestIndex } from "./lib/grid";
 import { drawLinePlot } from "./lib/lineplot";
 import { SurfaceView } from "./lib/surface";
@@ -40,13 +42,20 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
   canvas.dataset.renderer = surface.webgl ? "webgl" : "canvas2d";
 
   const send = debounce((values: Record<string, unknown>) => update(model, values), 120);
-  const mode = select("view", ["line", "plane", "surface"], model.get("mode"), (v) => update(model, { mode: v }));
+  // in a handout only the views whose data was saved can be shown; switching between them stays in the page
+  const views = isHandout()
+    ? ["line", "plane", "surface"].filter((v) => model.get(v === "line" ? "line_loss" : "loss") != null)
+    : ["line", "plane", "surface"];
+  if (!views.includes(model.get("mode"))) views.unshift(model.get("mode"));
+  const mode = select("view", views, model.get("mode"), (v) => update(model, { mode: v }));
   const kinds = select("directions", model.get("direction_kinds"), model.get("directions"), (v) => update(model, { directions: v }));
   const spanMax = Math.max(2, Math.ceil(2 * Number(model.get("span"))));
   const span = slider({ label: "span", min: 0.1, max: spanMax, step: 0.05, value: model.get("span"), onInput: (v) => send({ span: v }) });
   const resolution = slider({ label: "resolution", min: 5, max: 51, step: 2, value: model.get("resolution"), format: (v) => `${v}×${v}`, onInput: (v) => send({ resolution: v }) });
   const log = checkbox("log scale", model.get("log_scale"), (v) => update(model, { log_scale: v }));
   frame.controls.append(mode.root, kinds.root, span.root, resolution.root, log.root);
+  for (const control of [kinds.root, span.root, resolution.root]) kernelOnly(control, "needs a running kernel: the saved grid stays as it is");
+  if (views.length < 2) kernelOnly(mode.root, "only this view was saved with the handout");
   frame.listen(["mode", "directions", "span", "resolution", "log_scale"], () => {
     mode.input.value = model.get("mode");
     kinds.input.value = model.get("directions");

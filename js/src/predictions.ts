@@ -3,6 +3,7 @@ import { decodeArray, slice } from "./lib/arrays";
 import { cellOrigin, drawPixels, gridLayout, setupCanvas, toRGBA } from "./lib/canvas";
 import { debounce, h, slider } from "./lib/controls";
 import { createFrame, update, type Model } from "./lib/explorer";
+import { kernelOnly } from "./lib/handout";
 
 function render({ model, el }: { model: Model; el: HTMLElement }) {
   const frame = createFrame(model, el, "Predictions");
@@ -19,6 +20,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
     slider({ label: "zoom", min: 0.5, max: 2, step: 0.05, value: model.get("zoom"), format: (v) => `${v}×`, onInput: (v) => send({ zoom: v }) }),
   ];
   frame.controls.append(...controls.map((c) => c.root));
+  for (const c of controls) kernelOnly(c.root, "transforming the images needs a running kernel (the model predicts each one)");
   const names = ["angle", "shift_x", "shift_y", "zoom"];
   frame.listen(names, () => controls.forEach((c, i) => c.set(model.get(names[i]))));
 

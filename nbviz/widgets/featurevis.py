@@ -214,6 +214,27 @@ class FeatureVisExplorer(Explorer):
             if kept != self.units:
                 self.units = kept or list(range(min(8, count)))
 
+    # -- handouts ---------------------------------------------------------------------------------
+    def precompute(self, modes: Sequence[str] | None = None, timeout: float | None = 600.0) -> None:
+        """Finish the current run so a handout shows final images; ``modes`` (e.g. ``["maximize",
+        "facets", "invert"]``) also computes the results of other modes, so a handout can switch to them
+        (facets and invert need a dataset). Blocks until done."""
+        modes = [self.mode] if modes is None else list(modes)
+        bad = [m for m in modes if m not in _MODES]
+        if bad or not modes:
+            raise ValueError(f"modes: expected some of {', '.join(_MODES)}, got {modes!r}")
+        if self._dataset is None and any(m != "maximize" for m in modes):
+            raise ValueError("modes: 'facets' and 'invert' need a dataset (FeatureVisExplorer(model, dataset))")
+        self.wait(timeout)
+        requests = {"maximize": self._request_maximize, "facets": self._request_facets, "invert": self._request_invert}
+        for m in dict.fromkeys(modes):
+            finished = {"maximize": self.frame_final, "facets": self.facet_images is not None, "invert": self.inversions is not None}
+            if not finished[m]:
+                requests[m]()
+                self.wait(timeout)
+        if self.error:
+            raise RuntimeError(f"FeatureVisExplorer.precompute: {self.error}")
+
     # -- requests ---------------------------------------------------------------------------------
     def _request(self, change: Any = None) -> None:
         if self.mode == "maximize":

@@ -255,3 +255,54 @@ def test_errors_during_compute_show_in_the_widget(digits):
     e.wait()
     assert e.error.startswith("RuntimeError")
     e.close()
+
+
+# -- image map and snap to grid ------------------------------------------------------------------
+def test_grid_view_snaps_the_finished_run(explorer):
+    from nbviz.embedding import snap_to_grid
+
+    e = explorer
+    e.view = "grid"
+    e.wait()
+    assert not e.error
+    assert e.grid_positions.shape == (N, 2) and e.grid_positions.dtype == np.float32
+    expected = snap_to_grid(e.result.embedding)
+    np.testing.assert_array_equal(e.grid_positions, expected.positions)
+    assert e.grid.shape == expected.shape and e.grid_note == ""
+    cells = {tuple(c) for c in e.grid_positions.astype(int)}
+    assert len(cells) == N, "every point has its own cell"
+    # the same embedding is not snapped twice; images view keeps the grid
+    before = e.grid
+    e.view = "images"
+    e.view = "grid"
+    e.wait()
+    assert e.grid is before
+    e.view = "points"
+
+
+def test_grid_of_many_points_is_a_subsample_with_a_note():
+    from nbviz.widgets import tsne as tsne_module
+
+    rng = np.random.default_rng(0)
+    Y = rng.normal(size=(400, 2))
+    old = tsne_module.GRID_MAX_POINTS
+    tsne_module.GRID_MAX_POINTS = 150
+    try:
+        e = TSNEExplorer.from_embedding(Y, view="grid")
+        e.wait()
+    finally:
+        tsne_module.GRID_MAX_POINTS = old
+    assert not e.error
+    shown = np.isfinite(e.grid_positions[:, 0])
+    assert shown.sum() == 150 and np.array_equal(np.flatnonzero(shown), e.grid_points)
+    assert "150 of 400" in e.grid_note
+    e.close()
+
+
+def test_view_is_validated(X):
+    e = TSNEExplorer.from_embedding(np.random.default_rng(0).normal(size=(30, 2)))
+    with pytest.raises(ValueError, match="view: 'images' needs thumbnails"):
+        e.view = "images"
+    with pytest.raises(ValueError, match="view: expected one of"):
+        e.view = "tiles"
+    e.close()

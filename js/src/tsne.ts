@@ -86,8 +86,10 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
   const newSeed = h("button", { text: "run again with another seed", title: "random start, next seed: run-to-run variance" });
   newSeed.addEventListener("click", () => model.send({ type: "new_seed" }));
   const colorBy = select("colour by", model.get("color_options"), model.get("color_by"), (v) => update(model, { color_by: v }));
+  const view = select("view", ["points"], model.get("view"), (v) => update(model, { view: v }));
+  view.root.classList.add("nbviz-tsne-view");
   const runControls = [perplexity.root, rate.root, exaggeration.root, iterations.root, newSeed, seedText];
-  frame.controls.append(...runControls, colorBy.root);
+  frame.controls.append(...runControls, colorBy.root, view.root);
 
   const syncControls = () => {
     perplexity.input.max = String(Math.max(2, model.get("max_perplexity")));
@@ -100,12 +102,15 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
     colorBy.input.replaceChildren(...options.map((o) => h("option", { text: o })));
     colorBy.input.value = model.get("color_by");
     colorBy.root.style.display = options.length > 1 ? "" : "none";
+    const views = model.get("thumbnails") ? ["points", "images", "grid"] : ["points", "grid"];
+    view.input.replaceChildren(...views.map((o) => h("option", { text: o })));
+    view.input.value = model.get("view");
     for (const c of [...runControls, klCanvas, playback, scrub.root, multiplesSection]) c.style.display = canRun() ? "" : "none";
     const ps: number[] = model.get("perplexities");
     multiplesButton.textContent = `small multiples: perplexity ${ps.join(", ")}`;
   };
   frame.listen(
-    ["perplexity", "max_perplexity", "learning_rate", "exaggeration", "n_iter", "seed", "init", "color_options", "color_by", "can_run", "perplexities"],
+    ["perplexity", "max_perplexity", "learning_rate", "exaggeration", "n_iter", "seed", "init", "color_options", "color_by", "can_run", "perplexities", "view", "thumbnails"],
     syncControls,
   );
   syncControls();
@@ -181,11 +186,25 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
   });
   frame.listen(["iterations", "kl", "frame", "live", "early_iter"], drawKL);
 
+  // -- view: points, image map, grid ----------------------------------------------------------
+  const gridNote = h("div", { className: "nbviz-caption nbviz-tsne-grid-note" });
+  plotColumn.append(gridNote);
+  let onGrid = false;
   const drawPositions = () => {
-    const positions = decodeArray<Float32Array>(model.get("positions"));
-    if (positions) scatter.setPositions(positions.data);
+    const mode = model.get("view");
+    const grid = mode === "grid" ? decodeArray<Float32Array>(model.get("grid_positions")) : null;
+    const positions = grid ?? decodeArray<Float32Array>(model.get("positions"));
+    if (Boolean(grid) !== onGrid) {
+      onGrid = Boolean(grid);
+      scatter.setPositions(positions?.data ?? new Float32Array(0));
+      scatter.resetView(); // the grid and the map have different extents
+    } else if (positions) {
+      scatter.setPositions(positions.data);
+    }
+    scatter.setThumbnailMode(grid ? "cells" : mode === "images" || mode === "grid" ? "map" : "off");
+    gridNote.textContent = mode !== "grid" ? "" : grid ? model.get("grid_note") : "snapping to a grid…";
   };
-  frame.listen(["positions"], drawPositions);
+  frame.listen(["positions", "view", "grid_positions", "grid_note"], drawPositions);
 
   // -- colours, legend, selection -----------------------------------------------------------
   let hidden = new Set<number>();
@@ -241,6 +260,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
   let predictions: NDArray | null = null;
   const readPointData = () => {
     thumbs = decodeArray<Uint8Array>(model.get("thumbnails"));
+    scatter.setImages(thumbs);
     labels = decodeArray(model.get("labels"));
     predictions = decodeArray(model.get("predictions"));
   };

@@ -23,6 +23,7 @@ from .._modules import resolve_layer
 from .._progress import Cancelled
 from ..embedding import SmallMultiples, TSNEResult, TSNESession, extract_features, knn_preservation, trustworthiness
 from ..embedding._validate import check_perplexity, check_points
+from ..embedding.grid import GridLayout, snap_to_grid
 from ._arrays import Array
 from ._base import Explorer
 from ._categories import Coloring, categories, coloring
@@ -32,6 +33,8 @@ __all__ = ["TSNEExplorer"]
 DEFAULT_PERPLEXITIES = (2, 5, 30, 50, 100)
 FRAME_BYTES_PER_SECOND = 40e6  # positions streamed to the browser at most this fast (and ≤ 20 frames/s)
 THUMBNAIL_MAX = 32  # thumbnails larger than this are subsampled
+GRID_MAX_POINTS = 3_000  # the grid view snaps at most this many points (a fixed random subsample beyond)
+VIEWS = ("points", "images", "grid")
 
 
 class TSNEExplorer(Explorer):
@@ -43,7 +46,10 @@ class TSNEExplorer(Explorer):
     The kNN graph is built for ``max_perplexity`` up front. ``run=False`` shows the PCA start without
     optimising; :meth:`from_embedding` draws a given embedding. Traits a person drives: ``perplexity``,
     ``learning_rate`` (0 = auto), ``exaggeration``, ``n_iter``, ``seed``, ``frame``/``live`` (scrubber)
-    and ``selected`` (lasso, also settable from Python).
+    ``selected`` (a click selects one point, shift+drag a lasso; also settable from Python) and
+    ``view``: ``"points"``, ``"images"`` (every thumbnail at its position, as many as fit without
+    overlap, more as you zoom in) or ``"grid"`` (thumbnails snapped to a regular grid, see
+    :func:`~nbviz.embedding.snap_to_grid`; at most 3,000 points, a fixed subsample beyond).
     """
 
     _bundle = "tsne"
@@ -76,6 +82,10 @@ class TSNEExplorer(Explorer):
     class_names = traitlets.List(traitlets.Unicode()).tag(sync=True)
     thumbnails = Array()
     selected = traitlets.List(traitlets.Int()).tag(sync=True)
+    # image map and snap to grid
+    view = traitlets.Unicode("points").tag(sync=True)
+    grid_positions = Array()
+    grid_note = traitlets.Unicode("").tag(sync=True)
     # quality of the finished run and small multiples
     trustworthiness = traitlets.Float(None, allow_none=True).tag(sync=True)
     knn_preservation = traitlets.Float(None, allow_none=True).tag(sync=True)
@@ -107,6 +117,7 @@ class TSNEExplorer(Explorer):
         metrics_max_points: int = 20_000,
         embedding: Any = None,
         run: bool = True,
+        view: str = "points",
         **kwargs: Any,
     ) -> None:
         # plain attributes the observers read are set before super().__init__ (traits fire from kwargs)
@@ -125,6 +136,9 @@ class TSNEExplorer(Explorer):
         self._snapshot_every = int(snapshot_every)
         self._early_iter = early_iter
         self._metrics_max_points = int(metrics_max_points)
+        self._grid: GridLayout | None = None
+        self._grid_points: np.ndarray | None = None
+        self._grid_source: np.ndarray | None = None
         self._ready = False
 
         n, data_images = self._take_input(X, embedding, pool, batch_size)
@@ -158,7 +172,9 @@ class TSNEExplorer(Explorer):
         self.observe(self._on_fresh_setting, names=["exaggeration", "n_iter", "seed", "init"])
         self.observe(self._on_frame, names=["frame", "live"])
         self.observe(self._on_color_by, names=["color_by"])
+        self.observe(self._on_view, names=["view"])
         self.on_msg(self._on_message)
+        self.view = view
         self._ready = True
         if self.can_run:
             if run:
@@ -194,6 +210,16 @@ class TSNEExplorer(Explorer):
         """Every frame of the current run so far, (S, N, 2) float32."""
         with self._frames_lock:
             return np.stack(self._frames) if self._frames else np.zeros((0, 0, 2), np.float32)
+
+    @property
+    def grid(self) -> GridLayout | None:
+        """The grid the ``"grid"`` view shows (cells of :attr:`grid_points`), once computed."""
+        return self._grid
+
+    @property
+    def grid_points(self) -> np.ndarray | None:
+        """Indices of the points on the grid (all of them up to 3,000 points, a fixed subsample beyond)."""
+        return self._grid_points
 
     def rerun(self, seed: int | None = None) -> None:
         """Start again from a random layout with another seed (default: the next one) to show run-to-run variance."""
@@ -342,6 +368,8 @@ class TSNEExplorer(Explorer):
 
         def done(start: np.ndarray) -> None:
             self._show_static(start)
+            if self.view == "grid":
+                self._snap(self._grid_embedding())
             if self.color_by == "prediction":
                 self._show_coloring()
 
@@ -386,6 +414,8 @@ class TSNEExplorer(Explorer):
             self._frame_kl = [float(k) for k in result.kl]
         self.early_iter = int(result.params["early_iter"])
         self._send_frames()
+        if self.view == "grid":
+            self._snap(result.embedding)
         X = self._X
         if X is None or X.shape[0] > self._metrics_max_points:
             self.trustworthiness = self.knn_preservation = None
@@ -490,6 +520,48 @@ class TSNEExplorer(Explorer):
         if proposal["value"] not in ("pca", "random", "spectral"):
             raise ValueError(f"init: expected 'pca', 'random' or 'spectral', got {proposal['value']!r}")
         return proposal["value"]
+
+    @traitlets.validate("view")
+    def _valid_view(self, proposal: Any) -> str:
+        value = proposal["value"]
+        if value not in VIEWS:
+            raise ValueError(f"view: expected one of {VIEWS}, got {value!r}")
+        if value == "images" and self.thumbnails is None:
+            raise ValueError("view: 'images' needs thumbnails (pass images=… or data with images)")
+        return value
+
+    def _on_view(self, change: Any) -> None:
+        if change["new"] == "grid":
+            self._snap(self._grid_embedding())
+
+    def _grid_embedding(self) -> np.ndarray | None:
+        """The embedding the grid shows: the finished run, else the frame on screen."""
+        if self._result is not None:
+            return self._result.embedding
+        return None if self.positions is None else np.asarray(self.positions)
+
+    def _snap(self, embedding: np.ndarray | None) -> None:
+        """Snap ``embedding`` to a grid on the worker (once per embedding) and send the cell positions."""
+        if embedding is None or (self._grid_source is not None and self._grid_source is embedding):
+            return
+        n = embedding.shape[0]
+        if n > GRID_MAX_POINTS:
+            points = np.sort(np.random.default_rng(0).choice(n, GRID_MAX_POINTS, replace=False))
+            note = f"grid of {GRID_MAX_POINTS:,} of {n:,} points (a fixed random subsample; the others are hidden)"
+        else:
+            points, note = np.arange(n), ""
+
+        def work(progress):
+            progress(0.0, f"snapping {points.size:,} points to a grid")
+            return snap_to_grid(embedding[points])
+
+        def done(layout: GridLayout) -> None:
+            self._grid, self._grid_points, self._grid_source = layout, points, embedding
+            full = np.full((n, 2), np.nan, dtype=np.float32)
+            full[points] = layout.positions
+            self.grid_positions, self.grid_note = full, note
+
+        self.run("grid", work, done)
 
     def _on_frame(self, change: Any) -> None:
         if self._showing:

@@ -181,3 +181,74 @@ def test_tsne_explorer_in_lab(page, lab):
     if result["renderer"] == "webgl" and load < 1.0:  # SwiftShader renders on the CPU: only meaningful when idle
         assert result["fps"] >= 30
     assert not page.js_errors
+
+
+# pixels of digit thumbnails: their black background (points are coloured, never near-black)
+DARK = """(c) => { const t = document.createElement('canvas'); t.width = c.width; t.height = c.height;
+  const x = t.getContext('2d'); x.drawImage(c, 0, 0); const d = x.getImageData(0, 0, t.width, t.height).data;
+  let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 200 && d[i] + d[i + 1] + d[i + 2] < 60) n++; return n; }"""
+
+# visible points on screen and thumbnails drawn, after the next frame
+DRAWN = """async (root) => { await new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok)));
+  const s = root.nbvizScatter; const p = s.positions; const t = s.thumbnailsDrawn(); const drawn = new Set(t.indices);
+  let visible = 0, missing = 0;
+  for (let i = 0; i < p.length / 2; i++) { const [x, y] = s.toScreen(p[2 * i], p[2 * i + 1]);
+    if (x >= 0 && y >= 0 && x <= 540 && y <= 460) { visible++; if (!drawn.has(i)) missing++; } }
+  return { visible, missing, drawn: t.indices.length, size: t.size }; }"""
+
+
+def test_tsne_image_map_and_grid_in_lab(page, lab):
+    name = lab.write_notebook(
+        "tsne_images.ipynb",
+        [
+            "import numpy as np, nbviz\n"
+            "data = nbviz.datasets.digits()\n"
+            "X = data.images.reshape(len(data.images), -1).numpy()\n"
+            "e = nbviz.TSNEExplorer(X, data.labels, images=data.images, class_names=data.class_names,\n"
+            "                       perplexity=20, max_perplexity=30, n_iter=150)\n"
+            "e",
+            "e.wait(); print('view', e.view, 'grid', None if e.grid is None else e.grid.shape)",
+        ],
+    )
+    open_and_run(page, lab, name)
+    plot = page.locator(PLOT).first
+    plot.wait_for(timeout=60_000)
+    wait_output(page, 1, "view points")
+    canvas = page.locator(f"{PLOT} canvas").first
+    assert canvas.evaluate(DARK) < 50, "points only: no thumbnails yet"
+    plot.scroll_into_view_if_needed()
+
+    # image map: a non-overlapping subset of thumbnails at the fitted zoom …
+    page.locator(".nbviz-tsne-view select").first.select_option("images")
+    page.wait_for_function(f"(c) => ({DARK})(c) > 3000", arg=canvas.element_handle(), timeout=20_000)
+    coarse = plot.evaluate(DRAWN)
+    assert 30 < coarse["drawn"] < coarse["visible"], coarse
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "test_tsne_image_map.png"))
+    # … more (and larger) thumbnails per visible point when zoomed in, every one when zoomed far in
+    box = page.locator(f"{PLOT} .nbviz-scatter-overlay").first.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    for _ in range(6):
+        page.mouse.wheel(0, -300)
+    fine = plot.evaluate(DRAWN)
+    assert fine["size"] > coarse["size"] and fine["drawn"] / max(fine["visible"], 1) > coarse["drawn"] / coarse["visible"], (coarse, fine)
+    plot.evaluate(
+        "(r) => { const s = r.nbvizScatter; const p = s.positions; for (let i = 0; i < p.length / 2; i++) {"
+        " const [x, y] = s.toScreen(p[2 * i], p[2 * i + 1]); if (x > 50 && y > 50 && x < 490 && y < 410) { s.zoom(60, x, y); return; } } }"
+    )
+    finest = plot.evaluate(DRAWN)
+    assert finest["visible"] >= 1 and finest["missing"] == 0, finest
+    run_cell(page, 1)
+    assert "view images" in wait_output(page, 1, "view images")
+
+    # snap to grid: every image fills its own cell
+    page.locator(".nbviz-tsne-view select").first.select_option("grid")
+    page.wait_for_function("(r) => r.nbvizScatter.thumbnailsDrawn().indices.length === 1797", arg=plot.element_handle(), timeout=60_000)
+    grid = plot.evaluate(DRAWN)
+    assert grid["drawn"] == grid["visible"] == 1797 and grid["missing"] == 0 and grid["size"] > 5, grid
+    assert canvas.evaluate(DARK) > 20_000, "the grid of thumbnails should cover much of the plot"
+    page.screenshot(path=str(ARTIFACTS / "test_tsne_grid.png"))
+    run_cell(page, 1)
+    text = wait_output(page, 1, "view grid")
+    assert "grid (" in text, text
+    assert not page.js_errors

@@ -1,6 +1,9 @@
 // A scatter plot of many points: WebGL gl.POINTS with one colour per point (uint8 code → palette),
-// a 2-D canvas fallback, pan (drag), zoom (wheel), hover (nearest point), click (a press and release
+// thumbnails from one sprite sheet (see thumbnailLayer.ts), a 2-D canvas fallback, pan (drag), zoom (wheel), hover (nearest point), click (a press and release
 // without moving: the nearest point or -1) and lasso (shift + drag).
+
+import type { NDArray, TypedArray } from "./arrays";
+import { ThumbnailLayer, type ThumbnailMode } from "./thumbnailLayer";
 
 export interface ScatterOptions {
   width: number;
@@ -115,6 +118,8 @@ export class Scatter {
   private rgba: Uint8Array = new Uint8Array(0);
   private colorsDirty = true;
   private scale = 1;
+  private fitScale = 1;
+  private thumbnails: ThumbnailLayer;
   private cx = 0;
   private cy = 0;
   private userView = false;
@@ -144,6 +149,7 @@ export class Scatter {
     }
     this.renderer = this.gl ? "webgl" : "2d";
     this.canvas.dataset.renderer = this.renderer;
+    this.thumbnails = new ThumbnailLayer(this.gl?.gl ?? null);
     (this.root as unknown as { nbvizScatter: Scatter }).nbvizScatter = this;
     this.resize(this.width, this.height);
     if (options.interactive !== false) this.listen();
@@ -198,6 +204,7 @@ export class Scatter {
   /** Highlight these points (others dimmed); empty clears. */
   setSelection(indices: ArrayLike<number>): void {
     const n = this.count();
+    this.thumbnails.setFirst(indices);
     this.ringed = indices.length <= RING_LIMIT ? Array.from(indices).filter((i) => i >= 0) : [];
     if (!indices.length || !n) {
       this.selection = null;
@@ -207,6 +214,24 @@ export class Scatter {
     }
     this.colorsDirty = true;
     this.requestDraw();
+  }
+
+  /** The images of the points (N×h×w or N×h×w×C uint8: one sprite sheet); null removes them. */
+  setImages(images: NDArray<TypedArray> | null): void {
+    this.thumbnails.setImages(images);
+    this.requestDraw();
+  }
+
+  /** "map": thumbnails at the points, as many as fit without overlap (all when zoomed in enough);
+   * "cells": positions are grid cells (unit spacing) and every thumbnail fills its cell; "off": dots. */
+  setThumbnailMode(mode: ThumbnailMode): void {
+    this.thumbnails.mode = mode;
+    this.requestDraw();
+  }
+
+  /** The thumbnails drawn last frame (indices) and their size in CSS pixels. */
+  thumbnailsDrawn(): { indices: number[]; size: number } {
+    return { indices: this.thumbnails.drawn, size: this.thumbnails.size };
   }
 
   count(): number {
@@ -228,6 +253,7 @@ export class Scatter {
     const pad = 0.92;
     const dx = Math.max(x1 - x0, 1e-9), dy = Math.max(y1 - y0, 1e-9);
     this.scale = pad * Math.min(this.width / dx, this.height / dy);
+    this.fitScale = this.scale;
     this.cx = (x0 + x1) / 2;
     this.cy = (y0 + y1) / 2;
   }
@@ -268,6 +294,10 @@ export class Scatter {
   pick(px: number, py: number, radius = 8): number {
     const p = this.positions;
     if (!p) return -1;
+    if (this.thumbnails.ready) {
+      const hit = this.thumbnails.hit(px, py);
+      if (hit >= 0) return hit;
+    }
     this.updateColors();
     const [x, y] = this.toData(px, py);
     const r = radius / this.scale;
@@ -325,6 +355,12 @@ export class Scatter {
     this.updateColors();
     if (this.gl) this.drawGL();
     else this.draw2D();
+    if (this.positions && this.thumbnails.ready) {
+      const view = { scale: this.scale, cx: this.cx, cy: this.cy, width: this.width, height: this.height };
+      const ctx = this.gl ? undefined : this.canvas.getContext("2d")!;
+      this.thumbnails.draw(this.gl ? { gl: true } : { ctx }, this.positions, view, this.fitScale,
+        (x, y) => this.toScreen(x, y), globalThis.devicePixelRatio || 1);
+    }
     this.draws++;
     this.drawOverlay();
   }
@@ -332,6 +368,7 @@ export class Scatter {
   dispose(): void {
     if (this.pending) cancelAnimationFrame(this.pending);
     const lose = this.gl?.gl.getExtension("WEBGL_lose_context");
+    this.thumbnails.dispose();
     lose?.loseContext();
     this.root.remove();
   }
@@ -358,6 +395,7 @@ export class Scatter {
       const visible = !this.hidden.has(code);
       this.rgba[i * 4 + 3] = !visible ? 0 : this.selection && !this.selection[i] ? DIM_ALPHA : 220;
     }
+    this.thumbnails.setColors(this.rgba, DIM_ALPHA);
     if (this.gl) {
       const { gl } = this.gl;
       gl.bindBuffer(gl.ARRAY_BUFFER, this.gl.color);

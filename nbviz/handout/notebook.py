@@ -80,9 +80,12 @@ def export_notebook(
 
     ``execute=True`` runs the notebook in a fresh kernel (in its own folder) and precomputes every explorer;
     ``execute=False`` uses the outputs and widget state saved in the notebook. ``timeout`` is per cell (s)."""
-    import nbformat
-    from nbconvert import HTMLExporter
-
+    try:
+        import nbformat
+        from nbconvert import HTMLExporter
+    except ImportError as error:
+        raise ImportError(f"exporting a notebook needs nbformat, nbclient and nbconvert ({error}); "
+                          "`pip install nbconvert nbclient` (JupyterLab brings them)") from error
     source, target = pathlib.Path(notebook), pathlib.Path(out)
     if source.suffix != ".ipynb" or not source.is_file():
         raise ValueError(f"notebook: expected an existing .ipynb file, got {str(source)!r}")

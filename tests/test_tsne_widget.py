@@ -306,3 +306,48 @@ def test_view_is_validated(X):
     with pytest.raises(ValueError, match="view: expected one of"):
         e.view = "tiles"
     e.close()
+
+
+# -- handouts ----------------------------------------------------------------------------------------
+def test_precompute_stores_every_frame_compactly_and_the_small_multiples(X, labels, digits):
+    from nbviz.widgets.tsne import quantise_frames
+
+    e = TSNEExplorer(X, labels, images=digits.images[:N], perplexity=10, max_perplexity=20, n_iter=100)
+    e.frame = 3  # a person scrubbed back: precompute goes back to following the run
+    e.precompute(perplexities=[5, 15], multiples_iter=60)
+    assert not e.error and e.live
+    snaps = e.snapshots
+    S = len(e.iterations)
+    assert e.handout_frames.shape == (S, N, 2) and e.handout_frames.dtype == np.uint16
+    assert e.handout_extent.shape == (S, 2, 2) and e.handout_extent.dtype == np.float32
+    lo, hi = e.handout_extent[:, :1, :].astype(np.float64), e.handout_extent[:, 1:, :].astype(np.float64)
+    restored = lo + e.handout_frames / 65535.0 * (hi - lo)
+    for s in (0, S // 2, S - 1):  # every frame to 1/65535 of its own extent, tiny first frames too
+        extent = snaps[s].max(0) - snaps[s].min(0)
+        assert np.abs(restored[s] - snaps[s]).max(0).max() <= (extent / 65535 + 1e-6 * extent).max()
+    assert np.ptp(snaps[0]) < np.ptp(snaps[-1]) / 10, "the first frame is much smaller: per-frame extents matter"
+    assert e.multiple_perplexities == [5.0, 15.0] and e.multiples.shape == (2, N, 2)
+    assert e.grid_positions.shape == (N, 2) and np.isfinite(e.grid_positions).all()
+    state = e.get_state()
+    assert state["handout_frames"]["dtype"] == "uint16"
+    # quantise_frames checks its input
+    with pytest.raises(ValueError, match="frames"):
+        quantise_frames(np.zeros((3, 4)))
+    e.close()
+
+
+def test_precompute_keeps_existing_multiples_and_works_from_an_embedding():
+    Y = np.random.default_rng(0).normal(size=(50, 2))
+    e = TSNEExplorer.from_embedding(Y)
+    e.precompute(grid=False)
+    assert e.handout_frames.shape == (1, 50, 2) and e.multiples is None and e.grid_positions is None
+    e.close()
+
+
+def test_thumbnails_stay_within_their_budget(monkeypatch):
+    from nbviz.widgets import tsne as tsne_module
+
+    monkeypatch.setattr(tsne_module, "THUMBNAIL_BYTES", 50 * 3 * 10 * 10)
+    thumbs = tsne_module._thumbnails(np.random.default_rng(0).uniform(size=(50, 3, 32, 32)), 50)
+    assert thumbs.nbytes <= 50 * 3 * 10 * 10 and thumbs.shape[0] == 50 and thumbs.shape[-1] == 3
+    assert tsne_module._thumbnails(np.zeros((50, 1, 8, 8)), 50).shape == (50, 8, 8)

@@ -1,11 +1,13 @@
 // TSNEExplorer front end: a WebGL scatter streaming t-SNE frames, a KL curve with the shown
 // iteration marked, playback and a scrubber over the frames, a legend, hover thumbnails, lasso
-// selection and small multiples over perplexity.
+// selection, small multiples over perplexity, and image-map / grid views. In a handout (no kernel) the
+// scrubber and playback draw the saved frames (handout_frames) in the page; run controls need a kernel.
 import { decodeArray, slice, type NDArray } from "./lib/arrays";
 import { drawPixels, setupCanvas, toRGBA } from "./lib/canvas";
 import { debounce, h, select, slider, throttle } from "./lib/controls";
 import { curveXAt, drawCurve } from "./lib/curve";
 import { createFrame, update, type Model } from "./lib/explorer";
+import { isHandout, kernelOnly } from "./lib/handout";
 import { drawLegend } from "./lib/legend";
 import { Scatter } from "./lib/scatter";
 
@@ -91,6 +93,12 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
   const runControls = [perplexity.root, rate.root, exaggeration.root, iterations.root, newSeed, seedText];
   frame.controls.append(...runControls, colorBy.root, view.root);
 
+  const handout = isHandout();
+  for (const control of [perplexity.root, rate.root, exaggeration.root, iterations.root, newSeed, colorBy.root]) {
+    kernelOnly(control, "needs a running kernel: the saved run stays as it is");
+  }
+  kernelOnly(multiplesButton, "needs a running kernel: the saved small multiples are shown below");
+
   const syncControls = () => {
     perplexity.input.max = String(Math.max(2, model.get("max_perplexity")));
     perplexity.set(model.get("perplexity"));
@@ -102,7 +110,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
     colorBy.input.replaceChildren(...options.map((o) => h("option", { text: o })));
     colorBy.input.value = model.get("color_by");
     colorBy.root.style.display = options.length > 1 ? "" : "none";
-    const views = model.get("thumbnails") ? ["points", "images", "grid"] : ["points", "grid"];
+    const views = (model.get("thumbnails") ? ["points", "images", "grid"] : ["points", "grid"])
+      .filter((v) => !handout || v !== "grid" || model.get("grid_positions") || model.get("view") === "grid");
     view.input.replaceChildren(...views.map((o) => h("option", { text: o })));
     view.input.value = model.get("view");
     for (const c of [...runControls, klCanvas, playback, scrub.root, multiplesSection]) c.style.display = canRun() ? "" : "none";
@@ -190,10 +199,30 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
   const gridNote = h("div", { className: "nbviz-caption nbviz-tsne-grid-note" });
   plotColumn.append(gridNote);
   let onGrid = false;
+  // saved frames (handouts): uint16 per frame over its own extent, decoded one frame at a time
+  let saved: { codes: NDArray<Uint16Array>; extent: Float32Array } | null = null;
+  let savedFrame: { index: number; data: Float32Array } | null = null;
+  const readSaved = () => {
+    const codes = decodeArray<Uint16Array>(model.get("handout_frames"));
+    const extent = decodeArray<Float32Array>(model.get("handout_extent"));
+    saved = handout && codes && extent && codes.shape[0] === extent.shape[0] ? { codes, extent: extent.data } : null;
+    savedFrame = null;
+  };
+  const savedPositions = (): Float32Array | null => {
+    if (!saved) return null;
+    const count = saved.codes.shape[0];
+    const index = model.get("live") ? count - 1 : Math.max(0, Math.min(count - 1, model.get("frame")));
+    if (savedFrame?.index !== index) savedFrame = { index, data: dequantise(saved.codes, saved.extent, index) };
+    return savedFrame.data;
+  };
+  frame.listen(["handout_frames", "handout_extent"], readSaved);
+  readSaved();
+
   const drawPositions = () => {
     const mode = model.get("view");
     const grid = mode === "grid" ? decodeArray<Float32Array>(model.get("grid_positions")) : null;
-    const positions = grid ?? decodeArray<Float32Array>(model.get("positions"));
+    const shown = savedPositions();
+    const positions = grid ?? (shown ? { data: shown } : decodeArray<Float32Array>(model.get("positions")));
     if (Boolean(grid) !== onGrid) {
       onGrid = Boolean(grid);
       scatter.setPositions(positions?.data ?? new Float32Array(0));
@@ -205,6 +234,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
     gridNote.textContent = mode !== "grid" ? "" : grid ? model.get("grid_note") : "snapping to a grid…";
   };
   frame.listen(["positions", "view", "grid_positions", "grid_note"], drawPositions);
+  if (saved) frame.listen(["frame", "live"], drawPositions); // no kernel answers with positions: draw the saved frame
 
   // -- colours, legend, selection -----------------------------------------------------------
   let hidden = new Set<number>();
@@ -321,6 +351,20 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
     for (const s of smalls) s.dispose();
     frame.dispose();
   };
+}
+
+/** Frame `index` of (S, N, 2) uint16 codes, each frame over its extent (S × [lo x, lo y, hi x, hi y]). */
+export function dequantise(codes: NDArray<Uint16Array>, extent: Float32Array, index: number): Float32Array {
+  const n2 = codes.shape[1] * 2;
+  const out = new Float32Array(n2);
+  const src = codes.data.subarray(index * n2, (index + 1) * n2);
+  const lx = extent[4 * index], ly = extent[4 * index + 1];
+  const sx = (extent[4 * index + 2] - lx) / 65535, sy = (extent[4 * index + 3] - ly) / 65535;
+  for (let k = 0; k < n2; k += 2) {
+    out[k] = lx + src[k] * sx;
+    out[k + 1] = ly + src[k + 1] * sy;
+  }
+  return out;
 }
 
 export default { render };

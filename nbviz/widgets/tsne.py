@@ -33,6 +33,7 @@ __all__ = ["TSNEExplorer"]
 DEFAULT_PERPLEXITIES = (2, 5, 30, 50, 100)
 FRAME_BYTES_PER_SECOND = 40e6  # positions streamed to the browser at most this fast (and ≤ 20 frames/s)
 THUMBNAIL_MAX = 32  # thumbnails larger than this are subsampled
+THUMBNAIL_BYTES = 8_000_000  # and all of them together stay under this (one sprite sheet, one message)
 GRID_MAX_POINTS = 3_000  # the grid view snaps at most this many points (a fixed random subsample beyond)
 VIEWS = ("points", "images", "grid")
 
@@ -86,6 +87,9 @@ class TSNEExplorer(Explorer):
     view = traitlets.Unicode("points").tag(sync=True)
     grid_positions = Array()
     grid_note = traitlets.Unicode("").tag(sync=True)
+    # handouts (see precompute): every frame of the run, uint16 per frame over its own extent
+    handout_frames = Array()
+    handout_extent = Array()
     # quality of the finished run and small multiples
     trustworthiness = traitlets.Float(None, allow_none=True).tag(sync=True)
     knn_preservation = traitlets.Float(None, allow_none=True).tag(sync=True)
@@ -220,6 +224,28 @@ class TSNEExplorer(Explorer):
     def grid_points(self) -> np.ndarray | None:
         """Indices of the points on the grid (all of them up to 3,000 points, a fixed subsample beyond)."""
         return self._grid_points
+
+    def precompute(
+        self, *, multiples: bool = True, perplexities: Sequence[float] | None = None, multiples_iter: int | None = None,
+        grid: bool = True, timeout: float | None = 600.0,
+    ) -> None:
+        """Store what a handout (a saved page, no kernel) needs: every snapshot of the current run for the
+        scrubber and playback (``handout_frames``: (S, N, 2) uint16, each frame quantised over its own
+        extent, ``handout_extent`` (S, 2, 2) float32 low/high corners), the small multiples
+        (``perplexities``, default the ``perplexities`` trait, ``multiples_iter`` iterations each; skipped
+        if already shown) and, with ``grid``, the snap-to-grid layout. Blocks until done."""
+        self.wait(timeout)
+        if multiples and self.can_run and self.multiples is None:
+            self.show_small_multiples(perplexities, multiples_iter)
+        if grid:
+            self._snap(self._grid_embedding())
+        self.wait(timeout)
+        if self.error:
+            raise RuntimeError(f"precompute: {self.error}")
+        frames, extent = quantise_frames(self.snapshots)
+        with self.hold_sync():
+            self.handout_frames, self.handout_extent = frames, extent
+            self.live = True
 
     def rerun(self, seed: int | None = None) -> None:
         """Start again from a random layout with another seed (default: the next one) to show run-to-run variance."""
@@ -617,6 +643,20 @@ class _FrameSender:
             self.explorer._send_frames()
 
 
+def quantise_frames(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(S, N, 2) float frames → (S, N, 2) uint16 codes over each frame's own extent and the (S, 2, 2) float32
+    extents (low corner, high corner); ``lo + code / 65535 * (hi - lo)`` recovers a frame to 1/131070 of its
+    extent (early t-SNE frames are thousands of times smaller than late ones, so one shared extent would not do)."""
+    frames = np.asarray(frames, dtype=np.float64)
+    if frames.ndim != 3 or frames.shape[2] != 2:
+        raise ValueError(f"frames: expected shape (S, N, 2), got {tuple(frames.shape)}")
+    lo = frames.min(axis=1, keepdims=True) if frames.shape[1] else np.zeros((frames.shape[0], 1, 2))
+    hi = frames.max(axis=1, keepdims=True) if frames.shape[1] else np.ones((frames.shape[0], 1, 2))
+    span = np.where(hi > lo, hi - lo, 1.0)
+    codes = np.rint((frames - lo) / span * 65535).astype(np.uint16)
+    return codes, np.concatenate([lo, lo + span], axis=1).astype(np.float32)
+
+
 def _check_learning_rate(value: Any) -> float:
     if value == "auto" or value is None:
         return 0.0
@@ -674,7 +714,8 @@ def _dataset_labels(data: Any, class_names: Any) -> tuple[Any, Any]:
 
 
 def _thumbnails(images: Any, n: int) -> np.ndarray:
-    """N×C×H×W (C = 1 or 3) or N×H×W images in [0, 1] → uint8 N×h×w (grey) or N×h×w×3, h, w ≤ 32."""
+    """N×C×H×W (C = 1 or 3) or N×H×W images in [0, 1] → uint8 N×h×w (grey) or N×h×w×3, h, w ≤ 32 and
+    at most 8 MB in all (subsampled further for many points)."""
     array = images.detach().cpu().numpy() if hasattr(images, "detach") else np.asarray(images)
     if array.ndim == 3:
         array = array[:, None]
@@ -683,6 +724,9 @@ def _thumbnails(images: Any, n: int) -> np.ndarray:
     if array.shape[0] != n:
         raise ValueError(f"images: has {array.shape[0]} images but there are {n} points")
     step = int(np.ceil(max(array.shape[2:]) / THUMBNAIL_MAX))
+    size = lambda k: n * array.shape[1] * -(-array.shape[2] // k) * -(-array.shape[3] // k)  # noqa: E731
+    while size(step) > THUMBNAIL_BYTES and step < max(array.shape[2:]):
+        step += 1
     array = array[:, :, ::step, ::step]
     rgb = render.to_rgb_uint8(array.astype(np.float32))
     return np.ascontiguousarray(rgb[..., 0]) if array.shape[1] == 1 else rgb

@@ -1,11 +1,13 @@
 """TSNEExplorer in JupyterLab: perplexity slider streams frames, scrubber, hover thumbnail, click and lasso → Python,
-and the pan/zoom frame rate of 70,000 points (WebGL through SwiftShader in headless Chromium)."""
+the pan/zoom frame rate of 70,000 points (WebGL through SwiftShader in headless Chromium), the image map and
+grid views; and a handout from file:// (no kernel, no network) scrubbing and playing the saved frames."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+import numpy as np
 from lab_driver import cell_output_text, open_and_run, run_cell
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -252,3 +254,52 @@ def test_tsne_image_map_and_grid_in_lab(page, lab):
     text = wait_output(page, 1, "view grid")
     assert "grid (" in text, text
     assert not page.js_errors
+
+
+def test_tsne_handout_scrubs_and_plays_saved_frames_offline(browser, tmp_path):
+    import nbviz
+    from test_handout_browser import Offline
+
+    data = nbviz.datasets.digits()
+    n = 600
+    X = data.images[:n].reshape(n, -1).numpy()
+    e = nbviz.TSNEExplorer(X, data.labels[:n], images=data.images[:n], class_names=data.class_names,
+                           perplexity=15, max_perplexity=20, n_iter=120)  # fmt: skip
+    path = e.save_html(tmp_path / "tsne.html", precompute={"perplexities": [5, 15], "multiples_iter": 60})
+    frames = len(e.iterations)
+    assert e.handout_frames.shape == (frames, n, 2)
+    offline = Offline(browser, path)
+    page = offline.page
+    offline.assert_canvases_drawn()
+    root = page.locator(".nbviz-explorer").first
+    # run controls need a kernel; the scrubber, playback and view do not
+    assert root.locator('input[aria-label="perplexity"]').is_disabled()
+    assert root.get_by_role("button", name="run again with another seed").is_disabled()
+    scrub = root.locator(".nbviz-tsne-scrubber")
+    assert scrub.is_enabled() and scrub.get_attribute("max") == str(frames - 1)
+    last = pixels(page)
+    scrub.fill("2")
+    early = wait_pixels_change(page, last, timeout=5_000)
+    assert "iteration 30" in root.locator(".nbviz-tsne-side").inner_text()
+    # the saved frame 2 is what Python had (to the uint16 quantisation), drawn from the page alone
+    shown = plot_positions(page)
+    snap = e.snapshots[2]
+    assert max(abs(a - b) for a, b in zip(shown, snap.ravel())) <= float(np.ptp(snap)) / 30000
+    root.get_by_role("button", name="▶ play").click()
+    page.wait_for_function("(r) => r.innerText.includes('(live)')", arg=root.element_handle(), timeout=10_000)
+    assert pixels(page)[0] != early[0]
+    # small multiples were saved and drawn; the image map works offline too
+    assert root.locator(".nbviz-tsne-small .nbviz-scatter").count() == 2
+    root.locator(".nbviz-tsne-view select").select_option("images")
+    page.wait_for_function("(r) => r.querySelector('.nbviz-tsne-plot').nbvizScatter.thumbnailsDrawn().indices.length > 20",
+                           arg=root.element_handle(), timeout=5_000)  # fmt: skip
+    root.locator(".nbviz-tsne-view select").select_option("grid")
+    page.wait_for_function(f"(r) => r.querySelector('.nbviz-tsne-plot').nbvizScatter.thumbnailsDrawn().indices.length === {n}",
+                           arg=root.element_handle(), timeout=5_000)  # fmt: skip
+    offline.finish("tsne")
+    print(f"t-SNE handout ({n} points, {frames} frames): {path.stat().st_size / 1e6:.2f} MB")
+    e.close()
+
+
+def plot_positions(page) -> list[float]:
+    return page.locator(PLOT).first.evaluate("(r) => Array.from(r.nbvizScatter.positions)")

@@ -82,6 +82,14 @@ def test_precompute_runs_first_with_the_options(tmp_path, monkeypatch):
     assert calls == [{}, {"windows": [4, 8]}]
 
 
+def test_the_page_waits_for_running_work(tmp_path):
+    widget = explorer(window=6, stride=3)
+    widget.stride = 1  # a new map starts on the worker thread
+    path = widget.save_html(tmp_path / "p.html", precompute=False)
+    state = embedded_state(path.read_text(encoding="utf-8"))[widget.model_id]["state"]
+    assert state["partial"] is False and len(state["origins_y"]) == 27  # the finished stride-1 map
+
+
 def test_several_widgets_on_one_page_including_containers(tmp_path):
     import ipywidgets
 

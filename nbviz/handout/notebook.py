@@ -36,7 +36,7 @@ def precompute_live_explorers() -> int:
     explorers = [w for w in list(_instances.values()) if isinstance(w, Explorer)]
     for explorer in explorers:
         explorer.precompute()
-        explorer.wait()
+        explorer.wait(None)  # the export's per-cell timeout bounds this
     for widget in list(_instances.values()):
         widget.send_state()
     return len(explorers)

@@ -58,21 +58,23 @@ def _explorers_in(widgets: Iterable[Any]) -> list[Any]:
     return [w for i in ids if isinstance(w := _instances.get(i), Explorer)]
 
 
-def precompute_all(widgets: Iterable[Any], options: bool | Mapping[str, Any] = True) -> list[Any]:
-    """Call ``precompute(**options)`` on every explorer in ``widgets`` (and inside containers); returns them.
+def precompute_all(widgets: Iterable[Any], options: bool | Mapping[str, Any] = True, timeout: float | None = 600.0) -> list[Any]:
+    """Call ``precompute(**options)`` on every explorer in ``widgets`` (and inside containers), then wait
+    for work still running (so a page never catches a half-drawn map); returns the explorers.
 
-    ``options``: ``True`` (defaults), ``False`` (skip), or a mapping of keyword arguments."""
+    ``options``: ``True`` (defaults), ``False`` (no precompute, only the wait), or a mapping of keyword
+    arguments. ``timeout``: seconds to wait for each explorer's work."""
     if isinstance(options, bool):
-        if not options:
-            return []
-        kwargs: dict[str, Any] = {}
+        kwargs: dict[str, Any] | None = {} if options else None
     elif isinstance(options, Mapping):
         kwargs = dict(options)
     else:
         raise TypeError(f"precompute: expected True, False or a dict of options, got {type(options).__name__}")
     explorers = _explorers_in(widgets)
     for explorer in explorers:
-        explorer.precompute(**kwargs)
+        if kwargs is not None:
+            explorer.precompute(**kwargs)
+        explorer.wait(timeout)
     return explorers
 
 

@@ -115,3 +115,25 @@ def test_report_raises_cancelled():
     with pytest.raises(Cancelled):
         report(lambda f, m: False, 0.5, "stop")
     report(None, 0.5)  # no callback: nothing happens
+
+
+def test_work_runs_in_the_submitting_context():
+    """Widget updates sent from the worker belong to the request that asked for them (in a kernel,
+    the parent message lives in a ContextVar); a bare thread would see the default instead."""
+    import contextvars
+
+    parent = contextvars.ContextVar("parent", default="none")
+    seen: list[tuple[str, str]] = []
+    runner = TaskRunner()
+
+    def submit_from(name: str) -> None:
+        parent.set(name)
+        runner.submit(name, lambda progress: parent.get(), lambda result: seen.append((result, parent.get())))
+
+    for name in ("cell", "slider message"):
+        thread = threading.Thread(target=submit_from, args=(name,))
+        thread.start()
+        thread.join()
+        assert runner.wait(5)
+    assert seen == [("cell", "cell"), ("slider message", "slider message")]
+    assert parent.get() == "none"  # the submitter's later changes never leak back

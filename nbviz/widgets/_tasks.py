@@ -4,10 +4,18 @@ Each request has a key (e.g. ``"grid"``) and gets a generation number. A newer r
 key supersedes the older one: if the older one is still queued it is dropped, and if it is running
 its progress callback answers ``False`` so compute stops at its next check (``Cancelled``). Only the
 newest generation's result is delivered.
+
+Work runs in a copy of the submitting thread's context (``contextvars``). In a kernel that is the
+request that caused it (a cell or a front-end message), so the widget updates it sends are
+attributed to that request. ipykernel ≥ 7 routes a comm's later front-end messages to the subshell
+of the request its last update was attributed to; from a bare thread that would be whatever
+message the kernel saw last, possibly one for a subshell JupyterLab has since deleted, after
+which every message from the widget is dropped ("Unknown subshell_id").
 """
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
@@ -31,6 +39,7 @@ class _Task:
     generation: int
     work: Work
     done: Callable[[Any], None] | None
+    context: contextvars.Context
 
 
 class TaskRunner:
@@ -64,7 +73,7 @@ class TaskRunner:
             generation = self._generations.get(key, 0) + 1
             self._generations[key] = generation
             self._queue.pop(key, None)  # a queued older request for this key never runs
-            self._queue[key] = _Task(key, generation, work, done)
+            self._queue[key] = _Task(key, generation, work, done, contextvars.copy_context())
             if self._thread is None:
                 self._thread = threading.Thread(target=self._loop, name="nbviz-worker", daemon=True)
                 self._thread.start()
@@ -123,7 +132,7 @@ class TaskRunner:
                 _, task = self._queue.popitem(last=False)
                 self._running = task
             try:
-                self._run(task)
+                task.context.run(self._run, task)
             finally:
                 with self._cond:
                     self._running = None

@@ -1,6 +1,7 @@
 """Handout pages without a browser: one file, every script inline, widget state embedded, sizes."""
 
 import base64
+import gzip
 import json
 import re
 
@@ -41,8 +42,14 @@ def test_one_file_with_every_script_inline_and_the_state_embedded(tmp_path):
     # (assert on booleans: pytest would spend minutes explaining a failed `in` on a 4 MB string)
     assert re.search(r"^//# sourceMappingURL", text, flags=re.M) is None
     # the handout flag is set before require.js and the widget manager run
-    order = [text.find(s) for s in ("globalThis.nbvizHandout = true", "RequireJS 2.", '"@jupyter-widgets/html-manager"')]
-    assert 0 <= order[0] < order[1] < order[2], order
+    order = [text.find(s) for s in ("globalThis.nbvizHandout = true", "RequireJS 2.", 'id="nbviz-embed-amd"', "DecompressionStream(")]
+    assert 0 <= order[0] < order[1] < order[2] < order[3], order
+    # the widget manager travels gzipped: it inflates to the vendored embed-amd.js
+    (packed,) = [body for attrs, body in tags if 'id="nbviz-embed-amd"' in attrs]
+    manager = gzip.decompress(base64.b64decode(packed)).decode("utf-8")
+    vendored = (assets.VENDOR / "embed-amd.js").read_text(encoding="utf-8")
+    same = manager == re.sub(r"(?m)^//# sourceMappingURL=.*$", "", vendored) and '"@jupyter-widgets/html-manager"' in manager
+    assert same
     has_anywidget = 'data-module="anywidget"' in text and 'define(["@jupyter-widgets/base"]' in text
     assert has_anywidget
     # the widget's state, with defaults and its binary arrays as base64 buffers
@@ -60,7 +67,7 @@ def test_one_file_with_every_script_inline_and_the_state_embedded(tmp_path):
     escaped = XSS not in text and "\\u003c/script>\\u003cscript>alert(1)" in text
     assert escaped
     size = path.stat().st_size
-    assert 3_000_000 < size < 6_000_000, size  # the scripts are ~3.8 MB; this widget's state is small
+    assert 1_000_000 < size < 2_000_000, size  # the scripts are ~1.4 MB (the manager gzipped); the state is small
 
 
 def test_inline_script_keeps_the_code_and_cannot_close_the_element():

@@ -5,16 +5,20 @@ static pages (npm ``@jupyter-widgets/html-manager``'s ``embed-amd.js``, BSD-3-Cl
 ``nbviz/static/vendor/`` by ``js/build.mjs``) and anywidget's AMD front end from the installed anywidget
 package (``anywidget/nbextension/index.js``, MIT).
 
-require.js and embed-amd.js (named ``define``s) are inlined as plain ``<script>`` elements. anywidget's front
-end is an *anonymous* AMD module, which must be loaded by require.js itself: its text sits in a non-executed
-``<script type="text/x-nbviz-amd">`` and a small bootstrap hands require.js a ``blob:`` URL for it
-(``require.config({paths: {anywidget: blobUrl}})``; require.js appends no ".js" to ``blob:`` paths). The
-widget manager asks require.js for the module first and only falls back to a CDN when that fails.
+require.js is inlined as a plain ``<script>``. anywidget's front end is an *anonymous* AMD module, which must
+be loaded by require.js itself: its text sits in a non-executed ``<script type="text/x-nbviz-amd">`` and a
+small bootstrap hands require.js a ``blob:`` URL for it (``require.config({paths: {anywidget: blobUrl}})``;
+require.js appends no ".js" to ``blob:`` paths). The widget manager asks require.js for the module first and
+only falls back to a CDN when that fails. The widget manager (3.6 MB) travels gzipped and base64-encoded
+(1.2 MB) in a ``<script type="text/x-nbviz-gzip">``; the bootstrap inflates it with the browser's
+``DecompressionStream`` and runs it from a ``blob:`` URL; it renders the widgets once the page has loaded.
 """
 
 from __future__ import annotations
 
+import base64
 import functools
+import gzip
 import html
 import pathlib
 import re
@@ -60,6 +64,26 @@ def amd_module_sources() -> dict[str, str]:
     return {"anywidget": _anywidget_amd()}
 
 
+_INFLATE = """\
+(function () {
+  var packed = document.getElementById("nbviz-embed-amd");
+  if (typeof DecompressionStream === "undefined") {
+    document.addEventListener("DOMContentLoaded", function () {
+      var note = document.createElement("p");
+      note.textContent = "This handout's interactive figures need a browser from 2023 or later (DecompressionStream).";
+      document.body.prepend(note);
+    });
+    return;
+  }
+  var bytes = Uint8Array.from(atob(packed.textContent), function (c) { return c.charCodeAt(0); });
+  var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  new Response(stream).blob().then(function (code) {
+    var script = document.createElement("script");
+    script.src = URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
+    document.head.appendChild(script);
+  });
+})();"""
+
 _BOOTSTRAP = """\
 (function () {
   var paths = {};
@@ -78,7 +102,9 @@ def _cached_loader(stamp: tuple[float, ...]) -> str:
     for name, source in amd_module_sources().items():
         parts.append(f'<script type="text/x-nbviz-amd" data-module="{html.escape(name)}">{inline_script(source)}</script>')
     parts.append(f"<script>{_BOOTSTRAP}</script>")
-    parts.append(f"<script>{inline_script(_vendor('embed-amd.js'))}</script>")
+    manager = gzip.compress(_SOURCE_MAP.sub("", _vendor("embed-amd.js")).encode("utf-8"), compresslevel=9, mtime=0)
+    parts.append(f'<script type="text/x-nbviz-gzip" id="nbviz-embed-amd">{base64.b64encode(manager).decode("ascii")}</script>')
+    parts.append(f"<script>{_INFLATE}</script>")
     return "\n".join(parts)
 
 

@@ -16,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-NOTEBOOKS = ["01_feature_maps", "02_saliency_occlusion", "03_tsne_perplexity", "04_loss_landscape", "05_feature_visualization"]
+NOTEBOOKS = ["00_tour", "01_feature_maps", "02_saliency_occlusion", "03_tsne_perplexity", "04_loss_landscape", "05_feature_visualization"]
 LOCAL = ("file:", "data:", "blob:")
 
 

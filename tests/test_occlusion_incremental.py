@@ -93,3 +93,57 @@ def test_approximate_close_to_exact(name):
     np.testing.assert_allclose(approx.probability[approx.computed], exact.probability[approx.computed], atol=1e-5)
     quality = float(ssim(approx.drop_map[None], exact.drop_map[None])[0])
     assert quality >= 0.9, quality
+
+
+def test_cuts_skip_nodes_inside_a_residual_block():
+    model, x = seeded(Strided), image(40)
+    engine = IncrementalEngine(model, x[None])
+    names = [n.name for n in engine.cuts()]
+    assert "pool" in names and "add" in names  # before and after the residual block
+    assert not {"dilated", "same", "gelu"} & set(names)  # the skip connection is still live there
+
+
+@pytest.mark.parametrize("name", ["tiny", "strided"])
+def test_linearised_change_is_the_directional_derivative(name):
+    """run(stop=cut) returns ⟨∂score/∂cut, Δcut⟩; for a tiny patch change ε·v that is ε·⟨∂score/∂x, v⟩
+    (chain rule), checked against autograd on the input in float64."""
+    build, size = MODELS[name]
+    model, x = build().double(), image(size, seed=1).double()[None]
+    engine = IncrementalEngine(model, x)
+    cut = engine.cuts()[len(engine.cuts()) // 2]
+    engine.linearize(cut, lambda out: torch.softmax(out, 1)[:, 2])
+    starts = torch.tensor([[3, 5], [10, 0], [0, size - 6]])
+    v = torch.randn(len(starts), 3, 6, 6, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    eps = 1e-6
+    base = torch.stack([x[0, :, r : r + 6, c : c + 6] for r, c in starts.tolist()])
+    change = engine.run(base + eps * v, starts, stop=cut) / eps
+    xg = x.clone().requires_grad_(True)
+    (grad,) = torch.autograd.grad(torch.softmax(model(xg), 1)[0, 2], xg)
+    expected = torch.stack([(grad[0, :, r : r + 6, c : c + 6] * v[b]).sum() for b, (r, c) in enumerate(starts.tolist())])
+    np.testing.assert_allclose(change.numpy(), expected.numpy(), rtol=1e-4, atol=1e-9)
+    out, tapped = engine.run(base + eps * v, starts, tap=cut)
+    np.testing.assert_allclose(tapped.numpy() / eps, change.numpy(), rtol=1e-9)
+
+
+def test_approximate_linearises_where_it_fits():
+    """Strided is close to linear past its cut: under a third of the windows suffice."""
+    build, size = MODELS["strided"]
+    model, x = build(), image(size, seed=4)
+    exact = occlusion(model, x, window=8, stride=2, mode="exact")
+    approx = occlusion(model, x, window=8, stride=2, mode="approximate")
+    assert approx.computed.mean() < 0.3
+    assert float(ssim(approx.drop_map[None], exact.drop_map[None])[0]) >= 0.95
+
+
+def test_approximate_falls_back_when_the_linearisation_misfits(monkeypatch, caplog):
+    import importlib
+
+    monkeypatch.setattr(importlib.import_module("nbviz.attribution.occlusion"), "APPROXIMATE_MISFIT", -1.0)
+    build, size = MODELS["strided"]
+    model, x = build(), image(size, seed=4)
+    exact = occlusion(model, x, window=8, stride=2, mode="exact")
+    with caplog.at_level(logging.INFO, logger="nbviz.attribution.occlusion"):
+        approx = occlusion(model, x, window=8, stride=2, mode="approximate")
+    assert "misfits the anchors" in caplog.text
+    assert 0.4 < approx.computed.mean() < 0.7  # the interpolation rule's share
+    np.testing.assert_allclose(approx.probability[approx.computed], exact.probability[approx.computed], atol=1e-5)

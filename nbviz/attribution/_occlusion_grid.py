@@ -10,7 +10,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-__all__ = ["as_pair", "origins", "levels", "patch_boxes", "occluded_batch", "occluded_boxes", "upsample", "make_baseline"]
+__all__ = [
+    "as_pair", "origins", "levels", "patch_boxes", "occluded_batch", "occluded_boxes", "upsample", "make_baseline",
+    "anchors", "interpolate_from_anchors", "interpolate_from_even",
+]  # fmt: skip
 
 
 def as_pair(value: Any, argument: str) -> tuple[int, int]:
@@ -153,6 +156,34 @@ def interpolate_from_even(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Bilinear estimate of a grid from its even-row, even-column entries, and the spread (max −
     min) of the four even neighbours of each position (how much the map changes around it)."""
     (rl, rh, rw), (cl, ch, cw) = _axis_neighbours(values.shape[0]), _axis_neighbours(values.shape[1])
+    a, b = values[np.ix_(rl, cl)], values[np.ix_(rl, ch)]
+    c, d = values[np.ix_(rh, cl)], values[np.ix_(rh, ch)]
+    rw, cw = rw[:, None], cw[None, :]
+    estimate = (1 - rw) * ((1 - cw) * a + cw * b) + rw * ((1 - cw) * c + cw * d)
+    stack = np.stack([a, b, c, d])
+    return estimate, stack.max(0) - stack.min(0)
+
+
+def anchors(size: int, step: int) -> np.ndarray:
+    """Indices ``0, step, 2·step, …`` along an axis of length ``size``, plus the last index, so
+    interpolation between them never has to extrapolate."""
+    return np.unique(np.r_[np.arange(0, size, step), size - 1])
+
+
+def interpolate_from_anchors(values: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bilinear estimate of a grid from its entries at the anchor ``rows`` × ``cols`` (sorted,
+    covering both ends), and per position the spread (max − min) of the four surrounding anchor
+    values."""
+
+    def axis(n: int, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        i = np.arange(n)
+        lo = np.clip(np.searchsorted(idx, i, side="right") - 1, 0, len(idx) - 1)
+        hi = np.minimum(lo + 1, len(idx) - 1)
+        gap = idx[hi] - idx[lo]
+        weight = np.divide(i - idx[lo], gap, out=np.zeros(n), where=gap > 0)
+        return idx[lo], idx[hi], weight
+
+    (rl, rh, rw), (cl, ch, cw) = axis(values.shape[0], rows), axis(values.shape[1], cols)
     a, b = values[np.ix_(rl, cl)], values[np.ix_(rl, ch)]
     c, d = values[np.ix_(rh, cl)], values[np.ix_(rh, ch)]
     rw, cw = rw[:, None], cw[None, :]

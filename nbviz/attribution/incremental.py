@@ -15,6 +15,10 @@ largest in the batch), so every node costs one batched op call. Once a box cover
 layer (``full_fraction``), or at an op the engine does not know (flatten, linear, global pooling,
 ...), the batch is materialised and the rest of the graph runs on whole tensors.
 
+For approximate occlusion, :meth:`IncrementalEngine.linearize` takes the score's gradient at a
+*cut* node (:meth:`IncrementalEngine.cuts`) and ``run(..., stop=cut)`` ends each patch's pass
+there, returning the first-order score change ``⟨gradient, Δactivation⟩`` (only the box).
+
 With ``box_limit`` (approximate mode, Krypton's projective-field threshold) a box never grows
 beyond that fraction of its layer per axis; changes outside it are dropped.
 """
@@ -108,6 +112,9 @@ class IncrementalEngine:
         self.users = {n: len(n.users) for n in self.nodes}
         self._padded: dict[tuple, torch.Tensor] = {}
         self.peak_bytes_per_patch = 0
+        self.boxed: dict[fx.Node, float] = {}  # nodes computed on boxes in the last full run: box area / layer area
+        self._cut: fx.Node | None = None
+        self._gradient: torch.Tensor | None = None
         local = sum(1 for n in self.dependent if self.plan[n][0] != "full")
         log.debug("incremental engine: %d of %d input-dependent nodes run on boxes", local, len(self.dependent))
 
@@ -153,20 +160,29 @@ class IncrementalEngine:
 
     # -- batched patched passes ---------------------------------------------------------------
     @torch.no_grad()
-    def run(self, values: torch.Tensor, starts: torch.Tensor) -> torch.Tensor:
-        """Outputs (B×K) for B copies of the image with ``values[b]`` (C×h×w) pasted at ``starts[b]``."""
+    def run(
+        self, values: torch.Tensor, starts: torch.Tensor, *, stop: fx.Node | None = None, tap: fx.Node | None = None
+    ) -> Any:
+        """Outputs (B×K) for B copies of the image with ``values[b]`` (C×h×w) pasted at ``starts[b]``.
+
+        With ``stop`` (a node of :meth:`cuts`) the pass ends there and returns the linear estimate
+        of the score change (B,) from :meth:`linearize`; with ``tap`` it returns ``(outputs, that
+        estimate)``. Both need :meth:`linearize` first."""
         starts = starts.to(device=values.device, dtype=torch.long)
         batch = values.shape[0]
         states: dict[fx.Node, Any] = {}
         remaining = dict(self.users)
         peak = 0
+        tapped = None
+        boxed: dict[fx.Node, float] = {}
         for node in self.nodes:
             if node.op == "placeholder":
                 states[node] = _Boxed(values, starts)
             elif node.op == "output":
                 out = self._materialise(self.output_node, states[self.output_node], batch)
-                self.peak_bytes_per_patch = max(peak, 1)
-                return out
+                if stop is None:
+                    self.peak_bytes_per_patch, self.boxed = max(peak, 1), boxed
+                return out if tap is None else (out, tapped)
             elif node not in self.dependent:
                 continue
             else:
@@ -179,11 +195,76 @@ class IncrementalEngine:
                     state = self._full(node, states, batch)
                 states[node] = state
                 peak = max(peak, _bytes(state) // batch)
+                if isinstance(state, _Boxed):
+                    boxed[node] = state.values.shape[-2] * state.values.shape[-1] / math.prod(self.cache[node].shape[-2:])
+            if node is stop or node is tap:
+                tapped = self._linear_change(node, states[node], batch)
+                if node is stop:
+                    return tapped
             for parent in node.all_input_nodes:  # free what no later node reads
                 remaining[parent] -= 1
                 if remaining[parent] == 0 and parent is not self.output_node:
                     states.pop(parent, None)
         raise UnsupportedModel("the traced graph has no output")
+
+    # cut points and the linearised tail (approximate occlusion) ------------------------------
+    def cuts(self) -> list[fx.Node]:
+        """Input-dependent nodes through which everything downstream flows: after such a node no
+        other input-dependent value is still needed, so the rest of the network is a function of
+        that node alone (block outputs of a ResNet, every layer of a plain chain). In graph order."""
+        position = {n: i for i, n in enumerate(self.nodes)}
+        last_use = {n: max((position[u] for u in n.users), default=position[n]) for n in self.dependent}
+        out = []
+        for node in self.nodes:
+            if node not in self.dependent or node.op in ("placeholder", "output"):
+                continue
+            here = position[node]
+            if all(m is node or position[m] > here or last_use[m] <= here for m in self.dependent):
+                out.append(node)
+        return out
+
+    def linearize(self, cut: fx.Node, score) -> None:
+        """Prepare first-order estimates past ``cut``: the gradient of ``score(output)`` (a
+        function of the 1×K output returning one value) with respect to ``cut``'s activation at the
+        unoccluded image. :meth:`run` with ``stop=cut`` then returns ``⟨gradient, change of the cut
+        activation⟩`` per patch instead of running the rest of the network."""
+        position = {n: i for i, n in enumerate(self.nodes)}
+        with torch.enable_grad():
+            leaf = self.cache[cut].detach().clone().requires_grad_(True)
+            values: dict[fx.Node, Any] = {cut: leaf}
+            for node in self.nodes[position[cut] + 1 :]:
+                if node.op == "output":
+                    break
+                if node not in self.dependent:
+                    continue
+                args = fx.node.map_arg(node.args, lambda n: values.get(n, self.cache[n]))
+                kwargs = fx.node.map_arg(node.kwargs, lambda n: values.get(n, self.cache[n]))
+                values[node] = self._call(node, args, kwargs, copy=True)
+            (gradient,) = torch.autograd.grad(score(values[self.output_node]).sum(), leaf)
+        self._cut, self._gradient = cut, gradient.detach()
+        if gradient.dim() == 4:
+            self._gradient_pixels = self._gradient[0].permute(1, 2, 0).reshape(-1, gradient.shape[1]).contiguous()
+            cached = self.cache[cut][0].permute(1, 2, 0).reshape(-1, gradient.shape[1])
+            self._base_dot = (cached * self._gradient_pixels).sum(1)
+
+    def _linear_change(self, node: fx.Node, state: Any, batch: int) -> torch.Tensor:
+        """⟨gradient, activation − cached activation⟩ at the linearised cut, per patch."""
+        gradient, cached = self._gradient, self.cache[node]
+        if node is not self._cut:
+            raise ValueError("linearize(cut) first: the engine is linearised at another node")
+        if isinstance(state, _Same):
+            return torch.zeros(batch, device=cached.device)
+        if isinstance(state, _Full):
+            return ((state.value - cached) * gradient).flatten(1).sum(1)
+        h, w = state.values.shape[-2:]
+        rows = state.starts[:, :1] + torch.arange(h, device=state.starts.device)  # B×h
+        cols = state.starts[:, 1:] + torch.arange(w, device=state.starts.device)  # B×w
+        index = (rows[:, :, None] * cached.shape[-1] + cols[:, None, :]).reshape(-1)
+        # pixels as rows (channels last): one gather of the gradient, and of ⟨gradient, cache⟩
+        g = self._gradient_pixels[index].view(batch, h * w, -1)
+        base = self._base_dot[index].view(batch, h * w).sum(1)
+        changed = _pixels(state.values).view(batch, h * w, -1)
+        return (changed * g).sum((1, 2)) - base
 
     # box arithmetic ---------------------------------------------------------------------------
     def _fit(self, lo: torch.Tensor, hi: torch.Tensor, limit: int) -> tuple[torch.Tensor, int]:

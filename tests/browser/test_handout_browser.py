@@ -21,11 +21,20 @@ LOCAL = ("file:", "data:", "blob:")
 
 
 def anywidget_views(html: str) -> int:
-    """How many displayed widgets in the page are anywidget (nbviz) widgets."""
+    """How many anywidget (nbviz) widgets the page shows: displayed, or inside a displayed box."""
     state = json.loads(re.search(r'<script type="application/vnd.jupyter.widget-state\+json">(.*?)</script>', html, re.S).group(1))
     models = state["state"]
-    views = [json.loads(v)["model_id"] for v in re.findall(r'<script type="application/vnd.jupyter.widget-view\+json">(.*?)</script>', html, re.S)]
-    return sum(models.get(v, {}).get("model_module") == "anywidget" for v in views)
+    todo = [json.loads(v)["model_id"] for v in re.findall(r'<script type="application/vnd.jupyter.widget-view\+json">(.*?)</script>', html, re.S)]
+    shown: set[str] = set()
+    while todo:
+        model_id = todo.pop()
+        if model_id in shown or model_id not in models:
+            continue
+        shown.add(model_id)
+        model = models[model_id]
+        if model["model_module"] != "anywidget":  # boxes refer to their children as "IPY_MODEL_<id>"
+            todo += re.findall(r"IPY_MODEL_([0-9a-f]+)", json.dumps(model["state"].get("children", [])))
+    return sum(models[i]["model_module"] == "anywidget" for i in shown)
 
 
 class Offline:

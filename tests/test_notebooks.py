@@ -24,6 +24,10 @@ def test_notebook_runs(path, monkeypatch):
     widgets = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
                if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]  # fmt: skip
     assert widgets, "a teaching notebook shows at least one explorer"
+    figures_as_text = [o["data"]["text/plain"] for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+                       if str(o.get("data", {}).get("text/plain", "")).startswith("<Figure size")
+                       and "image/png" not in o["data"]]  # fmt: skip
+    assert not figures_as_text, f"static figures must show as images, not {figures_as_text[:2]}"
 
 
 def test_notebooks_are_stored_without_outputs():

@@ -47,11 +47,11 @@ class TSNEResult:
 
     def plot(self, labels: Any = None, *, frame: int = -1, class_names: Any = None, point_size: float = 3.0) -> Any:
         """A matplotlib Figure: the embedding (snapshot ``frame``, coloured by ``labels``) beside the KL curve."""
-        from matplotlib.figure import Figure
+        from .._figures import figure
 
         labels = check_labels(labels, self.n_points)
         positions = self.snapshots[frame]
-        fig = Figure(figsize=(10, 4.5))
+        fig = figure(figsize=(10, 4.5))
         ax, ax_kl = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.4, 1]})
         _scatter(ax, positions, labels, class_names, point_size)
         p = self.params
@@ -83,11 +83,11 @@ class SmallMultiples:
 
     def plot(self, labels: Any = None, *, class_names: Any = None, point_size: float = 2.0) -> Any:
         """A matplotlib Figure with one panel per perplexity."""
-        from matplotlib.figure import Figure
+        from .._figures import figure
 
         n = len(self.results)
         labels = check_labels(labels, self.results[0].n_points) if n else None
-        fig = Figure(figsize=(3 * max(n, 1), 3.2))
+        fig = figure(figsize=(3 * max(n, 1), 3.2))
         axes = np.atleast_1d(fig.subplots(1, max(n, 1)))
         for ax, perplexity, result in zip(axes, self.perplexities, self.results):
             _scatter(ax, result.embedding, labels, class_names, point_size, legend=False)

@@ -24,10 +24,10 @@ def _picture(image: np.ndarray) -> tuple[np.ndarray, str | None]:
 
 
 def _grid(rows: list[list[tuple[np.ndarray, str]]], title: str) -> Any:
-    from matplotlib.figure import Figure
+    from .._figures import figure
 
     cols = max(len(r) for r in rows)
-    fig = Figure(figsize=(1.8 * cols, 1.9 * len(rows)), layout="constrained")
+    fig = figure(figsize=(1.8 * cols, 1.9 * len(rows)), layout="constrained")
     axes = fig.subplots(len(rows), cols, squeeze=False)
     for r, row in enumerate(rows):
         for c in range(cols):

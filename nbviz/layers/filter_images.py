@@ -32,13 +32,13 @@ class FilterImages:
 
     def plot(self, max_filters: int = 64, max_inputs: int = 8) -> Any:
         """A matplotlib Figure: RGB filter images, or a grid of filters × input channels."""
-        from matplotlib.figure import Figure
+        from .._figures import figure
 
         count = min(len(self.weights), max_filters)
         if self.rgb is not None:
             cols = int(np.ceil(np.sqrt(count)))
             rows = -(-count // cols)
-            fig = Figure(figsize=(1.1 * cols, 1.1 * rows + 0.4), layout="constrained")
+            fig = figure(figsize=(1.1 * cols, 1.1 * rows + 0.4), layout="constrained")
             axes = fig.subplots(rows, cols, squeeze=False).ravel()
             for ax in axes:
                 ax.axis("off")
@@ -46,7 +46,7 @@ class FilterImages:
                 ax.imshow(image, interpolation="nearest")
         else:
             inputs = min(self.scaled.shape[1], max_inputs)
-            fig = Figure(figsize=(0.9 * inputs + 0.6, 0.9 * count + 0.4), layout="constrained")
+            fig = figure(figsize=(0.9 * inputs + 0.6, 0.9 * count + 0.4), layout="constrained")
             axes = fig.subplots(count, inputs, squeeze=False)
             for o in range(count):
                 for i in range(inputs):

@@ -54,9 +54,9 @@ class ActivationStats:
 
     def plot(self) -> Any:
         """A matplotlib Figure: sparsity by layer (bars) and dead channels by layer."""
-        from matplotlib.figure import Figure
+        from .._figures import figure
 
-        fig = Figure(figsize=(max(6.0, 0.25 * len(self.layers) + 2), 5.5), layout="constrained")
+        fig = figure(figsize=(max(6.0, 0.25 * len(self.layers) + 2), 5.5), layout="constrained")
         top, bottom = fig.subplots(2, 1, sharex=True)
         positions = np.arange(len(self.layers))
         top.bar(positions, self.layer_sparsity(), color="tab:blue")

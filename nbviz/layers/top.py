@@ -46,12 +46,12 @@ class TopActivating:
 
     def plot(self) -> Any:
         """A matplotlib Figure: one panel per result (the crop when there is one), titled by index and value."""
-        from matplotlib.figure import Figure
+        from .._figures import figure
 
         pictures = self.crops if self.crops is not None else list(self.images)
         cols = min(len(pictures), 3) or 1
         rows = max(1, -(-len(pictures) // cols))
-        fig = Figure(figsize=(2.2 * cols, 2.4 * rows), layout="constrained")
+        fig = figure(figsize=(2.2 * cols, 2.4 * rows), layout="constrained")
         axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
         for ax in axes:
             ax.axis("off")

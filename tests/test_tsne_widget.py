@@ -204,6 +204,18 @@ def test_from_embedding_draws_without_optimising():
     e.close()
 
 
+def test_n_points_counts_what_the_map_shows(explorer, digits):
+    assert explorer.n_points == N and isinstance(explorer.n_points, int)
+    e = TSNEExplorer.from_embedding(np.random.default_rng(0).normal(size=(37, 2)))
+    assert e.n_points == 37
+    e.close()
+    model = nbviz.zoo.digits_cnn().model
+    e = TSNEExplorer((model, digits.images[:60], "features.5"), run=False, max_perplexity=5, perplexity=5)
+    assert e.n_points == 60  # known before the features are extracted
+    e.wait()
+    e.close()
+
+
 def test_labels_are_kept_as_text(X):
     evil = "<img src=x onerror=alert(1)>"
     labels = np.array([evil if i % 2 else "plain" for i in range(N)])

@@ -195,6 +195,11 @@ class TSNEExplorer(Explorer):
 
     # -- public ------------------------------------------------------------------------------
     @property
+    def n_points(self) -> int:
+        """How many points the map shows (N): rows of ``X``, items of ``data`` or rows of the embedding."""
+        return self._n_points()
+
+    @property
     def session(self) -> TSNESession | None:
         """The :class:`~nbviz.embedding.TSNESession` (kNN graph, current embedding), once built."""
         return self._session

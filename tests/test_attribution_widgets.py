@@ -6,6 +6,7 @@ import threading
 import numpy as np
 import pytest
 import torch
+import traitlets
 from torch import nn
 
 import nbviz
@@ -112,8 +113,12 @@ def test_occlusion_bad_arguments_and_compute_errors():
     model = tiny()
     with pytest.raises(TypeError, match="model"):
         nbviz.OcclusionExplorer("not a model", image())
-    with pytest.raises(ValueError, match="image"):
-        nbviz.OcclusionExplorer(model, image(n=2))
+    with pytest.raises(ValueError, match="images"):
+        nbviz.OcclusionExplorer(model, torch.rand(2, 2, 3, 32, 32))
+    with pytest.raises(ValueError, match="images"):
+        nbviz.OcclusionExplorer(model, torch.rand(2, 5, 32, 32))
+    with pytest.raises(ValueError, match="index"):
+        nbviz.OcclusionExplorer(model, image(n=2), index=2)
     with pytest.raises(ValueError, match="window"):
         nbviz.OcclusionExplorer(model, image(), window=40)
     with pytest.raises(ValueError, match="stride"):
@@ -130,6 +135,65 @@ def test_occlusion_bad_arguments_and_compute_errors():
     explorer.window = 40  # from the front end: shown in the widget, not raised
     explorer.wait()
     assert "window" in explorer.error and explorer.progress == 1.0
+
+
+def test_occlusion_index_switches_image_reruns_and_caches(monkeypatch):
+    model = tiny().train()
+    snapshot = ModelSnapshot(model)
+    x = image(2, n=3)
+    explorer = nbviz.OcclusionExplorer(model, x, window=6, stride=3).wait()
+    assert explorer.n_inputs == 3 and explorer.index == 0
+    for i in (2, 1):
+        explorer.hover, explorer.pinned = [1, 1], True
+        explorer.index = i
+        assert explorer.hover == [] and explorer.pinned is False
+        explorer.wait()
+        expected = nbviz.occlusion(model, x[i], window=6, stride=3)  # the compute on that image alone
+        np.testing.assert_allclose(explorer.heatmap, expected.drop_map, atol=1e-5)
+        assert explorer.explained == expected.target and explorer.partial is False
+        np.testing.assert_allclose(explorer.probabilities, predict(model, x[i : i + 1]).probabilities[0], atol=1e-6)
+        assert np.array_equal(explorer.image, nbviz.render.to_rgb_uint8(x[i : i + 1])[0])
+    # back to an image and settings seen before: from the cache, without the compute
+    calls = []
+    real = occlusion_widget.occlusion
+    monkeypatch.setattr(occlusion_widget, "occlusion", lambda *a, **k: calls.append(k) or real(*a, **k))
+    explorer.index = 2
+    explorer.wait()
+    assert calls == [] and explorer.heatmap is not None
+    np.testing.assert_allclose(explorer.heatmap, nbviz.occlusion(model, x[2], window=6, stride=3).drop_map, atol=1e-5)
+    explorer.window = 4  # new settings on this image: computed
+    explorer.wait()
+    assert [c["window"] for c in calls] == [4]
+    with pytest.raises(traitlets.TraitError, match="index"):
+        explorer.index = 3
+    snapshot.assert_unchanged(model)
+
+
+def test_occlusion_rapid_index_changes_publish_only_the_newest(monkeypatch):
+    gate = threading.Event()
+    seen = []
+    real = occlusion_widget.occlusion
+
+    def slow(model, x, target, **options):
+        seen.append(x.clone())
+        if len(seen) == 1:
+            gate.wait(10)
+        return real(model, x, target, **options)
+
+    monkeypatch.setattr(occlusion_widget, "occlusion", slow)
+    x = image(3, n=5)
+    explorer = nbviz.OcclusionExplorer(tiny(), x, window=8, stride=4)
+    while not seen:
+        threading.Event().wait(0.01)
+    published = []
+    explorer.observe(lambda c: published.append(explorer.index) if c["new"] is not None else None, names=["heatmap"])
+    for i in (1, 2, 3, 4):
+        explorer.index = i
+    gate.set()
+    explorer.wait()
+    assert len(seen) == 2 and torch.equal(seen[1], x[4:5]), "intermediate images must be dropped"
+    assert set(published) == {4}
+    np.testing.assert_allclose(explorer.heatmap, nbviz.occlusion(explorer._model, x[4], window=8, stride=4).drop_map, atol=1e-5)
 
 
 # -- SaliencyExplorer ---------------------------------------------------------------------------

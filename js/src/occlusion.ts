@@ -1,4 +1,4 @@
-// OcclusionExplorer front end: window/stride/baseline/mode controls, a heat map that fills in coarse
+// OcclusionExplorer front end: an input slider (with several images), window/stride/baseline/mode controls, a heat map that fills in coarse
 // to fine, and a preview of the occluded image (with its top classes) under the pointer. In a handout (no
 // kernel) the window slider steps through the precomputed window sizes and hovering reads the precomputed
 // per-position probability; controls that need Python are disabled with a note.
@@ -21,7 +21,7 @@ function nearest(origins: number[], window: number, p: number): number {
 
 function render({ model, el }: { model: Model; el: HTMLElement }) {
   const frame = createFrame(model, el, "Occlusion");
-  const image = decodeArray<Uint8Array>(model.get("image"))!;
+  let image = decodeArray<Uint8Array>(model.get("image"))!; // the image on show (replaced when `index` changes)
   const [height, width] = image.shape;
   const local = { opacity: 0.7, cmap: "coolwarm" };
   // handout: maps made by precompute() for several windows; `shown` indexes them, `cell` is the hovered position
@@ -46,6 +46,15 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
 
   // -- controls: server-side settings are debounced, display settings stay in the browser --------
   const send = debounce((values: Record<string, unknown>) => update(model, values), 120);
+  const n: number = model.get("n_inputs") ?? 1;
+  const inputSlider = n > 1
+    ? slider({ label: "input", min: 0, max: n - 1, step: 1, value: model.get("index"), onInput: debounce((v: number) => update(model, { index: v }), 80) })
+    : null;
+  if (inputSlider) {
+    frame.controls.append(inputSlider.root);
+    kernelOnly(inputSlider.root, "input: needs a running kernel (the handout holds the maps of the image shown)");
+    frame.listen(["index"], () => inputSlider.set(model.get("index")));
+  }
   const windowSlider = maps
     ? slider({ label: "window", min: 0, max: windows.length - 1, step: 1, value: offline.shown, format: (i) => `${windows[i]}px`, onInput: (i) => { offline.shown = i; offline.cell = []; drawMap(); drawPreview(); } })
     : slider({ label: "window", min: 1, max: Math.min(height, width), step: 1, value: model.get("window"), format: (v) => `${v}px`, onInput: (v) => send({ window: v, hover: [] , pinned: false }) });
@@ -125,7 +134,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
     map.canvas.dataset.partial = String(partial);
     const cls: number = model.get("explained");
     const p = Number(model.get("base_probability"));
-    mapCaption.textContent = `explaining ${names()[cls] ?? cls} (p = ${(p * 100).toFixed(1)}%) · red: covering it lowers p` +
+    map.canvas.dataset.index = String(model.get("index") ?? 0);
+    mapCaption.textContent = (n > 1 ? `input ${model.get("index")} · ` : "") + `explaining ${names()[cls] ?? cls} (p = ${(p * 100).toFixed(1)}%) · red: covering it lowers p` +
       (partial ? ` · filling in: ${Math.round(Number(model.get("computed")) * 100)}% of windows` : "");
   }
   function drawPreviewOffline() {
@@ -155,8 +165,13 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
     const base = decodeArray<Float32Array>(model.get("probabilities"));
     top.show((probs ?? base)?.data ?? null, names(), model.get("explained"));
   }
+  frame.listen(["image"], () => {
+    image = decodeArray<Uint8Array>(model.get("image")) ?? image;
+    drawMap();
+    drawPreview();
+  });
   frame.listen(["heatmap", "partial", "computed", "hover", "pinned"], drawMap);
-  frame.listen(["hover_image", "hover_probabilities", "pinned", "class_names"], drawPreview);
+  frame.listen(["hover_image", "hover_probabilities", "pinned", "class_names", "probabilities"], drawPreview);
   drawMap();
   drawPreview();
   return () => {

@@ -1,11 +1,13 @@
 """OcclusionExplorer: slide a grey patch over an image and watch the class probability fall
 (Zeiler & Fergus 2014), with the map filling in coarse to fine while the sliders stay live.
 
-Hovering a window position shows the occluded image there and the model's top classes for it.
+Hovering a window position shows the occluded image there and the model's top classes for it. With
+several images, ``index`` picks the one shown (so a t-SNE selection can drive it, see ``nbviz.link``).
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,22 +22,31 @@ from ._arrays import Array
 from ._base import Explorer
 from ._images import as_images, check_model, class_names_for, display_rgb
 
-__all__ = ["OcclusionExplorer"]
+__all__ = ["OcclusionExplorer", "default_window"]
 
 BASELINES = ("zero", "mean", "blur")
 MODES = ("exact", "approximate")
 HANDOUT_WINDOWS = (2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128)  # precomputed by default, up to the image size
+CACHE_SIZE = 64  # finished maps kept per explorer, keyed by (index, target, window, stride, baseline, mode)
+
+
+def default_window(height: int, width: int) -> tuple[int, int]:
+    """A window of about a quarter of the smaller image side (at least 2 px) and half of it as stride."""
+    window = min(min(height, width), max(2, round(min(height, width) / 4)))
+    return window, max(1, window // 2)
 
 
 class OcclusionExplorer(Explorer):
-    """Occlusion map of ``model``'s predicted class (or ``target``) for one ``image`` (C×H×W).
+    """Occlusion map of ``model``'s predicted class (or ``target``) for one of ``images`` (N×C×H×W, or
+    one image C×H×W).
 
-    Traits a person drives: ``window``, ``stride``, ``baseline`` ('zero' | 'mean' | 'blur'),
+    Traits a person drives: ``index`` (which image, 0…``n_inputs`` − 1), ``window``, ``stride``, ``baseline`` ('zero' | 'mean' | 'blur'),
     ``mode`` ('exact' | 'approximate'), ``hover`` ([row, col] of a window position, or []) and
     ``pinned``. Results: ``heatmap`` (H×W float32 drop in probability, replaced by every partial
     map), ``partial`` (True until the map is final), ``computed`` (share of positions evaluated),
     ``probabilities`` (K unoccluded), ``hover_image`` (H×W×3 uint8) and ``hover_probabilities`` (K).
-    ``labels`` are class names.
+    ``labels`` are class names. Changing ``index`` shows that image (``image``, ``probabilities``)
+    and re-runs its map; finished maps are cached per (index, settings).
 
     For handouts, :meth:`precompute` fills ``handout_windows`` with ``handout_maps`` (drop maps),
     ``handout_probability`` and ``handout_origins_y``/``_x``: one per window size.
@@ -50,6 +61,8 @@ class OcclusionExplorer(Explorer):
     target = traitlets.Int(allow_none=True, default_value=None).tag(sync=True)
     class_names = traitlets.List(traitlets.Unicode()).tag(sync=True)
 
+    index = traitlets.Int(0).tag(sync=True)
+    n_inputs = traitlets.Int(1).tag(sync=True)
     image = Array()
     heatmap = Array()
     partial = traitlets.Bool(False).tag(sync=True)
@@ -76,9 +89,10 @@ class OcclusionExplorer(Explorer):
     def __init__(
         self,
         model: nn.Module,
-        image: Any,
+        images: Any,
         labels: Sequence[str] | None = None,
         *,
+        index: int = 0,
         window: int = 8,
         stride: int = 4,
         baseline: str = "zero",
@@ -87,7 +101,12 @@ class OcclusionExplorer(Explorer):
         **kwargs: Any,
     ) -> None:
         self._model = check_model(model)
-        self._x = as_images(image, argument="image", single=True)
+        self._inputs = as_images(images, argument="images")
+        n = int(self._inputs.shape[0])
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < n:
+            raise ValueError(f"index: expected an image index in 0…{n - 1}, got {index!r}")
+        index = int(index)
+        self._x = self._inputs[index : index + 1]  # the image on show (1×C×H×W)
         height, width = self._x.shape[-2:]
         for name, value in (("window", window), ("stride", stride)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -97,14 +116,17 @@ class OcclusionExplorer(Explorer):
         self._check_choice("baseline", baseline, BASELINES)
         self._check_choice("mode", mode, MODES)
         probabilities = predict(model, self._x).probabilities[0]
+        self._probabilities: dict[int, np.ndarray] = {index: probabilities}
+        self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         names = class_names_for(labels, probabilities.shape[0], argument="labels")
         if target is not None and not (isinstance(target, int) and 0 <= target < len(names)):
             raise ValueError(f"target: expected a class index in 0…{len(names) - 1} or None, got {target!r}")
         super().__init__(
             window=window, stride=stride, baseline=baseline, mode=mode, target=target, class_names=names,
-            image=display_rgb(self._x)[0], probabilities=probabilities, **kwargs,
+            index=index, n_inputs=n, image=display_rgb(self._x)[0], probabilities=probabilities, **kwargs,
         )  # fmt: skip
         self.observe(self._request, names=["window", "stride", "baseline", "mode", "target"])
+        self.observe(self._switch, names=["index"])
         self.observe(self._request_hover, names=["hover"])
         self._request()
 
@@ -113,19 +135,59 @@ class OcclusionExplorer(Explorer):
         if value not in allowed:
             raise ValueError(f"{name}: expected one of {', '.join(allowed)}, got {value!r}")
 
+    @traitlets.validate("index")
+    def _valid_index(self, proposal: Any) -> int:
+        value, n = proposal["value"], self._inputs.shape[0]
+        if not 0 <= value < n:
+            raise traitlets.TraitError(f"index: expected an image index in 0…{n - 1}, got {value}")
+        return value
+
+    # -- switching images ------------------------------------------------------------------------
+    def _switch(self, change: Any = None) -> None:
+        """Show image ``index``: its pixels at once, its probabilities and map from the worker (or the cache)."""
+        index = self.index
+        self._x = self._inputs[index : index + 1]
+        with self.hold_sync():
+            self.hover, self.pinned = [], False
+            self.image = display_rgb(self._x)[0]
+            self.probabilities = self._probabilities.get(index)
+            self.heatmap = None  # the previous image's map must not sit on this one; partial maps follow
+        self._request()
+
     # -- the map, coarse to fine -------------------------------------------------------------------
     def _request(self, change: Any = None) -> None:
+        index, x, target = self.index, self._x, self.target
         settings = dict(window=self.window, stride=self.stride, baseline=self.baseline, mode=self.mode)
-        target = self.target
+        key = (index, target, *settings.values())
+        if key in self._cache:  # answered at once; a running request for older settings stops
+            self.cancel("occlusion")
+            self._cache.move_to_end(key)
+            with self.hold_sync():
+                self._show(self._cache[key])
+            return
         self.partial = True
 
+        def show_probabilities(probabilities: np.ndarray) -> None:
+            self.probabilities = probabilities
+
         def work(progress):
+            if index not in self._probabilities:
+                self._probabilities[index] = predict(self._model, x).probabilities[0]
+                self.publish(progress, 0.0, "predicting", show_probabilities, self._probabilities[index])
+
             def publish(result, fraction):  # a newer request arrived → never show a stale partial map
                 self.publish(progress, fraction, f"occlusion: {fraction:.0%} of windows", self._show, result)
 
-            return occlusion(self._model, self._x, target, progress=progress, on_partial=publish, **settings)
+            return occlusion(self._model, x, target, progress=progress, on_partial=publish, **settings)
 
-        self.run("occlusion", work, self._show)
+        def done(result: Any) -> None:
+            if result.final:
+                self._cache[key] = result
+                while len(self._cache) > CACHE_SIZE:
+                    self._cache.popitem(last=False)
+            self._show(result)
+
+        self.run("occlusion", work, done)
 
     def _show(self, result: Any) -> None:
         self.origins_y = [int(v) for v in result.origins_y]
@@ -143,8 +205,8 @@ class OcclusionExplorer(Explorer):
             self.hover_image, self.hover_probabilities = None, None
             return
         row, col = self.hover
-        window, stride, baseline = self.window, self.stride, self.baseline
-        height, width = self._x.shape[-2:]
+        window, stride, baseline, x = self.window, self.stride, self.baseline, self._x
+        height, width = x.shape[-2:]
         oy, ox = grid.origins(height, window, stride), grid.origins(width, window, stride)
         if not (0 <= row < len(oy) and 0 <= col < len(ox)):
             self.hover_image, self.hover_probabilities = None, None
@@ -153,9 +215,9 @@ class OcclusionExplorer(Explorer):
         def work(progress):
             import torch
 
-            replacement, _ = grid.make_baseline(baseline, self._x, (window, window))
+            replacement, _ = grid.make_baseline(baseline, x, (window, window))
             ys, xs = torch.tensor([int(oy[row])]), torch.tensor([int(ox[col])])
-            occluded = grid.occluded_batch(self._x, replacement, ys, xs, (window, window))
+            occluded = grid.occluded_batch(x, replacement, ys, xs, (window, window))
             return occluded, predict(self._model, occluded, progress=progress).probabilities[0]
 
         def done(result):
@@ -168,7 +230,7 @@ class OcclusionExplorer(Explorer):
     # -- handouts ---------------------------------------------------------------------------------
     def precompute(self, windows: Sequence[int] | None = None) -> None:
         """Compute the maps of several window sizes (default: a ladder of sizes up to the image, plus the
-        current one) with the current stride, baseline, mode and target, so that a handout's window slider
+        current one) of the image on show (``index``) with the current stride, baseline, mode and target, so that a handout's window slider
         works without a kernel. Blocks until done."""
         height, width = self._x.shape[-2:]
         size = min(height, width)

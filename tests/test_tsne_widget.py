@@ -216,6 +216,46 @@ def test_n_points_counts_what_the_map_shows(explorer, digits):
     e.close()
 
 
+@pytest.mark.parametrize("n", [8, 15])
+def test_small_n_works_with_defaults(X, n):
+    from sklearn.manifold import trustworthiness as sk_trustworthiness
+
+    e = TSNEExplorer(X[:n], n_iter=60)
+    e.wait()
+    assert not e.error
+    k = (n - 1) // 2  # the largest k below N / 2: 3 for 8 points, 7 for 15
+    assert e.metrics_k == k
+    assert e.perplexity == e.max_perplexity == np.floor((n - 1) / 3 - 1e-9)
+    assert e.perplexities == ([2.0] if n == 8 else [2.0, 4.0])
+    Y = e.result.embedding
+    assert e.trustworthiness == pytest.approx(sk_trustworthiness(X[:n], Y, n_neighbors=k), abs=1e-9)
+    near = lambda P: np.argsort(((P[:, None] - P[None]) ** 2).sum(-1) + np.diag([np.inf] * n), axis=1)[:, :k]  # noqa: E731
+    kept = np.mean([len(set(a) & set(b)) / k for a, b in zip(near(X[:n]), near(Y))])
+    assert e.knn_preservation == pytest.approx(kept)
+    e.show_small_multiples(n_iter=60)
+    e.wait()
+    assert not e.error and e.multiples.shape == (len(e.perplexities), n, 2)
+    with pytest.raises(ValueError, match=rf"metrics_k: must be below N / 2 = {n / 2:g} for N = {n} points.*≤ {k}"):
+        e.metrics_k = k + 1
+    e.close()
+
+
+def test_explicit_metrics_k_errors_name_the_limit(X, digits):
+    with pytest.raises(ValueError, match=r"metrics_k: must be below N / 2 = 4 for N = 8 points.*≤ 3"):
+        TSNEExplorer(X[:8], metrics_k=10, run=False)
+    with pytest.raises(ValueError, match="metrics_k: expected a positive integer"):
+        TSNEExplorer(X[:8], metrics_k=0, run=False)
+    e = TSNEExplorer(X[:40], metrics_k=4, n_iter=30)
+    e.wait()
+    assert e.metrics_k == 4 and not e.error and e.trustworthiness is not None
+    e.close()
+    model = nbviz.zoo.digits_cnn().model
+    e = TSNEExplorer((model, digits.images[:8], "features.5"), n_iter=30)
+    e.wait()
+    assert not e.error and e.metrics_k == 3 and e.perplexity == 2.0 and e.trustworthiness is not None
+    e.close()
+
+
 def test_labels_are_kept_as_text(X):
     evil = "<img src=x onerror=alert(1)>"
     labels = np.array([evil if i % 2 else "plain" for i in range(N)])

@@ -31,7 +31,7 @@ def trustworthiness(X: Any, Y: Any, k: int = 10, *, progress: Progress | None = 
     X, Y, k = _check(X, Y, k)
     n = X.shape[0]
     if k >= n / 2:
-        raise ValueError(f"k: must be below N / 2 = {n / 2:g}, got {k}")
+        raise ValueError(f"k: must be below N / 2 = {n / 2:g} for N = {n} points, got {k} (use k ≤ {max(1, (n - 1) // 2)})")
     neighbours_y = _knn(Y, k, progress=None)
     xt = torch.from_numpy(X)
     sq = (xt * xt).sum(1)
@@ -54,7 +54,7 @@ def knn_preservation(X: Any, Y: Any, k: int = 10, *, progress: Progress | None =
     nearest in ``Y`` (1 = every neighbourhood kept), in [0, 1]."""
     X, Y, k = _check(X, Y, k)
     if k >= X.shape[0]:
-        raise ValueError(f"k: must be below N = {X.shape[0]}, got {k}")
+        raise ValueError(f"k: must be below N = {X.shape[0]} (the number of points), got {k}")
     near_x = _knn(X, k, progress=progress)
     near_y = _knn(Y, k, progress=None)
     near_x.sort(axis=1)

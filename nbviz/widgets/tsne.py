@@ -30,7 +30,9 @@ from ._categories import Coloring, categories, coloring
 
 __all__ = ["TSNEExplorer"]
 
+DEFAULT_PERPLEXITY = 30.0  # lowered to the largest allowed for small N
 DEFAULT_PERPLEXITIES = (2, 5, 30, 50, 100)
+DEFAULT_METRICS_K = 10  # neighbours in the quality scores; lowered below N / 2 for small N
 FRAME_BYTES_PER_SECOND = 40e6  # positions streamed to the browser at most this fast (and ≤ 20 frames/s)
 THUMBNAIL_MAX = 32  # thumbnails larger than this are subsampled
 THUMBNAIL_BYTES = 8_000_000  # and all of them together stay under this (one sprite sheet, one message)
@@ -44,7 +46,9 @@ class TSNEExplorer(Explorer):
     ``labels`` (N,) colour the points and name them on hover (indices into ``class_names``, or any
     values); ``images`` (N×C×H×W or N×H×W, values in [0, 1]) appear as thumbnails on hover;
     ``color_by``: ``"label"``, ``"prediction"`` (model form) or an (N,) array (floats are continuous).
-    The kNN graph is built for ``max_perplexity`` up front. ``run=False`` shows the PCA start without
+    The kNN graph is built for ``max_perplexity`` up front (default 100); ``perplexity`` defaults to 30
+    and ``metrics_k`` (neighbours in the quality scores) to 10, each lowered to what N allows for a few
+    dozen points. ``run=False`` shows the PCA start without
     optimising; :meth:`from_embedding` draws a given embedding. Traits a person drives: ``perplexity``,
     ``learning_rate`` (0 = auto), ``exaggeration``, ``n_iter``, ``seed``, ``frame``/``live`` (scrubber)
     ``selected`` (a click selects one point, shift+drag a lasso; also settable from Python) and
@@ -107,7 +111,7 @@ class TSNEExplorer(Explorer):
         class_names: Sequence[Any] | None = None,
         *,
         color_by: Any = "label",
-        perplexity: float = 30.0,
+        perplexity: float | None = None,
         max_perplexity: float | None = None,
         n_iter: int = 750,
         early_iter: int | None = None,
@@ -119,6 +123,7 @@ class TSNEExplorer(Explorer):
         pool: str = "flatten",
         batch_size: int = 256,
         metrics_max_points: int = 20_000,
+        metrics_k: int | None = None,
         embedding: Any = None,
         run: bool = True,
         view: str = "points",
@@ -152,6 +157,9 @@ class TSNEExplorer(Explorer):
         images = data_images if images is None else images
         lr = _check_learning_rate(learning_rate)
         top = _default_max_perplexity(n) if max_perplexity is None else float(max_perplexity)
+        if perplexity is None:
+            perplexity = min(DEFAULT_PERPLEXITY, _default_max_perplexity(n))
+        k = _default_metrics_k(n) if metrics_k is None else metrics_k
         if n is not None and X is not None:
             perplexity = check_perplexity(perplexity, n)
             top = check_perplexity(max(top, perplexity), n, argument="max_perplexity")
@@ -165,7 +173,7 @@ class TSNEExplorer(Explorer):
 
         super().__init__(
             perplexity=float(perplexity), max_perplexity=float(top), learning_rate=lr,
-            exaggeration=float(exaggeration), n_iter=int(n_iter), seed=int(seed),
+            exaggeration=float(exaggeration), n_iter=int(n_iter), seed=int(seed), metrics_k=_check_metrics_k(k, n),
             can_run=X is not None, perplexities=[float(p) for p in values], **kwargs,
         )  # fmt: skip
         if n is not None:
@@ -519,6 +527,11 @@ class TSNEExplorer(Explorer):
         value = proposal["value"]
         return check_perplexity(value, self._n_points()) if self._X is not None or self._features else value
 
+    @traitlets.validate("metrics_k")
+    def _valid_metrics_k(self, proposal: Any) -> int:
+        known = self._X is not None or self._features is not None or self.positions is not None
+        return _check_metrics_k(proposal["value"], self._n_points() if known else None)
+
     @traitlets.validate("n_iter")
     def _valid_n_iter(self, proposal: Any) -> int:
         if proposal["value"] < 1:
@@ -681,7 +694,29 @@ def _default_max_perplexity(n: int | None) -> float:
 
 
 def _default_perplexities(n: int) -> list[float]:
-    return [float(p) for p in DEFAULT_PERPLEXITIES if p < _limit(n)]
+    """The distill set (2, 5, 30, 50, 100) below N's limit; for small N the largest allowed value joins
+    when the set would be empty or end far below it (N = 15 → [2, 4], N = 5 → [1])."""
+    values = [float(p) for p in DEFAULT_PERPLEXITIES if p < _limit(n)]
+    top = _default_max_perplexity(n)
+    if not values or values[-1] * 2 <= top:
+        values.append(top)
+    return values
+
+
+def _default_metrics_k(n: int | None) -> int:
+    """10 neighbours, or the largest k below N / 2 that trustworthiness allows for small N."""
+    return DEFAULT_METRICS_K if n is None else int(min(DEFAULT_METRICS_K, max(1, (n - 1) // 2)))
+
+
+def _check_metrics_k(k: Any, n: int | None) -> int:
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"metrics_k: expected a positive integer, got {k!r}")
+    if n is not None and k >= n / 2:
+        raise ValueError(
+            f"metrics_k: must be below N / 2 = {n / 2:g} for N = {n} points (trustworthiness compares k-neighbourhoods), "
+            f"got {k}; use metrics_k ≤ {max(1, (n - 1) // 2)} or leave it out"
+        )
+    return int(k)
 
 
 def _data_inputs(data: Any) -> Any:

@@ -211,3 +211,26 @@ def test_one_shot_generator_data_is_kept_for_every_request(trained):
     e.span = 0.5
     e.wait()
     assert e.error == "" and e.grid_samples == 200 and np.isfinite(e.loss).all()
+
+
+def test_span_and_resolution_changes_reuse_computed_points(trained):
+    """Points of the new grid that lie on an earlier one (same directions, same data) are not
+    evaluated again: forwards are counted with a hook (one per point, the data being one batch)."""
+    model, _, data = trained
+    calls = []
+    handle = model.register_forward_hook(lambda *_: calls.append(1))
+    try:
+        e = LandscapeExplorer(model, CE, data, resolution=11, span=1.0, preview=None).wait()
+        assert len(calls) == 121
+        calls.clear()
+        e.resolution = 21  # every 2nd point of 21 is a point of 11
+        e.wait()
+        assert len(calls) == 21 * 21 - 121 and e.grid_complete
+        calls.clear()
+        e.span = 2.0  # α, β ∈ {−1, −0.9, …, 1} of the 21-grid at span 1 are every 2nd point
+        e.wait()
+        assert len(calls) == 21 * 21 - 121
+        fresh = LandscapeExplorer(model, CE, data, resolution=21, span=2.0, preview=None).wait()
+        np.testing.assert_allclose(e.loss, fresh.loss, rtol=1e-6)
+    finally:
+        handle.remove()

@@ -12,7 +12,12 @@ How it runs (chosen by measurement, see ``benchmarks/landscape.py``):
   accuracy is reported when outputs are N×C logits and targets class indices;
 - ``progress`` is told after every (batch, point) forward and may cancel (``Cancelled``) or raise.
 
-Measured on the 97k-parameter digits CNN, 1,797 digits, 2 CPU threads: functional_call 53.8 ms per
+- convolutional models run channels-last (NHWC): 4-D parameters and 4-D input batches are laid out
+  channels-last, which the CPU (oneDNN) conv and max-pool kernels handle 2–15× faster than NCHW on
+  small images (digits CNN: 16 vs 37 ms CPU per full-data point on one thread). Same values up to
+  float rounding (~1e-6 relative).
+
+Measured (NCHW, before the channels-last layout) on the 97k-parameter digits CNN, 1,797 digits, 2 CPU threads: functional_call 53.8 ms per
 point, in-place weight writes 55.5 ms, ``torch.vmap`` over stacked parameter sets 155.8 ms (2.9×
 slower), so vmap is not used. Data batches of 128–1024 ran alike, all 1,797 at once ~1.8× slower.
 """
@@ -138,6 +143,7 @@ class Evaluator:
         self.model, self.loss_fn, self.source = model, loss_fn, source
         self.memory_budget = int(memory_budget)
         self.classification: bool | None = None
+        self.channels_last = any(p.dim() == 4 for p in model.parameters())  # conv weights: run NHWC
         self._total: int | None = None
         self.bn_model: nn.Module | None = None
         if recompute_bn and any(_tracks_stats(m) for m in model.modules()):
@@ -177,7 +183,7 @@ class Evaluator:
         with torch.inference_mode():
             for start in range(0, len(points), group):
                 ids = points[start : start + group]
-                states = [first if k == points[0] else state_at(k) for k in ids]
+                states = [self._layout(first if k == points[0] else state_at(k)) for k in ids]
                 span = (lo + (hi - lo) * start / len(points), lo + (hi - lo) * (start + len(ids)) / len(points))
 
                 def tick(done: float, span=span, start=start) -> None:
@@ -198,8 +204,16 @@ class Evaluator:
         seen = 0
         for x, y in self.source:
             before, seen = seen, seen + int(x.shape[0])
+            if self.channels_last and isinstance(x, torch.Tensor) and x.dim() == 4:
+                x = x.contiguous(memory_format=torch.channels_last)
             yield x, y, (before / total if total else 0.0), (min(seen / total, 1.0) if total else 0.0)
         self._total = seen
+
+    def _layout(self, state: Params) -> Params:
+        """The point's parameters with 4-D tensors channels-last (when the model has convolutions)."""
+        if not self.channels_last:
+            return state
+        return {n: t.contiguous(memory_format=torch.channels_last) if t.dim() == 4 else t for n, t in state.items()}
 
     def _group(self, states: list[Params], tick: Callable[[float], None]) -> tuple[np.ndarray, np.ndarray]:
         g, device = len(states), self.source.device

@@ -16,6 +16,7 @@ from .directions import plane_directions
 from .evaluate import DEFAULT_BATCH_SIZE, DEFAULT_MEMORY_BUDGET, DataSource, Evaluator, subset
 from .params import Params, to_numpy
 from .results import PlaneResult
+from .reuse import PointCache
 
 __all__ = ["grid_stages", "plane", "refinement_levels"]
 
@@ -69,6 +70,7 @@ def plane(
     preview_then_full: bool = True,
     batch_size: int = DEFAULT_BATCH_SIZE,
     memory_budget: int = DEFAULT_MEMORY_BUDGET,
+    reuse: PointCache | None = None,
 ) -> PlaneResult:
     """Loss (and accuracy) of ``model`` at θ* + α·d1 + β·d2 for α, β on ``linspace(-span, span, resolution)``.
 
@@ -89,6 +91,11 @@ def plane(
     ``seed``), hands it to ``on_partial`` with ``preview=True``, then replaces it by full-data values;
     with ``preview_then_full=False`` the whole grid is computed on the subset only and returned.
 
+    ``reuse``: a :class:`~nbviz.landscape.reuse.PointCache` shared by calls on the same data and
+    loss: full-data points it holds (same θ* and directions, matched by rounded (α, β)) are read
+    instead of evaluated, and new full-data points are added; when the whole 9×9 level is known the
+    preview is skipped.
+
     Returns a :class:`PlaneResult`: ``alphas``, ``betas`` (R,), ``loss`` and ``accuracy`` (R, R) with
     rows following β, and the two directions used (numpy dicts keyed like ``model.named_parameters()``).
     The model is never written to (``torch.func.functional_call``) and comes back exactly as it was.
@@ -97,6 +104,8 @@ def plane(
     span = _check_span(span)
     if preview is not None and (isinstance(preview, bool) or not isinstance(preview, int) or preview < 1):
         raise ValueError(f"preview: expected a positive number of samples or None, got {preview!r}")
+    if reuse is not None and not isinstance(reuse, PointCache):
+        raise TypeError(f"reuse: expected a nbviz.landscape.reuse.PointCache or None, got {type(reuse).__name__}")
     if on_partial is not None and not callable(on_partial):
         raise TypeError(f"on_partial: expected a callable (result, fraction) or None, got {type(on_partial).__name__}")
     with model_guard(model):
@@ -111,9 +120,13 @@ def plane(
 
         full = DataSource(data, batch_size, model_device(model))
         stages = grid_stages(resolution)
+        known = np.zeros((resolution, resolution), dtype=bool)
+        if reuse is not None:
+            reuse.bind(theta, d1, d2, extra=(bool(recompute_bn),))
+            known = reuse.known(axis, axis)
         phases: list[tuple[Evaluator, list[np.ndarray], bool, float]] = []
         n_full = full.count() if preview is not None else 0
-        if preview is not None and preview < n_full:
+        if preview is not None and preview < n_full and not known.flat[stages[0]].all():
             small = DataSource(subset(full, preview, seed), batch_size, full.device)
             weight = preview / n_full
             preview_stages = stages[:1] if preview_then_full else stages
@@ -126,7 +139,10 @@ def plane(
             phases.append((Evaluator(model, loss_fn, full, memory_budget=memory_budget, recompute_bn=recompute_bn),
                            stages, False, 1.0))
 
-        total = sum(w * len(s) for _, st, _, w in phases for s in st)
+        def todo(stage: np.ndarray, is_preview: bool) -> np.ndarray:
+            return stage if is_preview else stage[~known.flat[stage]]
+
+        total = max(sum(w * len(todo(s, pv)) for _, st, pv, w in phases for s in st), 1e-12)
         done = 0.0
         directions_np = (to_numpy(d1), to_numpy(d2))
         result: PlaneResult | None = None
@@ -134,19 +150,33 @@ def plane(
             loss = np.full((resolution, resolution), np.nan)
             acc = np.full((resolution, resolution), np.nan)
             for s, stage in enumerate(phase_stages):
-                step = weight * len(stage)
+                new = todo(stage, is_preview)
+                if reuse is not None and not is_preview:
+                    for k in np.setdiff1d(stage, new):
+                        i, j = divmod(int(k), resolution)
+                        loss.flat[k], acc.flat[k] = reuse.get(axis[j], axis[i])
+                step = weight * len(new)
                 values = evaluator.evaluate(
-                    state_at, stage, progress=progress, fraction=(done / total, (done + step) / total),
+                    state_at, new, progress=progress, fraction=(done / total, (done + step) / total),
                     message="loss plane" + (" preview" if is_preview else ""),
                 )
                 done += step
-                loss.flat[stage] = values.loss
+                loss.flat[new] = values.loss
                 if values.accuracy is not None:
-                    acc.flat[stage] = values.accuracy
+                    acc.flat[new] = values.accuracy
+                classification, samples = evaluator.classification, evaluator.samples
+                if reuse is not None and not is_preview:
+                    if classification is None:  # nothing evaluated: the cache knows
+                        classification, samples = reuse.classification, reuse.samples
+                    elif len(new):
+                        reuse.classification, reuse.samples = classification, samples
+                        for k, value, a in zip(new, values.loss, acc.flat[new]):
+                            i, j = divmod(int(k), resolution)
+                            reuse.put(axis[j], axis[i], value, a)
                 result = PlaneResult(
                     alphas=axis.copy(), betas=axis.copy(), loss=loss.copy(),
-                    accuracy=acc.copy() if evaluator.classification else None,
-                    directions=directions_np, kind=kind, samples=evaluator.samples, preview=is_preview,
+                    accuracy=acc.copy() if classification else None,
+                    directions=directions_np, kind=kind, samples=samples, preview=is_preview,
                     complete=p == len(phases) - 1 and s == len(phase_stages) - 1,
                 )
                 if on_partial is not None:

@@ -21,6 +21,7 @@ from torch import nn
 
 from ..landscape import line, plane, trajectory
 from ..landscape.plane import _check_resolution, _check_span
+from ..landscape.reuse import PointCache
 from ._arrays import Array
 from ._base import Explorer
 
@@ -39,7 +40,9 @@ class LandscapeExplorer(Explorer):
     θ* + α·d1 + β·d2 for α, β in ``[-span, span]`` on a ``resolution``² grid; ``directions`` is
     ``"filter_normalized"``, ``"random"`` or, with ``checkpoints`` (state dicts saved while
     training, ≥ 3), ``"pca"`` — then the training path is overlaid. A 9×9 preview on ``preview``
-    random samples comes first, then the full-data grid refines level by level.
+    random samples comes first, then the full-data grid refines level by level. Full-data points
+    are kept per direction kind, so after a span or resolution change the points that lie on the
+    new grid are shown at once and only the others are computed.
     """
 
     _bundle = "landscape"
@@ -109,6 +112,7 @@ class LandscapeExplorer(Explorer):
             span = 1.0 if directions != "pca" else _path_span(self._pca.coords)
         span, resolution = _check_span(span), _check_resolution(resolution)
         self._cache: OrderedDict[tuple, Any] = OrderedDict()  # complete grids, newest last
+        self._points: dict[str, PointCache] = {}  # full-data points per direction kind, reused across grids
         self._requested: tuple | None = None  # the plane settings last asked for
         self._result: Any = None
         self._line_result: Any = None
@@ -172,6 +176,7 @@ class LandscapeExplorer(Explorer):
             return labelled(plane(
                 self._model, self._loss_fn, self._data, directions=how, span=span, resolution=resolution,
                 seed=self._seed, preview=self._preview, progress=progress, on_partial=partial,
+                reuse=self._points.setdefault(directions, PointCache()),
             ))  # fmt: skip
 
         def done(result):

@@ -3,6 +3,8 @@ views, a group ranks channels exactly like a hand computation, unlink stops it, 
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -11,6 +13,7 @@ import traitlets
 import nbviz
 from guard_checks import ModelSnapshot
 from nbviz.widgets.layers import LayerExplorer
+from nbviz.widgets.occlusion import OcclusionExplorer, default_window
 from nbviz.widgets.saliency import SaliencyExplorer
 from nbviz.widgets.tsne import TSNEExplorer
 
@@ -83,6 +86,36 @@ def test_group_ranks_channels_like_numpy(linked, digits):
     assert layers.contrast_channels == [] and layers.contrast_layer == "" and saliency.index == 3
     layers.layer = "features.0"
     layers.wait()
+
+
+def test_tsne_selection_drives_an_occlusion_explorer(digits):
+    model, data = copy.deepcopy(digits[0]), digits[1]  # a model no other test's explorer is busy with
+    x = data.images[:N]
+    snapshot = ModelSnapshot(model)
+    tsne = TSNEExplorer.from_embedding(np.random.default_rng(2).normal(size=(N, 2)))
+    occlusion = OcclusionExplorer(model, x, data.class_names, window=3, stride=1)
+    link = nbviz.link(tsne, occlusion)  # counted through n_inputs, followed through index
+    assert link.size == N
+    tsne.selected = [17]
+    assert occlusion.index == 17
+    occlusion.wait()
+    expected = nbviz.occlusion(model, x[17], window=3, stride=1)  # the compute on that image alone
+    np.testing.assert_allclose(occlusion.heatmap, expected.drop_map, atol=1e-5)
+    assert occlusion.explained == expected.target and occlusion.partial is False
+    assert np.array_equal(occlusion.image, nbviz.render.to_rgb_uint8(x[17:18])[0])
+    occlusion.index = 8  # an image picked in occlusion is marked in the map
+    assert tsne.selected == [8]
+    tsne.selected = [3, 4, 9]  # a group: occlusion keeps its image
+    assert occlusion.index == 8
+    fewer = OcclusionExplorer(model, x[:10])
+    with pytest.raises(ValueError, match=rf"different numbers of items \(TSNEExplorer {N}, OcclusionExplorer 10\)"):
+        nbviz.link(tsne, fewer)
+    link.unlink()
+    occlusion.wait(), fewer.wait()
+    snapshot.assert_unchanged(model)
+    occlusion.close(), fewer.close(), tsne.close()
+    assert default_window(8, 8) == (2, 1) and default_window(32, 32) == (8, 4) and default_window(224, 200) == (50, 25)
+    assert default_window(3, 3) == (2, 1) and default_window(1, 5) == (1, 1)
 
 
 def test_channel_means_and_contrast_checks(digits):
@@ -164,8 +197,11 @@ def test_explore_on_a_torchvision_resnet_and_a_torch_dataset_leaves_the_model_un
     explored.tsne.selected = [7]
     explored.tsne.selected = [1, 2, 5]
     explored.wait()
-    assert [e.error for e in explored.explorers] == ["", "", ""]
-    assert explored.saliency.index == 7 and explored.layers.input_index == 7
+    assert [e.error for e in explored.explorers] == ["", "", "", ""]
+    assert explored.saliency.index == 7 and explored.layers.input_index == 7 and explored.occlusion.index == 7
+    assert (explored.occlusion.window, explored.occlusion.stride) == (16, 8)  # a quarter of 64 px
+    expected = nbviz.occlusion(model, images[7], window=16, stride=8)
+    np.testing.assert_allclose(explored.occlusion.heatmap, expected.drop_map, atol=1e-5)
     assert explored.saliency.image.shape == (64, 64, 3) and explored.layers.input_image.shape == (64, 64, 3)
     assert explored.layers.contrast_size == 3 and len(explored.layers.contrast_channels) == 12
     assert explored.link.size == 12

@@ -1,7 +1,7 @@
-"""``nbviz.explore``: a linked t-SNE map, saliency explorer and layer explorer in one line.
+"""``nbviz.explore``: a linked t-SNE map, saliency, occlusion and layer explorers in one line.
 
 The map shows the network's features of every image (the penultimate layer by default); clicking a
-point shows that image's saliency maps and feature maps, and a shift+drag lasso over a group lists
+point shows that image's saliency maps, occlusion map and feature maps, and a shift+drag lasso over a group lists
 the channels that respond to the group more than to the rest.
 """
 
@@ -20,6 +20,7 @@ from ..layers import layer_tree
 from ._base import Explorer
 from .layers import LayerExplorer
 from .linking import Link
+from .occlusion import OcclusionExplorer, default_window
 from .saliency import SaliencyExplorer
 from .tsne import TSNEExplorer
 
@@ -29,30 +30,29 @@ __all__ = ["Explored", "explore", "default_feature_layer", "default_maps_layer"]
 class Explored(ipywidgets.GridBox):
     """The explorers :func:`explore` built, laid out side by side where the width allows.
 
-    Attributes: ``tsne`` (:class:`TSNEExplorer`), ``saliency`` (:class:`SaliencyExplorer`), ``layers``
-    (:class:`LayerExplorer`), ``occlusion`` (``None``: occlusion shows one fixed image for now),
-    ``link`` (the :class:`~nbviz.widgets.linking.Link` between them) and ``images``/``labels``
+    Attributes: ``tsne`` (:class:`TSNEExplorer`), ``saliency`` (:class:`SaliencyExplorer`), ``occlusion``
+    (:class:`OcclusionExplorer`), ``layers`` (:class:`LayerExplorer`), ``link`` (the :class:`~nbviz.widgets.linking.Link` between them) and ``images``/``labels``
     (the dataset as tensors)."""
 
-    def __init__(self, tsne: TSNEExplorer, saliency: SaliencyExplorer, layers: LayerExplorer, link: Link,
-                 images: torch.Tensor, labels: torch.Tensor | None) -> None:  # fmt: skip
-        self.tsne, self.saliency, self.layers, self.occlusion = tsne, saliency, layers, None
+    def __init__(self, tsne: TSNEExplorer, saliency: SaliencyExplorer, occlusion: OcclusionExplorer,
+                 layers: LayerExplorer, link: Link, images: torch.Tensor, labels: torch.Tensor | None) -> None:  # fmt: skip
+        self.tsne, self.saliency, self.occlusion, self.layers = tsne, saliency, occlusion, layers
         self.link, self.images, self.labels = link, images, labels
         hint = ipywidgets.HTML(
-            "<b>Linked views.</b> Click a point in the map to see that image's saliency and feature maps; "
-            "shift+drag around a group to list the channels that respond to it most."
+            "<b>Linked views.</b> Click a point in the map to see that image's saliency, occlusion and feature "
+            "maps; shift+drag around a group to list the channels that respond to it most."
         )
         for widget in (hint, layers):
-            widget.layout.grid_column = "1 / -1"  # full width; the map and saliency share a row
+            widget.layout.grid_column = "1 / -1"  # full width; the map, saliency and occlusion share rows
         super().__init__(
-            children=[hint, tsne, saliency, layers],
+            children=[hint, tsne, saliency, occlusion, layers],
             layout=ipywidgets.Layout(grid_template_columns="repeat(auto-fit, minmax(460px, 1fr))", grid_gap="8px", width="100%"),
         )
 
     @property
     def explorers(self) -> tuple[Explorer, ...]:
         """The linked explorers, in the order they are shown."""
-        return (self.tsne, self.saliency, self.layers)
+        return (self.tsne, self.saliency, self.occlusion, self.layers)
 
     def wait(self, timeout: float | None = 300.0) -> "Explored":
         """Block until every explorer's pending work is done."""
@@ -147,8 +147,9 @@ def explore(
     ``dataset``: an nbviz ImageDataset, an N×C×H×W tensor or array, an ``(images, labels)`` pair or a
     torch Dataset of images (or (image, label) items). The t-SNE map embeds ``layer``'s features
     (default: the penultimate layer); ``labels``/``class_names`` override the dataset's. The saliency
-    explorer uses its default ``methods``; other keyword arguments go to :class:`TSNEExplorer`.
-    Clicking a point shows that image everywhere; a lasso ranks channels in the layer explorer.
+    explorer uses its default ``methods``; the occlusion explorer a window of about a quarter of the image
+    side (see :func:`~nbviz.widgets.occlusion.default_window`); other keyword arguments go to
+    :class:`TSNEExplorer`. Clicking a point shows that image everywhere; a lasso ranks channels in the layer explorer.
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
@@ -166,6 +167,9 @@ def explore(
     tsne = TSNEExplorer((model, images, feature_layer), found_labels, images, names, n_iter=n_iter, **tsne_options)
     extra = {} if methods is None else {"methods": methods}
     saliency = SaliencyExplorer(model, images, found_labels, masks, names, max_inputs=n, **extra)
+    window, stride = default_window(*images.shape[-2:])  # the map itself runs on the explorer's worker
+    occlusion = OcclusionExplorer(model, images, saliency.class_names, window=window, stride=stride)
     maps_layer = default_maps_layer(model, images)
     layers = LayerExplorer(model, images, found_labels, class_names=names, max_inputs=n, layer=maps_layer)
-    return Explored(tsne, saliency, layers, Link(tsne, saliency, layers), images, found_labels)
+    link = Link(tsne, saliency, occlusion, layers)
+    return Explored(tsne, saliency, occlusion, layers, link, images, found_labels)

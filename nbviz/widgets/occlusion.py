@@ -228,10 +228,11 @@ class OcclusionExplorer(Explorer):
         self.run("hover", work, done)
 
     # -- handouts ---------------------------------------------------------------------------------
-    def precompute(self, windows: Sequence[int] | None = None) -> None:
+    def precompute(self, windows: Sequence[int] | None = None, **options: Any) -> None:
         """Compute the maps of several window sizes (default: a ladder of sizes up to the image, plus the
-        current one) of the image on show (``index``) with the current stride, baseline, mode and target, so that a handout's window slider
-        works without a kernel. Blocks until done."""
+        current one) of the image on show (``index``) with the current stride, baseline, mode and target,
+        so that a handout's window slider works without a kernel. Other ``options`` (meant for other explorers of the same handout) are
+        ignored. Blocks until done."""
         height, width = self._x.shape[-2:]
         size = min(height, width)
         if windows is None:

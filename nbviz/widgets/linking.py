@@ -32,8 +32,8 @@ def _item_trait(explorer: Explorer) -> str | None:
 def _count(explorer: Explorer) -> int | None:
     """How many dataset items an explorer holds (None when it cannot say)."""
     if explorer.has_trait("selected"):  # a t-SNE map: one point per item
-        points = getattr(explorer, "_n_points", None)
-        return int(points()) if callable(points) else None
+        points = getattr(explorer, "n_points", None)
+        return int(points) if isinstance(points, int) else None
     value = getattr(explorer, "n_inputs", None)
     return int(value) if isinstance(value, int) else None
 

@@ -115,11 +115,13 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
     view.input.replaceChildren(...views.map((o) => h("option", { text: o })));
     view.input.value = model.get("view");
     for (const c of [...runControls, klCanvas, playback, scrub.root, multiplesSection]) c.style.display = canRun() ? "" : "none";
-    const ps: number[] = model.get("perplexities");
-    multiplesButton.textContent = `small multiples: perplexity ${ps.join(", ")}`;
+    // a handout lists what was saved (precompute may use other perplexities than the defaults)
+    const saved: number[] = model.get("multiple_perplexities");
+    const ps: number[] = handout ? saved : model.get("perplexities");
+    multiplesButton.textContent = handout && !ps.length ? "small multiples: none saved" : `small multiples: perplexity ${ps.join(", ")}`;
   };
   frame.listen(
-    ["perplexity", "max_perplexity", "learning_rate", "exaggeration", "n_iter", "seed", "init", "color_options", "color_by", "can_run", "perplexities", "view", "thumbnails"],
+    ["perplexity", "max_perplexity", "learning_rate", "exaggeration", "n_iter", "seed", "init", "color_options", "color_by", "can_run", "perplexities", "multiple_perplexities", "view", "thumbnails"],
     syncControls,
   );
   syncControls();

@@ -3,6 +3,7 @@
 // without moving: the nearest point or -1) and lasso (shift + drag).
 
 import type { NDArray, TypedArray } from "./arrays";
+import { linkProgram } from "./glProgram";
 import { ThumbnailLayer, type ThumbnailMode } from "./thumbnailLayer";
 
 export interface ScatterOptions {
@@ -59,23 +60,11 @@ interface GL {
   uSize: WebGLUniformLocation;
 }
 
-function compile(gl: WebGLRenderingContext, type: number, source: string): WebGLShader {
-  const shader = gl.createShader(type)!;
-  gl.shaderSource(shader, source);
-  gl.compileShader(shader);
-  if (!gl.getShaderParameter(shader, gl.COMPILE_STATUS)) throw new Error(gl.getShaderInfoLog(shader) ?? "shader");
-  return shader;
-}
-
 function setupGL(canvas: HTMLCanvasElement): GL | null {
   const gl = canvas.getContext("webgl", { antialias: false, preserveDrawingBuffer: true, premultipliedAlpha: true });
   if (!gl) return null;
   try {
-    const program = gl.createProgram()!;
-    gl.attachShader(program, compile(gl, gl.VERTEX_SHADER, VERTEX));
-    gl.attachShader(program, compile(gl, gl.FRAGMENT_SHADER, FRAGMENT));
-    gl.linkProgram(program);
-    if (!gl.getProgramParameter(program, gl.LINK_STATUS)) return null;
+    const program = linkProgram(gl, VERTEX, FRAGMENT);
     return {
       gl,
       program,
@@ -88,6 +77,16 @@ function setupGL(canvas: HTMLCanvasElement): GL | null {
   } catch {
     return null;
   }
+}
+
+/** Clear `canvas` and return its 2-D context scaled to CSS pixels. */
+function clearCanvas(canvas: HTMLCanvasElement): CanvasRenderingContext2D {
+  const ctx = canvas.getContext("2d")!;
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  const ratio = globalThis.devicePixelRatio || 1;
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  return ctx;
 }
 
 /** Whether (x, y) lies inside the polygon `xs`, `ys` (even–odd rule). */
@@ -431,11 +430,7 @@ export class Scatter {
   }
 
   private draw2D(): void {
-    const ctx = this.canvas.getContext("2d")!;
-    const ratio = globalThis.devicePixelRatio || 1;
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    const ctx = clearCanvas(this.canvas);
     const p = this.positions;
     if (!p) return;
     const n = p.length / 2, size = this.pointSize(), half = size / 2;
@@ -461,11 +456,7 @@ export class Scatter {
   }
 
   private drawOverlay(): void {
-    const ctx = this.overlay.getContext("2d")!;
-    const ratio = globalThis.devicePixelRatio || 1;
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.clearRect(0, 0, this.overlay.width, this.overlay.height);
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    const ctx = clearCanvas(this.overlay);
     const p = this.positions;
     if (p && this.ringed.length) {
       ctx.strokeStyle = "#d81b60";

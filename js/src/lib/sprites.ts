@@ -1,25 +1,32 @@
-// Thumbnails drawn from one sprite sheet (an Atlas): WebGL point sprites sampling a single texture,
-// or drawImage from one canvas on a 2-D context. Each drawn sprite has a position (data units), a
-// tile index, a frame colour and an opacity; the caller decides which points get one (see lod.ts).
+// Thumbnails drawn from one sprite sheet (an Atlas): WebGL textured quads sampling a single texture
+// (one instance per sprite through ANGLE_instanced_arrays, six vertices per sprite without it), or
+// drawImage from one canvas on a 2-D context. Quads, unlike point sprites, are clipped per pixel, so a
+// thumbnail whose centre has left the view still shows its visible part. Each drawn sprite has a
+// position (data units), a tile index, a frame colour and an opacity; the caller decides which points
+// get one (see lod.ts).
 import type { Atlas } from "./atlas";
+import { linkProgram } from "./glProgram";
 
 const VERTEX = `
+attribute vec2 a_corner;
 attribute vec2 a_pos;
 attribute float a_tile;
 attribute vec4 a_color;
 uniform vec2 u_scale;
 uniform vec2 u_offset;
-uniform float u_size;
+uniform vec2 u_half;
 uniform float u_cols;
 uniform vec2 u_tile;
 varying vec2 v_origin;
+varying vec2 v_uv;
 varying vec4 v_color;
 void main() {
   float row = floor((a_tile + 0.5) / u_cols);
   v_origin = vec2(a_tile - row * u_cols, row) * u_tile;
+  v_uv = a_corner;
   v_color = a_color;
-  gl_Position = vec4(a_pos * u_scale + u_offset, 0.0, 1.0);
-  gl_PointSize = u_size;
+  vec2 centre = a_pos * u_scale + u_offset;
+  gl_Position = vec4(centre + vec2(2.0 * a_corner.x - 1.0, 1.0 - 2.0 * a_corner.y) * u_half, 0.0, 1.0);
 }`;
 
 const FRAGMENT = `
@@ -32,14 +39,19 @@ uniform sampler2D u_atlas;
 uniform vec2 u_tile;
 uniform float u_border;
 varying vec2 v_origin;
+varying vec2 v_uv;
 varying vec4 v_color;
 void main() {
-  vec2 pc = gl_PointCoord;
+  vec2 pc = clamp(v_uv, 0.0, 0.9999);
   vec4 t = texture2D(u_atlas, v_origin + pc * u_tile);
   vec2 e = min(pc, 1.0 - pc);
   vec3 rgb = min(e.x, e.y) < u_border ? v_color.rgb : t.rgb;
   gl_FragColor = vec4(rgb * v_color.a, v_color.a);
 }`;
+
+/** The two triangles of a unit quad: corners (x right, y down) in [0, 1]. */
+export const QUAD_CORNERS = new Float32Array([0, 0, 1, 0, 0, 1, 0, 1, 1, 0, 1, 1]);
+const STRIDE = 16; // bytes per sprite: x, y, tile (float32) + r, g, b, a (uint8)
 
 /** One sprite per entry: `index` (point and tile), frame colour r, g, b (0–255) and opacity a (0–255). */
 export interface SpriteBatch {
@@ -57,39 +69,49 @@ export interface View {
   height: number;
 }
 
-function compile(gl: WebGLRenderingContext, type: number, source: string): WebGLShader {
-  const shader = gl.createShader(type)!;
-  gl.shaderSource(shader, source);
-  gl.compileShader(shader);
-  if (!gl.getShaderParameter(shader, gl.COMPILE_STATUS)) throw new Error(gl.getShaderInfoLog(shader) ?? "shader");
-  return shader;
+/** Per-sprite data, interleaved (x, y, tile as float32, then rgba as 4 uint8), each sprite `repeat` times
+ * in a row (1 for instancing; 6, one per quad vertex, without it). */
+export function spriteData(batch: SpriteBatch, repeat = 1): ArrayBuffer {
+  const n = batch.indices.length;
+  const bytes = new ArrayBuffer(n * repeat * STRIDE);
+  const f = new Float32Array(bytes);
+  const u = new Uint8Array(bytes);
+  for (let k = 0; k < n; k++) {
+    const i = batch.indices[k];
+    for (let r = 0, v = k * repeat; r < repeat; r++, v++) {
+      f[4 * v] = batch.positions[2 * i];
+      f[4 * v + 1] = batch.positions[2 * i + 1];
+      f[4 * v + 2] = i;
+      u.set(batch.rgba.subarray(4 * i, 4 * i + 4), STRIDE * v + 12);
+    }
+  }
+  return bytes;
 }
 
 /** Draws sprites from one atlas into a WebGL context (the scatter's). */
 export class GLSprites {
-  readonly maxSize: number;
   private gl: WebGLRenderingContext;
+  private instancing: ANGLE_instanced_arrays | null;
   private program: WebGLProgram;
   private texture: WebGLTexture;
   private buffer: WebGLBuffer;
+  private corners: WebGLBuffer;
+  private cornerCount = 0;
   private atlas: Atlas | null = null;
   private loc: Record<string, WebGLUniformLocation | null> = {};
+  private attrib: Record<string, number> = {};
 
   constructor(gl: WebGLRenderingContext) {
     this.gl = gl;
-    const program = gl.createProgram()!;
-    gl.attachShader(program, compile(gl, gl.VERTEX_SHADER, VERTEX));
-    gl.attachShader(program, compile(gl, gl.FRAGMENT_SHADER, FRAGMENT));
-    gl.linkProgram(program);
-    if (!gl.getProgramParameter(program, gl.LINK_STATUS)) throw new Error("sprite program");
-    this.program = program;
-    for (const name of ["u_scale", "u_offset", "u_size", "u_cols", "u_tile", "u_atlas", "u_border"]) {
-      this.loc[name] = gl.getUniformLocation(program, name);
+    this.program = linkProgram(gl, VERTEX, FRAGMENT);
+    for (const name of ["u_scale", "u_offset", "u_half", "u_cols", "u_tile", "u_atlas", "u_border"]) {
+      this.loc[name] = gl.getUniformLocation(this.program, name);
     }
+    for (const name of ["a_corner", "a_pos", "a_tile", "a_color"]) this.attrib[name] = gl.getAttribLocation(this.program, name);
+    this.instancing = gl.getExtension("ANGLE_instanced_arrays");
     this.texture = gl.createTexture()!;
     this.buffer = gl.createBuffer()!;
-    const range = gl.getParameter(gl.ALIASED_POINT_SIZE_RANGE) as Float32Array;
-    this.maxSize = range ? range[1] : 64;
+    this.corners = gl.createBuffer()!;
   }
 
   /** Whether an atlas this large fits in one texture. */
@@ -117,46 +139,51 @@ export class GLSprites {
     const atlas = this.atlas;
     const n = batch.indices.length;
     if (!atlas || !n) return;
-    const { gl } = this;
-    // interleaved x, y, tile (float32) + rgba (4 × uint8) = 16 bytes per sprite
-    const bytes = new ArrayBuffer(n * 16);
-    const f = new Float32Array(bytes);
-    const u = new Uint8Array(bytes);
-    for (let k = 0; k < n; k++) {
-      const i = batch.indices[k];
-      f[4 * k] = batch.positions[2 * i];
-      f[4 * k + 1] = batch.positions[2 * i + 1];
-      f[4 * k + 2] = i;
-      u.set(batch.rgba.subarray(4 * i, 4 * i + 4), 16 * k + 12);
-    }
+    const { gl, instancing: ext, attrib } = this;
+    const repeat = ext ? 1 : QUAD_CORNERS.length / 2;
     gl.useProgram(this.program);
+    // the quad's corners: once for every instance, or repeated for every sprite without instancing
+    const cornerCount = ext ? 1 : n;
+    gl.bindBuffer(gl.ARRAY_BUFFER, this.corners);
+    if (this.cornerCount !== cornerCount) {
+      const corners = new Float32Array(QUAD_CORNERS.length * cornerCount);
+      for (let k = 0; k < cornerCount; k++) corners.set(QUAD_CORNERS, k * QUAD_CORNERS.length);
+      gl.bufferData(gl.ARRAY_BUFFER, corners, gl.STATIC_DRAW);
+      this.cornerCount = cornerCount;
+    }
+    gl.enableVertexAttribArray(attrib.a_corner);
+    gl.vertexAttribPointer(attrib.a_corner, 2, gl.FLOAT, false, 0, 0);
     gl.bindBuffer(gl.ARRAY_BUFFER, this.buffer);
-    gl.bufferData(gl.ARRAY_BUFFER, bytes, gl.STREAM_DRAW);
-    const attr = (name: string, count: number, type: number, normalized: boolean, offset: number) => {
-      const a = gl.getAttribLocation(this.program, name);
-      gl.enableVertexAttribArray(a);
-      gl.vertexAttribPointer(a, count, type, normalized, 16, offset);
-      return a;
-    };
-    const attrs = [attr("a_pos", 2, gl.FLOAT, false, 0), attr("a_tile", 1, gl.FLOAT, false, 8), attr("a_color", 4, gl.UNSIGNED_BYTE, true, 12)];
+    gl.bufferData(gl.ARRAY_BUFFER, spriteData(batch, repeat), gl.STREAM_DRAW);
+    const perSprite: [string, number, number, boolean, number][] = [
+      ["a_pos", 2, gl.FLOAT, false, 0], ["a_tile", 1, gl.FLOAT, false, 8], ["a_color", 4, gl.UNSIGNED_BYTE, true, 12],
+    ];
+    for (const [name, count, type, normalized, offset] of perSprite) {
+      gl.enableVertexAttribArray(attrib[name]);
+      gl.vertexAttribPointer(attrib[name], count, type, normalized, STRIDE, offset);
+      ext?.vertexAttribDivisorANGLE(attrib[name], 1);
+    }
     const sx = (2 * view.scale) / view.width, sy = (2 * view.scale) / view.height;
-    const px = Math.min(size * ratio, this.maxSize);
     gl.uniform2f(this.loc.u_scale, sx, sy);
     gl.uniform2f(this.loc.u_offset, -view.cx * sx, -view.cy * sy);
-    gl.uniform1f(this.loc.u_size, px);
+    gl.uniform2f(this.loc.u_half, size / view.width, size / view.height);
     gl.uniform1f(this.loc.u_cols, atlas.cols);
     gl.uniform2f(this.loc.u_tile, atlas.tileW / atlas.width, atlas.tileH / atlas.height);
-    gl.uniform1f(this.loc.u_border, px > 10 ? (border * ratio) / px : 0);
+    gl.uniform1f(this.loc.u_border, size * ratio > 10 ? border / size : 0);
     gl.activeTexture(gl.TEXTURE0);
     gl.bindTexture(gl.TEXTURE_2D, this.texture);
     gl.uniform1i(this.loc.u_atlas, 0);
-    gl.drawArrays(gl.POINTS, 0, n);
-    for (const a of attrs) gl.disableVertexAttribArray(a);
+    if (ext) ext.drawArraysInstancedANGLE(gl.TRIANGLES, 0, QUAD_CORNERS.length / 2, n);
+    else gl.drawArrays(gl.TRIANGLES, 0, n * repeat);
+    // divisors are context state, not the program's: reset them for the scatter's own draw
+    for (const [name] of perSprite) ext?.vertexAttribDivisorANGLE(attrib[name], 0);
+    for (const a of Object.values(attrib)) gl.disableVertexAttribArray(a);
   }
 
   dispose(): void {
     this.gl.deleteTexture(this.texture);
     this.gl.deleteBuffer(this.buffer);
+    this.gl.deleteBuffer(this.corners);
     this.gl.deleteProgram(this.program);
   }
 }

@@ -38,6 +38,15 @@ describe("nonOverlapping", () => {
     expect(nonOverlapping(xy, [0, 1, 2, 3], 30, 200, 100, (i) => i === 1).sort()).toEqual([0, 2]);
     expect(nonOverlapping(xy, [0, 1, 2, 3], 50, 200, 100).sort()).toEqual([0, 2]);
   });
+
+  it("keeps squares that only poke into the view; `margin` sets how far when `size` is just the spacing", () => {
+    const xy = [-10, 50, 210, 50, 100, -13, 100, 50];
+    expect(nonOverlapping(xy, [0, 1, 2, 3], 24, 200, 100).sort()).toEqual([0, 1, 3]);
+    expect(nonOverlapping(xy, [0, 1, 2, 3], 30, 200, 100).sort()).toEqual([0, 1, 2, 3]);
+    expect(nonOverlapping(xy, [0, 1, 2, 3], 1e-6, 200, 100)).toEqual([3]);
+    expect(nonOverlapping(xy, [0, 1, 2, 3], 1e-6, 200, 100, () => false, Infinity, 12).sort()).toEqual([0, 1, 3]);
+    expect(nonOverlapping(xy, [0, 1, 2, 3], 1e-6, 200, 100, () => false, Infinity, 15).sort()).toEqual([0, 1, 2, 3]);
+  });
 });
 
 describe("packAtlas", () => {

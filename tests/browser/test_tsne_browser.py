@@ -332,3 +332,34 @@ def test_tsne_handout_scrubs_and_plays_saved_frames_offline(browser, tmp_path):
 
 def plot_positions(page) -> list[float]:
     return page.locator(PLOT).first.evaluate("(r) => Array.from(r.nbvizScatter.positions)")
+
+
+NO_INSTANCING = """const get = WebGLRenderingContext.prototype.getExtension;
+WebGLRenderingContext.prototype.getExtension = function (name) { return name === 'ANGLE_instanced_arrays' ? null : get.call(this, name); };"""
+
+
+def test_tsne_thumbnails_without_instancing(browser, tmp_path):
+    """Without ANGLE_instanced_arrays the thumbnails are six-vertex quads: still drawn, still clipped per pixel; and
+    with few points in view (every one gets its thumbnail) one whose centre has just left the view stays drawn."""
+    import nbviz
+
+    data = nbviz.datasets.digits()
+    n = 300
+    e = nbviz.TSNEExplorer(data.images[:n].reshape(n, -1).numpy(), data.labels[:n], images=data.images[:n],
+                           perplexity=10, max_perplexity=10, n_iter=60, view="images")  # fmt: skip
+    path = e.save_html(tmp_path / "tsne.html", precompute={"multiples": False, "grid": False})
+    e.close()
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    context.add_init_script(NO_INSTANCING)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(path.as_uri())
+    plot = page.locator(PLOT).first
+    plot.wait_for(timeout=60_000)
+    page.wait_for_function("(r) => r.nbvizScatter.thumbnailsDrawn().indices.length > 20", arg=plot.element_handle(), timeout=10_000)
+    edge = plot.evaluate(EDGE)
+    assert edge["renderer"] == "webgl" and edge["modes"] == ["points", "triangles"], edge
+    assert edge["drawn"] and edge["centre"] < 0 and edge["covered"] > 0.9, edge
+    assert not errors, errors
+    context.close()

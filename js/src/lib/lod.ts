@@ -22,24 +22,26 @@ export function priorityOrder(n: number, seed = 1): Uint32Array {
 /**
  * Indices (in `order`) of points whose `size`×`size` squares centred on their screen positions `xy`
  * (flat x, y pairs in pixels) neither overlap each other nor lie wholly outside the `width`×`height`
- * view; `skip(i)` leaves a point out (hidden). At most `limit` are returned.
+ * view; `skip(i)` leaves a point out (hidden). At most `limit` are returned. A point counts as in view
+ * while its centre is within `margin` pixels of the view (default `size / 2`: any part of its square
+ * shows); pass the drawn thumbnail's half size when `size` is only the spacing.
  */
 export function nonOverlapping(
   xy: ArrayLike<number>, order: ArrayLike<number>, size: number, width: number, height: number,
-  skip: (i: number) => boolean = () => false, limit = Infinity,
+  skip: (i: number) => boolean = () => false, limit = Infinity, margin = size / 2,
 ): number[] {
   const out: number[] = [];
   if (!(size > 0)) return out;
   // an accepted square owns the grid cell of its centre; two centres less than `size` apart (per
   // axis) share a cell or sit in neighbouring cells, so checking the 3×3 block is enough
   const taken = new Map<number, number>();
-  const cols = Math.ceil((width + 2 * size) / size) + 2;
-  const half = size / 2;
+  const cols = Math.ceil((width + 2 * margin + 2 * size) / size) + 2;
+  const half = margin;
   for (let k = 0; k < order.length && out.length < limit; k++) {
     const i = order[k];
     const x = xy[2 * i], y = xy[2 * i + 1];
     if (!(x > -half && x < width + half && y > -half && y < height + half) || skip(i)) continue;
-    const cx = Math.floor((x + size) / size), cy = Math.floor((y + size) / size);
+    const cx = Math.floor((x + margin + size) / size), cy = Math.floor((y + margin + size) / size);
     let free = true;
     for (let dy = -1; dy <= 1 && free; dy++) {
       for (let dx = -1; dx <= 1 && free; dx++) {

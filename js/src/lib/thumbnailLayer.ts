@@ -98,7 +98,7 @@ export class ThumbnailLayer {
     let chosen = nonOverlapping(this.xy, this.ordered, spacing, view.width, view.height, skip);
     if (this.mode === "map") {
       // few points in view: all of them, the first in priority order drawn last (on top)
-      const all = nonOverlapping(this.xy, this.ordered, 1e-6, view.width, view.height, skip, ALL_VISIBLE + 1);
+      const all = nonOverlapping(this.xy, this.ordered, 1e-6, view.width, view.height, skip, ALL_VISIBLE + 1, this.size / 2);
       if (all.length <= ALL_VISIBLE) chosen = all.reverse();
     }
     const batch = { indices: chosen, positions, rgba: this.rgba };

@@ -299,3 +299,20 @@ def test_saliency_bad_arguments():
     for name, value in (("index", 2), ("target", 9), ("layer", "nope"), ("methods", ["magic"])):
         with pytest.raises(Exception, match=name):
             setattr(explorer, name, value)
+
+
+def test_saliency_layer_picker_rows_allow_only_spatial_layers():
+    """The shared picker gets the whole module tree; exactly the CAM-able layers (leaf modules with
+    an N×C×h×w output, h, w > 1) are selectable, and they can be picked."""
+    model = tiny()
+    explorer = nbviz.SaliencyExplorer(model, image(3, n=2), methods=["gradcam"]).wait()
+    rows = explorer.layer_rows
+    assert [r["name"] for r in rows if r["selectable"]] == explorer.layers
+    assert any(not r["selectable"] for r in rows)  # e.g. the classifier head
+    for r in rows:
+        if r["selectable"]:
+            shape = r["output_shape"]
+            assert len(shape) == 4 and shape[2] > 1 and shape[3] > 1
+    explorer.layer = explorer.layers[0]
+    explorer.wait()
+    assert explorer.error == ""

@@ -1,14 +1,15 @@
 // SaliencyExplorer front end: the chosen input and one heat map per method side by side, a target
-// picker (top-5 classes), method checkboxes, a CAM layer picker, and opacity/colormap in the browser.
+// picker (top-5 classes), method checkboxes, the shared layer picker for the CAM layer (spatial layers
+// only), and opacity/colormap in the browser.
 import { decodeArray, slice } from "./lib/arrays";
 import { checklist } from "./lib/checklist";
 import { COLORMAPS } from "./lib/colormap";
 import { debounce, h, select, slider } from "./lib/controls";
 import { createFrame, update, type Model } from "./lib/explorer";
+import { kernelOnly } from "./lib/handout";
 import { createHeatmap, type Heatmap } from "./lib/heatmap";
+import { layerPicker, type LayerNode } from "./lib/layerPicker";
 import { createTopK } from "./lib/topk";
-
-const DEFAULT_LAYER = "(last spatial layer)";
 
 function render({ model, el }: { model: Model; el: HTMLElement }) {
   const frame = createFrame(model, el, "Saliency");
@@ -20,9 +21,21 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
   const n: number = model.get("n_inputs");
   const input = slider({ label: "input", min: 0, max: Math.max(0, n - 1), step: 1, value: model.get("index"), onInput: sendIndex });
   const methods = checklist("methods", model.get("all_methods"), model.get("methods"), (v) => update(model, { methods: v }));
-  // TODO: switch to the shared layer picker (js/src/lib/layerPicker.ts) once the LayerExplorer lands.
-  const layer = select("CAM layer", [DEFAULT_LAYER, ...model.get("layers")], model.get("layer") || DEFAULT_LAYER, (v) =>
-    update(model, { layer: v === DEFAULT_LAYER ? "" : v }));
+  // CAM layer: the shared layer picker, only layers with spatial output selectable; "" = the last one
+  const camLayer = (): string => model.get("layer") || (model.get("layers") as string[]).slice(-1)[0] || "";
+  const picker = layerPicker({
+    layers: model.get("layer_rows") as LayerNode[],
+    value: camLayer(),
+    label: "search CAM layers",
+    onPick: (name) => update(model, { layer: name }),
+  });
+  const layerNote = h("div", { className: "nbviz-caption" });
+  const showLayer = () => {
+    picker.setValue(camLayer());
+    layerNote.textContent = `CAM layer: ${camLayer()}${model.get("layer") ? "" : " (default: the last spatial layer)"}`;
+  };
+  const layer = h("div", { className: "nbviz-saliency-layer" }, [layerNote, picker.root]);
+  kernelOnly(picker.root, "picking a layer needs a running kernel");
   const opacity = slider({ label: "opacity", min: 0, max: 1, step: 0.05, value: local.opacity, onInput: (v) => { local.opacity = v; drawMaps(); } });
   const cmap = select("colormap", COLORMAPS, local.cmap, (v) => { local.cmap = v; drawMaps(); });
   const target = createTopK({
@@ -30,16 +43,18 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
     title: "target (click a class; click again for the predicted one)",
     onPick: (c) => update(model, { target: model.get("target") === c ? null : c }),
   });
-  frame.controls.append(input.root, layer.root, opacity.root, cmap.root, methods.root);
+  frame.controls.append(input.root, opacity.root, cmap.root, methods.root);
   frame.listen(["index"], () => input.set(model.get("index")));
   frame.listen(["methods"], () => methods.set(model.get("methods")));
-  frame.listen(["layer"], () => { layer.input.value = model.get("layer") || DEFAULT_LAYER; });
+  frame.listen(["layer", "layers"], showLayer);
+  frame.listen(["layer_rows"], () => { picker.setLayers(model.get("layer_rows")); showLayer(); });
+  showLayer();
 
   // -- the input and the maps -------------------------------------------------------------------
   const original = createHeatmap({ size: 160, className: "nbviz-saliency-input" });
   const inputCaption = h("div", { className: "nbviz-caption" });
   const grid = h("div", { className: "nbviz-saliency-maps" });
-  frame.body.append(h("div", {}, [original.canvas, inputCaption, target.root]), grid);
+  frame.body.append(h("div", {}, [original.canvas, inputCaption, target.root, layer]), grid);
   let panels: { heat: Heatmap; root: HTMLElement; caption: HTMLElement }[] = [];
 
   function drawInput() {

@@ -50,6 +50,8 @@ class SaliencyExplorer(Explorer):
     all_methods = traitlets.List(traitlets.Unicode()).tag(sync=True)
     cam_methods = traitlets.List(traitlets.Unicode()).tag(sync=True)
     layers = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    # rows of the shared layer picker (js/src/lib/layerPicker.ts): the module tree, selectable = CAM-able
+    layer_rows = traitlets.List(traitlets.Dict()).tag(sync=True)
     class_names = traitlets.List(traitlets.Unicode()).tag(sync=True)
     labels = traitlets.List(traitlets.Int()).tag(sync=True)
 
@@ -86,9 +88,10 @@ class SaliencyExplorer(Explorer):
         names = class_names_for(class_names, self._probabilities.shape[1], argument="class_names")
         self._cache: dict[tuple[int, int, str, str], np.ndarray] = {}
         self._pixels = display_rgb(x)
+        layers = spatial_layers(model, x)
         super().__init__(
             methods=chosen, n_inputs=n, all_methods=list(SALIENCY_METHODS), cam_methods=list(CAM_METHODS),
-            layers=spatial_layers(model, x), class_names=names, labels=label_list,
+            layers=layers, layer_rows=_picker_rows(model, x, layers), class_names=names, labels=label_list,
             has_masks=self._masks is not None, **kwargs,
         )  # fmt: skip
         self.observe(self._request, names=["index", "methods", "target", "layer"])
@@ -186,3 +189,11 @@ class SaliencyExplorer(Explorer):
     def cached(self) -> int:
         """How many maps are cached."""
         return len(self._cache)
+
+
+def _picker_rows(model: nn.Module, x: torch.Tensor, layers: list[str]) -> list[dict[str, Any]]:
+    """The module tree as layer-picker rows; only the first call of a layer with spatial output
+    (one of ``layers``) can be picked, since a CAM hooks a module, not one of its calls."""
+    from ..layers import layer_tree
+
+    return [dict(info.to_dict(), selectable=info.name == info.module and info.module in layers) for info in layer_tree(model, x[:1])]

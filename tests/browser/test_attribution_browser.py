@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from lab_driver import canvas_signature, cell_output_text, open_and_run, run_cell, wait_canvas_change, wait_canvas_drawn
 
 MAP = ".nbviz-occlusion-map"
@@ -80,7 +82,7 @@ def test_saliency_method_change_redraws(page, lab):
             setup_cell(),
             "masks = torch.zeros(3, 32, 32); masks[:, 8:24, 8:24] = 1\n"
             "explorer = nbviz.SaliencyExplorer(model, x, labels=[0, 1, 2], masks=masks, class_names=names)\nexplorer",
-            "explorer.wait(); print('methods', explorer.map_methods, 'hits', explorer.hits, 'target', explorer.target)",
+            "explorer.wait(); print('methods', explorer.map_methods, 'hits', explorer.hits, 'target', explorer.target, 'layer', explorer.layer)",
         ],
     )
     run_notebook(page, lab, name)
@@ -98,6 +100,20 @@ def test_saliency_method_change_redraws(page, lab):
     page.get_by_label("opacity").fill("1")  # client-side only
     wait_canvas_change(page, first, before)
 
+    # the CAM layer comes from the shared layer picker; only layers with spatial output can be picked
+    cam = ".nbviz-saliency-map[data-method='gradcam']"
+    row = ".nbviz-saliency-layer .nbviz-picker-row[data-layer='{}']"
+    assert "nbviz-picked" in page.locator(row.format("features.6")).get_attribute("class")  # the default
+    assert "nbviz-disabled" in page.locator(row.format("head.2")).get_attribute("class")  # a Linear: no maps
+    before = canvas_signature(page, cam)
+    page.locator(row.format("features.0")).click()
+    page.wait_for_function("() => document.querySelector('.nbviz-saliency-layer').innerText.includes('CAM layer: features.0')")
+    assert "nbviz-picked" in page.locator(row.format("features.0")).get_attribute("class")
+    deadline = time.monotonic() + 30  # the new CAM map arrives from the kernel
+    while canvas_signature(page, cam) == before and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    assert canvas_signature(page, cam) != before, "the CAM map did not change with the layer"
+
     page.locator(".nbviz-topk-row").nth(1).click()  # pick the second most probable class as target
     run_cell(page, 2)
     page.wait_for_function(
@@ -106,6 +122,6 @@ def test_saliency_method_change_redraws(page, lab):
         timeout=30_000,
     )
     text = cell_output_text(page, 2)
-    assert "'integrated_gradients', 'gradcam'" in text and "hits [" in text
+    assert "'integrated_gradients', 'gradcam'" in text and "hits [" in text and "layer features.0" in text
     assert page.evaluate("window.pwned") is None and not page.locator("img[src='x']").count()
     assert not page.js_errors

@@ -15,7 +15,8 @@ How it runs (chosen by measurement, see ``benchmarks/landscape.py``):
 - convolutional models run channels-last (NHWC): 4-D parameters and 4-D input batches are laid out
   channels-last, which the CPU (oneDNN) conv and max-pool kernels handle 2–15× faster than NCHW on
   small images (digits CNN: 16 vs 37 ms CPU per full-data point on one thread). Same values up to
-  float rounding (~1e-6 relative).
+  float rounding (~1e-6 relative). 51×51 full-data plane of the zoo digits CNN, 2 threads, quiet
+  machine: 51.0 s (19.6 ms per point; 79.6 s before, in NCHW); ``benchmarks/landscape.py --only-51``.
 
 Measured (NCHW, before the channels-last layout) on the 97k-parameter digits CNN, 1,797 digits, 2 CPU threads: functional_call 53.8 ms per
 point, in-place weight writes 55.5 ms, ``torch.vmap`` over stacked parameter sets 155.8 ms (2.9×

@@ -171,7 +171,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
     drawPreview();
   });
   frame.listen(["heatmap", "partial", "computed", "hover", "pinned"], drawMap);
-  frame.listen(["hover_image", "hover_probabilities", "pinned", "class_names", "probabilities"], drawPreview);
+  frame.listen(["hover_image", "hover_probabilities", "pinned", "class_names", "probabilities", "explained"], drawPreview);
   drawMap();
   drawPreview();
   return () => {

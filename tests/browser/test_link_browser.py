@@ -1,4 +1,4 @@
-"""nbviz.explore in JupyterLab: click a t-SNE point → the linked saliency and layer views draw that image
+"""nbviz.explore in JupyterLab: click a t-SNE point → the linked saliency, occlusion and layer views draw that image
 (pixels change; Python traits match); shift+drag a group → the layer explorer lists channels; click one."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from lab_driver import canvas_signature, cell_output_text, open_and_run, run_cel
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PLOT = ".nbviz-tsne-plot"
 SALIENCY = ".nbviz-saliency-input"
+OCCLUSION = ".nbviz-occlusion-map"
 LAYER_INPUT = ".nbviz-layers-input"
 GRID = ".nbviz-layers-grid"
 
@@ -28,7 +29,7 @@ ISOLATED = """(root) => { const s = root.nbvizScatter; const p = s.positions; co
 
 STATE = (
     "e = explored.wait()\n"
-    "print('sel', e.tsne.selected[:3], 'n', len(e.tsne.selected), 'sal', e.saliency.index, 'lay', e.layers.input_index,"
+    "print('sel', e.tsne.selected[:3], 'n', len(e.tsne.selected), 'sal', e.saliency.index, 'occ', e.occlusion.index, e.occlusion.partial, 'lay', e.layers.input_index,"
     " 'contrast', e.layers.contrast_layer, e.layers.contrast_size, e.layers.contrast_channels[:3], 'channel', e.layers.channel,"
     " 'errors', [x.error for x in e.explorers])"
 )
@@ -57,8 +58,8 @@ def test_explore_links_tsne_saliency_and_layers(page, lab):
         ],
     )
     open_and_run(page, lab, name)
-    assert "sel [] n 0 sal 0 lay 0" in cell_output_text(page, 1)
-    for selector in (SALIENCY, LAYER_INPUT, GRID):
+    assert "sel [] n 0 sal 0 occ 0 False lay 0" in cell_output_text(page, 1)
+    for selector in (SALIENCY, OCCLUSION, LAYER_INPUT, GRID):
         wait_canvas_drawn(page, selector)
     page.wait_for_function(f"() => document.querySelector('{PLOT}')?.nbvizScatter?.count() === 1797", timeout=60_000)
     page.wait_for_timeout(500)  # the last t-SNE frame has arrived: positions no longer move
@@ -66,7 +67,7 @@ def test_explore_links_tsne_saliency_and_layers(page, lab):
     page.screenshot(path=str(ARTIFACTS / "test_link_start.png"), full_page=True)
 
     # click a t-SNE point → the saliency input, the layer input and its feature maps show that image
-    before = {s: canvas_signature(page, s) for s in (SALIENCY, LAYER_INPUT, GRID)}
+    before = {s: canvas_signature(page, s) for s in (SALIENCY, OCCLUSION, LAYER_INPUT, GRID)}
     overlay = page.locator(f"{PLOT} .nbviz-scatter-overlay").first
     overlay.scroll_into_view_if_needed()
     box = overlay.bounding_box()
@@ -77,8 +78,13 @@ def test_explore_links_tsne_saliency_and_layers(page, lab):
     page.wait_for_function(f"() => document.querySelector('{GRID}').closest('.nbviz-explorer') !== null")
     page.screenshot(path=str(ARTIFACTS / "test_link_click.png"), full_page=True)
     text = _state(page, "sel [")
-    assert f"sel [{index}] n 1 sal {index} lay {index}" in text, text
-    assert "errors ['', '', '']" in text, text
+    assert f"sel [{index}] n 1 sal {index} occ {index} False lay {index}" in text, text
+    assert "errors ['', '', '', '']" in text, text
+    occlusion_map = page.locator(OCCLUSION).first  # the final heat map of the clicked image is on show
+    assert occlusion_map.get_attribute("data-index") == str(index) and occlusion_map.get_attribute("data-partial") == "false"
+    assert page.locator('.nbviz-explorer input[aria-label="input"]').count() == 2  # saliency's and occlusion's pickers
+    occlusion_map.evaluate("(c) => c.closest('.nbviz-explorer').scrollIntoView()")
+    occlusion_map.locator("xpath=ancestor::div[contains(@class, 'nbviz-explorer')]").screenshot(path=str(ARTIFACTS / "test_link_occlusion.png"))
     assert page.locator(f'.nbviz-layers-thumb[data-index="{index}"].nbviz-picked').count() == 1
 
     # shift+drag around a group of points → the layer explorer lists the channels that respond to it

@@ -1,9 +1,16 @@
 // PredictionExplorer front end: image tiles with the model's top prediction, and transform sliders.
-import { decodeArray, slice } from "./lib/arrays";
+// In a handout (no kernel) the sliders step through the values precompute() stored — one transform at a
+// time, the others at rest — and the tiles show the stored images and predictions.
+import { decodeArray, slice, type NDArray } from "./lib/arrays";
 import { cellOrigin, drawPixels, gridLayout, setupCanvas, toRGBA } from "./lib/canvas";
 import { debounce, h, slider } from "./lib/controls";
 import { createFrame, update, type Model } from "./lib/explorer";
-import { kernelOnly } from "./lib/handout";
+import { isHandout, kernelOnly } from "./lib/handout";
+
+const NAMES = ["angle", "shift_x", "shift_y", "zoom"];
+const REST = [0, 0, 0, 1];
+const LABELS = ["rotate", "shift x", "shift y", "zoom"];
+const FORMATS: ((v: number) => string)[] = [(v) => `${v}°`, String, String, (v) => `${v}×`];
 
 function render({ model, el }: { model: Model; el: HTMLElement }) {
   const frame = createFrame(model, el, "Predictions");
@@ -12,21 +19,66 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
   const caption = h("div", { className: "nbviz-caption" });
   frame.body.append(h("div", {}, [canvas, caption]));
 
+  // handout: the stored slider settings ([angle, shift_x, shift_y, zoom] per state) and their tiles
+  const params: number[][] = isHandout() ? model.get("handout_params") ?? [] : [];
+  const ladders: Record<string, number[]> = model.get("handout_ladders") ?? {};
+  const offline = params.length
+    ? {
+        images: decodeArray<Uint8Array>(model.get("handout_images"))!,
+        probs: decodeArray<Float32Array>(model.get("handout_probabilities"))!,
+        accuracy: (model.get("handout_accuracy") ?? []) as number[],
+        state: 0, // the first stored state is the setting the page was saved with
+      }
+    : null;
+  const ladder = (i: number) => ladders[NAMES[i]] ?? [REST[i]];
+  const position = (i: number, v: number) => {
+    const values = ladder(i);
+    let best = 0;
+    for (let j = 1; j < values.length; j++) if (Math.abs(values[j] - v) < Math.abs(values[best] - v)) best = j;
+    return best;
+  };
+  /** Offline: move slider `i` to `value`; the others stay if that setting is stored, else go to rest. */
+  const chooseOffline = (i: number, value: number) => {
+    const wanted = params[offline!.state].slice();
+    wanted[i] = value;
+    const same = (p: number[], q: number[]) => p.every((v, j) => Math.abs(v - q[j]) < 1e-9);
+    let state = params.findIndex((p) => same(p, wanted));
+    if (state < 0) state = params.findIndex((p) => same(p, REST.map((r, j) => (j === i ? value : r))));
+    if (state < 0) return;
+    offline!.state = state;
+    controls.forEach((c, j) => c.set(position(j, params[state][j])));
+    canvas.dataset.state = params[state].join(",");
+    draw();
+  };
+
   const send = debounce((values: Record<string, number>) => update(model, values), 40);
-  const controls = [
-    slider({ label: "rotate", min: -180, max: 180, step: 5, value: model.get("angle"), format: (v) => `${v}°`, onInput: (v) => send({ angle: v }) }),
-    slider({ label: "shift x", min: -0.5, max: 0.5, step: 0.05, value: model.get("shift_x"), onInput: (v) => send({ shift_x: v }) }),
-    slider({ label: "shift y", min: -0.5, max: 0.5, step: 0.05, value: model.get("shift_y"), onInput: (v) => send({ shift_y: v }) }),
-    slider({ label: "zoom", min: 0.5, max: 2, step: 0.05, value: model.get("zoom"), format: (v) => `${v}×`, onInput: (v) => send({ zoom: v }) }),
-  ];
+  const STEPS = [5, 0.05, 0.05, 0.05];
+  const LIMITS = [[-180, 180], [-0.5, 0.5], [-0.5, 0.5], [0.5, 2]];
+  const controls = NAMES.map((name, i) =>
+    offline
+      ? slider({ label: LABELS[i], min: 0, max: ladder(i).length - 1, step: 1, value: position(i, params[0][i]),
+                 format: (j) => FORMATS[i](ladder(i)[j]), onInput: (j) => chooseOffline(i, ladder(i)[j]) })
+      : slider({ label: LABELS[i], min: LIMITS[i][0], max: LIMITS[i][1], step: STEPS[i], value: model.get(name),
+                 format: FORMATS[i], onInput: (v) => send({ [name]: v }) }),
+  );
   frame.controls.append(...controls.map((c) => c.root));
-  for (const c of controls) kernelOnly(c.root, "transforming the images needs a running kernel (the model predicts each one)");
-  const names = ["angle", "shift_x", "shift_y", "zoom"];
-  frame.listen(names, () => controls.forEach((c, i) => c.set(model.get(names[i]))));
+  if (offline) {
+    controls.forEach((c, i) => { c.root.title = `precomputed: ${ladder(i).map(FORMATS[i]).join(", ")} (one transform at a time)`; });
+  } else {
+    for (const c of controls) kernelOnly(c.root, "transforming the images needs a running kernel (precompute() stores a ladder of values)");
+    frame.listen(NAMES, () => controls.forEach((c, i) => c.set(model.get(NAMES[i]))));
+  }
+
+  const shown = (): { images: NDArray<Uint8Array> | null; probs: NDArray<Float32Array> | null; accuracy: number | null } => {
+    if (!offline) {
+      return { images: decodeArray<Uint8Array>(model.get("images")), probs: decodeArray<Float32Array>(model.get("probabilities")), accuracy: model.get("accuracy") ?? null };
+    }
+    const s = offline.state;
+    return { images: slice(offline.images, s), probs: slice(offline.probs, s), accuracy: offline.accuracy.length ? offline.accuracy[s] : null };
+  };
 
   const draw = () => {
-    const images = decodeArray<Uint8Array>(model.get("images"));
-    const probs = decodeArray<Float32Array>(model.get("probabilities"));
+    const { images, probs, accuracy } = shown();
     if (!images || !probs) return;
     const n = images.shape[0];
     const k = probs.shape[1];
@@ -50,10 +102,9 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
       ctx.fillStyle = getComputedStyle(frame.root).color;
       ctx.fillText(`${classes[best] ?? best} ${(p * 100).toFixed(0)}%`, x, y + layout.cell + labelHeight - 2, layout.cell);
     }
-    const accuracy = model.get("accuracy");
     caption.textContent = accuracy === null || accuracy === undefined ? "" : `accuracy on these images: ${(accuracy * 100).toFixed(0)}%`;
   };
-  frame.listen(["images", "probabilities"], draw);
+  if (!offline) frame.listen(["images", "probabilities"], draw);
   draw();
   return () => frame.dispose();
 }

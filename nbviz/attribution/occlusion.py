@@ -108,7 +108,7 @@ class OcclusionResult:
 
     def plot(self, image: np.ndarray | torch.Tensor | None = None):
         """A matplotlib Figure: the image (if given), the per-window probability grid and the drop map."""
-        from matplotlib.figure import Figure
+        from .._figures import figure
 
         panels = [("probability per window", self.probability, "viridis"), ("drop in probability", self.drop_map, "RdBu_r")]
         if image is not None:
@@ -116,7 +116,7 @@ class OcclusionResult:
             img = img.permute(1, 2, 0) if img.dim() == 3 else img
             img = (img - img.min()) / (img.max() - img.min() + 1e-12)
             panels.insert(0, ("image", img.squeeze(-1).numpy(), "gray"))
-        fig = Figure(figsize=(3.2 * len(panels), 3.2))
+        fig = figure(figsize=(3.2 * len(panels), 3.2))
         for i, (title, data, cmap) in enumerate(panels):
             ax = fig.add_subplot(1, len(panels), i + 1)
             if title.startswith("drop"):

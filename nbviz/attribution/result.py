@@ -45,10 +45,10 @@ class Attribution:
     def plot(self, images: Any = None, *, max_items: int = 8, cmap: str = "inferno", alpha: float = 0.6) -> Any:
         """A matplotlib Figure with one panel per input (up to ``max_items``); ``images``
         (N×C×H×W or N×H×W, tensor or array) are drawn in grey underneath the map."""
-        from matplotlib.figure import Figure
+        from .._figures import figure
 
         n = min(len(self), max_items)
-        fig = Figure(figsize=(2.2 * n, 2.4))
+        fig = figure(figsize=(2.2 * n, 2.4))
         axes = fig.subplots(1, n, squeeze=False)[0]
         maps = self.normalized()
         under = None if images is None else _grey(images)

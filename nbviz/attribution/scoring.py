@@ -127,9 +127,9 @@ class RandomizationResult:
 
     def plot(self, item: int = 0, *, max_maps: int = 8) -> Any:
         """A Figure: mean similarity per step (top) and input ``item``'s maps along the cascade."""
-        from matplotlib.figure import Figure
+        from .._figures import figure
 
-        fig = Figure(figsize=(max(6, 1.4 * max_maps), 5.5))
+        fig = figure(figsize=(max(6, 1.4 * max_maps), 5.5))
         grid = fig.add_gridspec(2, max_maps, height_ratios=[2, 1])
         ax = fig.add_subplot(grid[0, :])
         steps = np.arange(len(self.layers))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:  # pragma: no cover
-    from matplotlib.figure import Figure
+    from .._figures import figure
 
 __all__ = ["LineResult", "PlaneResult", "TrajectoryResult"]
 
@@ -25,9 +25,9 @@ class LineResult:
 
     def plot(self) -> Figure:
         """Loss (and accuracy on a second axis) against α, with the two ends marked."""
-        from matplotlib.figure import Figure
+        from .._figures import figure
 
-        fig = Figure(figsize=(6, 4))
+        fig = figure(figsize=(6, 4))
         ax = fig.add_subplot()
         ax.plot(self.alphas, self.loss, color="C0", label="loss")
         ax.axvline(0.0, color="0.6", lw=0.8, ls=":")
@@ -54,9 +54,9 @@ class TrajectoryResult:
 
     def plot(self) -> Figure:
         """The projected path, start to end."""
-        from matplotlib.figure import Figure
+        from .._figures import figure
 
-        fig = Figure(figsize=(5, 5))
+        fig = figure(figsize=(5, 5))
         ax = fig.add_subplot()
         self.draw(ax)
         ax.set_xlabel(f"PC1 ({100 * self.explained_variance_ratio[0]:.1f}%)")
@@ -116,11 +116,11 @@ class PlaneResult:
 
     def plot(self, trajectory: TrajectoryResult | None = None, *, log: bool = False, levels: int = 30) -> Figure:
         """Filled contours of the loss (log₁₀ with ``log=True``), θ* starred, the trajectory overlaid."""
-        from matplotlib.figure import Figure
+        from .._figures import figure
 
         grid = self if self.complete else self.coarse()
         z = np.log10(np.maximum(grid.loss, 1e-12)) if log else grid.loss
-        fig = Figure(figsize=(6, 5))
+        fig = figure(figsize=(6, 5))
         ax = fig.add_subplot()
         filled = ax.contourf(grid.alphas, grid.betas, z, levels=levels, cmap="viridis")
         ax.contour(grid.alphas, grid.betas, z, levels=levels, colors="k", linewidths=0.3, alpha=0.5)

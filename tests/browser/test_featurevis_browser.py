@@ -52,7 +52,8 @@ def test_live_frames_restart_and_facets(page, lab):
         timeout=30_000,
     )
     text = cell_output_text(page, 1)
-    assert "completed [(16, 0.0), (40, 0.5)] step 40 error ''" in text, text
+    # the 512-step run may finish on a fast machine before l2 moves; the restarted one must not
+    assert "completed [(16, 0.0), " in text and "(40, 0.5)] step 40 error ''" in text and "(512, 0.5)" not in text, text
 
     page.get_by_label("mode").select_option("facets")
     wait_canvas_drawn(page, FACETS)

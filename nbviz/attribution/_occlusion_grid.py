@@ -142,26 +142,12 @@ def make_baseline(baseline: Any, x: torch.Tensor, window: tuple[int, int]) -> tu
     raise TypeError(f"baseline: expected 'zero', 'mean', 'blur', a number or a tensor, got {type(baseline).__name__}")
 
 
-def _axis_neighbours(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For every index of an axis of length ``n``: the even indices below/above it and the weight
-    of the upper one (linear interpolation along the axis; edges repeat the last even index)."""
-    i = np.arange(n)
-    lo = (i // 2) * 2
-    hi = np.minimum(lo + 2, (n - 1) // 2 * 2)
-    weight = np.where(hi > lo, (i - lo) / 2.0, 0.0)
-    return lo, hi, weight
-
-
 def interpolate_from_even(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Bilinear estimate of a grid from its even-row, even-column entries, and the spread (max −
-    min) of the four even neighbours of each position (how much the map changes around it)."""
-    (rl, rh, rw), (cl, ch, cw) = _axis_neighbours(values.shape[0]), _axis_neighbours(values.shape[1])
-    a, b = values[np.ix_(rl, cl)], values[np.ix_(rl, ch)]
-    c, d = values[np.ix_(rh, cl)], values[np.ix_(rh, ch)]
-    rw, cw = rw[:, None], cw[None, :]
-    estimate = (1 - rw) * ((1 - cw) * a + cw * b) + rw * ((1 - cw) * c + cw * d)
-    stack = np.stack([a, b, c, d])
-    return estimate, stack.max(0) - stack.min(0)
+    min) of the four even neighbours of each position (how much the map changes around it); past the
+    last even index the estimate repeats it."""
+    rows, cols = np.arange(0, values.shape[0], 2), np.arange(0, values.shape[1], 2)
+    return interpolate_from_anchors(values, rows, cols)
 
 
 def anchors(size: int, step: int) -> np.ndarray:

@@ -73,16 +73,20 @@ def wait_output(page, cell: int, text: str, timeout: float = 60_000) -> str:
     return cell_output_text(page, cell)
 
 
+DIGITS_TSNE_CELL = (
+    "import numpy as np, nbviz\n"
+    "data = nbviz.datasets.digits()\n"
+    "X = data.images.reshape(len(data.images), -1).numpy()\n"
+    "e = nbviz.TSNEExplorer(X, data.labels, images=data.images, class_names=data.class_names,\n"
+    "                       perplexity=20, max_perplexity=30, n_iter=150)\n"
+    "e"
+)
+
 def test_tsne_explorer_in_lab(page, lab):
     name = lab.write_notebook(
         "tsne.ipynb",
         [
-            "import numpy as np, nbviz\n"
-            "data = nbviz.datasets.digits()\n"
-            "X = data.images.reshape(len(data.images), -1).numpy()\n"
-            "e = nbviz.TSNEExplorer(X, data.labels, images=data.images, class_names=data.class_names,\n"
-            "                       perplexity=20, max_perplexity=30, n_iter=150)\n"
-            "e",
+            DIGITS_TSNE_CELL,
             "e.wait(); print('done', e.perplexity, 'frames', len(e.iterations), 'frame', e.frame, 'live', e.live,"
             " 'selected', len(e.selected), 'renderer?')",
             "rng = np.random.default_rng(0)\n"
@@ -223,12 +227,7 @@ def test_tsne_image_map_and_grid_in_lab(page, lab):
     name = lab.write_notebook(
         "tsne_images.ipynb",
         [
-            "import numpy as np, nbviz\n"
-            "data = nbviz.datasets.digits()\n"
-            "X = data.images.reshape(len(data.images), -1).numpy()\n"
-            "e = nbviz.TSNEExplorer(X, data.labels, images=data.images, class_names=data.class_names,\n"
-            "                       perplexity=20, max_perplexity=30, n_iter=150)\n"
-            "e",
+            DIGITS_TSNE_CELL,
             "e.wait(); print('view', e.view, 'grid', None if e.grid is None else e.grid.shape)",
         ],
     )

@@ -184,8 +184,11 @@ def test_tsne_explorer_in_lab(page, lab):
           f"({result['draws']} draws in {result['seconds']:.2f} s)")  # fmt: skip
     load = os.getloadavg()[0] / (os.cpu_count() or 1)
     print(f"machine load per core during the measurement: {load:.2f}")
-    if result["renderer"] == "webgl" and load < 1.0:  # SwiftShader renders on the CPU: only meaningful when idle
-        assert result["fps"] >= 30
+    # SwiftShader renders on the CPU, so only an idle machine gives a meaningful rate: 29–31 frames/s
+    # here with 70,000 points. The bound catches a broken draw path (e.g. per-point JS work per frame,
+    # several times slower), not a few percent of CPU noise between runs.
+    if result["renderer"] == "webgl" and load < 1.0:
+        assert result["fps"] >= 20
     assert not page.js_errors
 
 

@@ -10,6 +10,7 @@ from torch import nn
 
 from ._data import as_tensor, iter_inputs
 from ._guard import model_device, model_guard
+from ._inputs import check_model, model_input
 from ._progress import Progress, report
 
 __all__ = ["Predictions", "predict"]
@@ -33,10 +34,15 @@ class Predictions:
 
 
 def predict(model: nn.Module, x: torch.Tensor, *, batch_size: int = 256, progress: Progress | None = None) -> Predictions:
-    """Softmax probabilities of ``model`` on ``x`` (N×…), evaluated in eval mode in batches."""
+    """Softmax probabilities of ``model`` on ``x`` (N×…), evaluated in eval mode in batches.
+
+    ``x`` is checked and converted by :func:`nbviz._inputs.model_input` (dtype of the model's
+    parameters; errors for an empty batch, NaN/inf or the wrong channel count)."""
+    check_model(model)
     x = as_tensor(x)
     if x.ndim < 2:
         raise ValueError(f"x: expected a batch N×C×H×W (or N×D), got shape {tuple(x.shape)}")
+    x = model_input(x, model)
     device = model_device(model)
     chunks = []
     with model_guard(model), torch.no_grad():

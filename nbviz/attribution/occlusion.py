@@ -51,6 +51,7 @@ import torch
 from torch import nn
 
 from nbviz._guard import model_device, model_guard
+from nbviz._inputs import check_model, model_input
 from nbviz._progress import Progress, report
 from nbviz.attribution import _occlusion_grid as grid
 from nbviz.attribution.incremental import IncrementalEngine
@@ -261,11 +262,12 @@ def occlusion(
     rows to one scalar each. ``mode``: 'exact' (incremental, = plain to float tolerance),
     'approximate' (linearised past a cut layer and corrected from exact anchors, see the module
     docstring; SSIM ≥ 0.9 vs exact on resnet18) or 'plain'. ``on_partial(result,
-    fraction)`` receives the map after each coarse-to-fine level.
+    fraction)`` receives the map after each coarse-to-fine level. ``x`` is checked and converted by
+    :func:`nbviz._inputs.model_input` (dtype of the model's parameters; errors for NaN/inf or the
+    wrong channel count).
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
-    image = _as_image(x)
+    check_model(model)
+    image = model_input(_as_image(x), model)
     win, step = grid.as_pair(window, "window"), grid.as_pair(stride, "stride")
     height, width = image.shape[-2:]
     if win[0] > height or win[1] > width:

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from .._guard import model_device, model_guard
+from .._inputs import check_model, model_input
 from .._progress import Progress, report
 from ._context import Context
 from ._probe import cached_probe
@@ -102,8 +103,9 @@ def saliency(
     ``integrated_gradients(n_steps=50, baseline=None, rule="gausslegendre")``,
     CAM methods ``(interpolation="bilinear")``.
 
-    Returns an :class:`Attribution` with N×H×W ``maps``. The model runs in eval mode under the
-    model guard and is left exactly as it was.
+    ``x`` is checked and converted by :func:`nbviz._inputs.model_input` (dtype of the model's
+    parameters; errors for NaN/inf or the wrong channel count). Returns an :class:`Attribution`
+    with N×H×W ``maps``. The model runs in eval mode under the model guard and is left exactly as it was.
     """
     if not isinstance(method, str) or method not in SALIENCY_METHODS:
         raise ValueError(f"method: expected one of {', '.join(SALIENCY_METHODS)}, got {method!r}")
@@ -114,9 +116,8 @@ def saliency(
     rows = _batch_size(batch_size)
     if not isinstance(memory_budget_mb, (int, float)) or memory_budget_mb <= 0:
         raise ValueError(f"memory_budget_mb: expected a positive number, got {memory_budget_mb!r}")
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
-    inputs = as_input_batch(x, model_device(model))
+    check_model(model)
+    inputs = model_input(as_input_batch(x, model_device(model)), model)
     budget = int(memory_budget_mb * 2**20)
     with model_guard(model) as guard:
         probe, probe_output = cached_probe(model, inputs[:1], guard)

@@ -3,6 +3,14 @@
 A subclass names its front-end bundle (``_bundle = "layers"`` → ``nbviz/static/layers.js``), declares
 its traits, and calls :meth:`Explorer.run` from trait observers. ``run`` puts the compute on the
 worker thread, streams progress into the widget's progress bar and shows errors in the widget.
+
+Lifetimes: an explorer is freed like any Python object once nothing of the user's refers to it
+(after :meth:`Explorer.close`, which also takes it out of ipywidgets' registry of open widgets).
+Nothing nbviz sets up keeps it: anywidget would connect a closure over each instance to the class-wide
+file-change signal of the front-end bundle, so the explorer sets its ``_esm``/``_css`` traits itself
+and listens through a bound method, which psygnal holds weakly; the task runner holds its callbacks
+weakly and closes when the explorer is collected; links hold explorers weakly. ``close()`` stops the
+running work and drops the explorer's references to the model and its data.
 """
 
 from __future__ import annotations
@@ -10,10 +18,13 @@ from __future__ import annotations
 import logging
 import os
 import pathlib
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import anywidget
+import numpy as np
+import torch
 import traitlets
 
 from ._tasks import TaskRunner
@@ -22,6 +33,21 @@ __all__ = ["Explorer", "STATIC"]
 
 STATIC = pathlib.Path(__file__).resolve().parent.parent / "static"
 log = logging.getLogger("nbviz")
+
+
+_ASSETS = ("_esm", "_css")  # anywidget's front-end traits: the ES module and the style sheet
+
+
+def _holds_compute_state(value: Any) -> bool:
+    """Whether ``value`` is (or directly contains) a model, a tensor or an array: what ``close`` drops."""
+    heavy = (torch.nn.Module, torch.Tensor, np.ndarray)
+    if isinstance(value, heavy):
+        return True
+    if isinstance(value, (tuple, list, set, frozenset)):
+        return any(isinstance(v, heavy) for v in value)
+    if isinstance(value, dict):
+        return any(isinstance(v, heavy) for v in value.values())
+    return False
 
 
 def _bundle_path(name: str) -> pathlib.Path:
@@ -52,7 +78,39 @@ class Explorer(anywidget.AnyWidget):
 
     def __init__(self, **kwargs: Any) -> None:
         self._runner = TaskRunner(on_progress=self._show_progress, on_error=self._show_error)
+        weakref.finalize(self, self._runner.close)  # a dropped explorer's worker thread ends with it
+        self._add_asset_traits()
         super().__init__(**kwargs)
+
+    def _add_asset_traits(self) -> None:
+        """Add the ``_esm``/``_css`` traits before anywidget's constructor would.
+
+        anywidget connects ``lambda contents: setattr(self, key, contents)`` to the class-wide
+        ``changed`` signal of the bundle file, which keeps every instance alive for good. Having the
+        traits already makes it skip that; our bound-method listener (psygnal holds those weakly)
+        keeps hot reloading (``ANYWIDGET_HMR=1``) working during front-end development."""
+        traits = {}
+        for key in _ASSETS:
+            source = getattr(type(self), key, None)
+            if source is None or self.has_trait(key):
+                continue
+            traits[key] = traitlets.Unicode(str(source)).tag(sync=True)
+            changed = getattr(source, "changed", None)
+            if changed is not None:
+                changed.connect(self._on_esm_changed if key == "_esm" else self._on_css_changed)
+        self.add_traits(**traits)
+
+    def _on_esm_changed(self, contents: str) -> None:
+        self._esm = contents  # type: ignore[assignment]
+
+    def _on_css_changed(self, contents: str) -> None:
+        self._css = contents  # type: ignore[assignment]
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called: the explorer computes nothing more."""
+        runner = getattr(self, "_runner", None)
+        return runner is None or runner.closed
 
     # -- running compute -----------------------------------------------------------------------
     def run(self, key: str, work: Callable[..., Any], done: Callable[[Any], None] | None = None) -> int:
@@ -111,10 +169,21 @@ class Explorer(anywidget.AnyWidget):
         return save_html(path, self, precompute=precompute)
 
     def close(self) -> None:
+        """Close the widget (its views disappear), stop running work at its next progress check and drop
+        the references to the model and data, so their memory is freed even while ``self`` is kept."""
         runner = getattr(self, "_runner", None)  # absent if the constructor rejected its arguments
         if runner is not None:
             runner.close()
+        self._release_compute_state()
         super().close()
+
+    def _release_compute_state(self) -> None:
+        """Set to ``None`` every plain attribute (not a trait) that holds a model, tensor or array,
+        directly or in a tuple, list or dict: the model, its inputs and cached results."""
+        state = vars(self)
+        for name, value in list(state.items()):
+            if not name.startswith("_trait") and _holds_compute_state(value):
+                state[name] = None
 
     # -- callbacks from the worker thread ---------------------------------------------------------
     def _show_progress(self, fraction: float, message: str) -> None:

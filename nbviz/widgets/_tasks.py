@@ -11,14 +11,23 @@ attributed to that request. ipykernel ≥ 7 routes a comm's later front-end mess
 of the request its last update was attributed to; from a bare thread that would be whatever
 message the kernel saw last, possibly one for a subshell JupyterLab has since deleted, after
 which every message from the widget is dropped ("Unknown subshell_id").
+
+Lifetimes: a runner never keeps its explorer alive. Callbacks that are bound methods are held weakly,
+and the worker thread drops each task (whose closures hold the explorer and its model) as soon as it
+ends, so an idle worker references nothing of the explorer's. :meth:`TaskRunner.close` cancels the
+work and lets the thread end. At interpreter exit every runner still open is closed and its thread
+joined for a short while (:func:`shutdown`): a daemon thread still inside torch when the interpreter
+tears down aborts the process ("terminate called without an active exception", exit code 134).
 """
 
 from __future__ import annotations
 
+import atexit
 import contextvars
 import logging
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,11 +35,30 @@ from typing import Any
 
 from .._progress import Cancelled
 
-__all__ = ["TaskRunner"]
+__all__ = ["TaskRunner", "shutdown"]
 
 log = logging.getLogger("nbviz")
 
 Work = Callable[[Callable[[float, str], bool]], Any]
+
+#: Seconds :func:`shutdown` waits in all for running work to reach its next progress check at exit.
+EXIT_TIMEOUT = 5.0
+
+_open_runners: "weakref.WeakSet[TaskRunner]" = weakref.WeakSet()
+
+
+def _weak(callback: Callable[..., None] | None) -> Callable[..., None] | None:
+    """``callback``, held weakly if it is a bound method (a no-op once its object is gone)."""
+    if callback is None or not hasattr(callback, "__self__") or not hasattr(callback, "__func__"):
+        return callback
+    method = weakref.WeakMethod(callback)
+
+    def call(*args: Any) -> None:
+        bound = method()
+        if bound is not None:
+            bound(*args)
+
+    return call
 
 
 @dataclass
@@ -45,7 +73,8 @@ class _Task:
 class TaskRunner:
     """Runs submitted work on one daemon thread, newest request per key wins.
 
-    ``on_progress(fraction, message)`` and ``on_error(key, exception)`` are called from the worker thread.
+    ``on_progress(fraction, message)`` and ``on_error(key, exception)`` are called from the worker thread;
+    bound methods among them are held weakly (the runner must not keep its explorer alive).
     """
 
     def __init__(
@@ -55,8 +84,8 @@ class TaskRunner:
         *,
         progress_interval: float = 0.05,
     ) -> None:
-        self._on_progress = on_progress
-        self._on_error = on_error
+        self._on_progress = _weak(on_progress)
+        self._on_error = _weak(on_error)
         self._interval = progress_interval
         self._generations: dict[str, int] = {}
         self._queue: OrderedDict[str, _Task] = OrderedDict()
@@ -77,6 +106,7 @@ class TaskRunner:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._loop, name="nbviz-worker", daemon=True)
                 self._thread.start()
+                _open_runners.add(self)
             self._cond.notify_all()
             return generation
 
@@ -114,12 +144,26 @@ class TaskRunner:
                 self._cond.wait(remaining)
             return True
 
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called (the runner takes no more work)."""
+        return self._closed
+
     def close(self) -> None:
-        """Cancel everything and let the worker thread end."""
+        """Cancel everything and let the worker thread end (running work stops at its next progress check)."""
         self.cancel()
         with self._cond:
             self._closed = True
             self._cond.notify_all()
+        _open_runners.discard(self)
+
+    def join(self, timeout: float | None = None) -> bool:
+        """After :meth:`close`: wait for the worker thread to end; ``False`` if it still runs after ``timeout``."""
+        thread = self._thread
+        if thread is None or thread is threading.current_thread():
+            return True
+        thread.join(timeout)
+        return not thread.is_alive()
 
     # -- worker ------------------------------------------------------------------------------
     def _loop(self) -> None:
@@ -134,6 +178,7 @@ class TaskRunner:
             try:
                 task.context.run(self._run, task)
             finally:
+                del task  # an idle worker must not hold the last task's closures (the explorer, its model)
                 with self._cond:
                     self._running = None
                     self._cond.notify_all()
@@ -163,3 +208,19 @@ class TaskRunner:
             log.exception("nbviz: %s request failed", task.key)
             if self._on_error is not None:
                 self._on_error(task.key, error)
+
+
+def shutdown(timeout: float = EXIT_TIMEOUT) -> list[TaskRunner]:
+    """Close every open runner and wait up to ``timeout`` seconds in all for their threads to end.
+
+    Registered with :mod:`atexit`: exiting Python while an explorer computes then stops the work at
+    its next progress check instead of killing a thread that is inside torch. Returns the runners
+    whose threads were still running when the time was up."""
+    runners = list(_open_runners)
+    for runner in runners:
+        runner.close()
+    deadline = time.monotonic() + timeout
+    return [r for r in runners if not r.join(max(0.0, deadline - time.monotonic()))]
+
+
+atexit.register(shutdown)

@@ -9,11 +9,15 @@ a trait in Python (``tsne.selected = [7]``):
   respond to the selection more than to the rest;
 - choosing an item in one item view shows it in the others (and, unless a group is selected, marks
   it in the t-SNE map).
+
+A link holds its explorers weakly and passes over closed ones: it never keeps an explorer alive
+(closing one of them frees it while the others stay linked).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ._base import Explorer
@@ -73,11 +77,11 @@ class Link:
                     f"explorers: the {type(e).__name__}'s dataset has {dataset} items but the linked explorers "
                     f"show {size}; its selection must index the same items"
                 )
-        self.explorers: tuple[Explorer, ...] = tuple(explorers)
+        self._all = [weakref.ref(e) for e in explorers]
         self.size: int | None = size
-        self._maps, self._items = maps, items
+        self._maps, self._items = [weakref.ref(e) for e in maps], [weakref.ref(e) for e in items]
         self._busy = False
-        self._handlers: list[tuple[Explorer, Callable[[Any], None], str]] = []
+        self._handlers: list[tuple[weakref.ref[Explorer], Callable[[Any], None], str]] = []
         for m in maps:
             self._watch(m, "selected", self._on_selected)
         for e in items:
@@ -94,24 +98,37 @@ class Link:
                 self._busy = False
 
         explorer.observe(observer, names=[name])
-        self._handlers.append((explorer, observer, name))
+        self._handlers.append((weakref.ref(explorer), observer, name))
+
+    @staticmethod
+    def _live(refs: list[weakref.ref[Explorer]]) -> Iterator[Explorer]:
+        """The explorers among ``refs`` that still exist and are not closed."""
+        for ref in refs:
+            explorer = ref()
+            if explorer is not None and not explorer.closed:
+                yield explorer
+
+    @property
+    def explorers(self) -> tuple[Explorer, ...]:
+        """The linked explorers that are still open."""
+        return tuple(self._live(self._all))
 
     def _on_selected(self, source: Explorer, selected: list[int]) -> None:
         chosen = list(dict.fromkeys(int(i) for i in selected))
-        for m in self._maps:
+        for m in self._live(self._maps):
             if m is not source:
                 m.selected = chosen
-        for e in self._items:
+        for e in self._live(self._items):
             if e.has_trait("selection"):
                 e.selection = chosen if len(chosen) >= 2 else []
             if len(chosen) == 1:
                 setattr(e, _item_trait(e), chosen[0])  # type: ignore[arg-type]
 
     def _on_item(self, source: Explorer, index: int) -> None:
-        for e in self._items:
+        for e in self._live(self._items):
             if e is not source:
                 setattr(e, _item_trait(e), int(index))  # type: ignore[arg-type]
-        for m in self._maps:
+        for m in self._live(self._maps):
             if len(m.selected) <= 1:
                 m.selected = [int(index)]
 
@@ -122,7 +139,10 @@ class Link:
 
     def unlink(self) -> None:
         """Stop updating: the explorers keep what they show and go their own ways."""
-        for explorer, observer, name in self._handlers:
+        for ref, observer, name in self._handlers:
+            explorer = ref()
+            if explorer is None:
+                continue
             try:
                 explorer.unobserve(observer, names=[name])
             except ValueError:  # already removed (e.g. the explorer was closed)

@@ -102,7 +102,7 @@ def check_finite_rows(finite: np.ndarray, *, argument: str, unit: str = "row") -
         return
     bad = np.flatnonzero(~finite)
     shown = ", ".join(str(i) for i in bad[:SHOWN_INDICES]) + (", …" if bad.size > SHOWN_INDICES else "")
-    raise ValueError(f"{argument}: expected finite values, got NaN or inf in {bad.size} {unit}(s): {shown}")
+    raise ValueError(f"{argument}: contains NaN or inf in {bad.size} {unit}(s): {shown}")
 
 
 def model_input(x: Any, model: nn.Module, *, argument: str = "x") -> torch.Tensor:

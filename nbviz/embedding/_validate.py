@@ -6,7 +6,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MIN_POINTS", "check_labels", "check_perplexity", "check_points"]
+from .._inputs import check_finite_rows
+
+__all__ = ["MIN_POINTS", "check_distinct", "check_labels", "check_perplexity", "check_points"]
 
 MIN_POINTS = 5
 
@@ -32,12 +34,26 @@ def check_points(X: Any, *, argument: str = "X", min_points: int = MIN_POINTS) -
     if array.shape[1] < 1:
         raise ValueError(f"{argument}: has no feature columns (shape {tuple(array.shape)})")
     array = np.ascontiguousarray(array, dtype=np.float64)
-    finite = np.isfinite(array).all(axis=1)
-    if not finite.all():
-        bad = np.flatnonzero(~finite)
-        shown = ", ".join(str(i) for i in bad[:10]) + (", …" if bad.size > 10 else "")
-        raise ValueError(f"{argument}: contains NaN or inf in {bad.size} row(s): {shown}")
+    check_finite_rows(np.isfinite(array).all(axis=1), argument=argument)
     return array
+
+
+def check_distinct(X: np.ndarray, *, argument: str = "X") -> np.ndarray:
+    """``X`` (checked by :func:`check_points`) unless all its points are identical.
+
+    Identical points have no neighbourhoods for t-SNE to keep: every distance is 0, the PCA start
+    divides by a zero spread (an all-NaN map) and scikit-learn's engine crashes, while a random
+    start gives a layout that means nothing. So this is an error, not a result.
+
+    :param X: the (N, D) float array of points.
+    :param argument: the argument's name in error messages.
+    """
+    if not np.ptp(X, axis=0).any():
+        raise ValueError(
+            f"{argument}: expected points that differ, got {X.shape[0]} identical points (every distance is 0, "
+            "so t-SNE has no neighbours to preserve); check the features, e.g. a layer that outputs a constant"
+        )
+    return X
 
 
 def check_perplexity(perplexity: Any, n_points: int, *, argument: str = "perplexity") -> float:

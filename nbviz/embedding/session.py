@@ -17,7 +17,7 @@ import numpy as np
 
 from .._progress import Progress, report
 from ._optimize import Phase, TSNECallback, gradient_method, run_phases
-from ._validate import check_perplexity, check_points
+from ._validate import check_distinct, check_perplexity, check_points
 from .result import SmallMultiples, TSNEResult
 
 __all__ = ["TSNESession"]
@@ -48,7 +48,7 @@ class TSNESession:
         n_jobs: int = 1,
         theta: float = 0.5,
     ) -> None:
-        self.X = check_points(X)
+        self.X = check_distinct(check_points(X))
         self.seed = _check_seed(seed)
         self.init = _check_init(init, self.n_points)
         self.neighbors = neighbors

@@ -12,7 +12,7 @@ import numpy as np
 
 from .._progress import Progress, report
 from ._optimize import TSNECallback
-from ._validate import check_perplexity, check_points
+from ._validate import check_distinct, check_perplexity, check_points
 from .result import TSNEResult
 
 __all__ = ["tsne"]
@@ -39,7 +39,8 @@ def tsne(
     negative_gradient_method: str = "auto",
     n_jobs: int = 1,
 ) -> TSNEResult:
-    """Embed ``X`` (N, D) in 2-D with t-SNE; returns a :class:`TSNEResult`.
+    """Embed ``X`` (N, D) in 2-D with t-SNE; returns a :class:`TSNEResult`. ``X`` must be finite and
+    hold points that differ (all-identical points are an error, see :func:`._validate.check_distinct`).
 
     ``n_iter`` counts all iterations; the first ``early_iter`` run with ``exaggeration`` (early
     exaggeration), the rest with ``final_exaggeration``. ``learning_rate="auto"`` is N / exaggeration
@@ -54,7 +55,7 @@ def tsne(
     result holds only the final frame, ``early_iter`` must be 250 and ``learning_rate="auto"`` means
     scikit-learn's own rule, max(N / exaggeration / 4, 50)).
     """
-    X = check_points(X)
+    X = check_distinct(check_points(X))
     perplexity = check_perplexity(perplexity, X.shape[0])
     engine = _engine(engine)
     if engine == "sklearn":

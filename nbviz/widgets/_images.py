@@ -1,9 +1,9 @@
-"""Helpers shared by the image explorers (occlusion, saliency): argument checks for images, masks
-and class names, display pixels, and the spatial layers a CAM can use."""
+"""Helpers shared by the image explorers (occlusion, saliency): argument checks for images and
+masks (on top of :mod:`nbviz._inputs`, which also checks models, labels and class names), display
+pixels, and the spatial layers a CAM can use."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -12,25 +12,21 @@ from torch import nn
 
 from .. import render
 from .._data import as_tensor
+from .._inputs import model_input
 
-__all__ = ["as_images", "as_masks", "class_names_for", "display_rgb", "spatial_layers", "check_model"]
-
-
-def check_model(model: Any) -> nn.Module:
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
-    return model
+__all__ = ["as_images", "as_masks", "display_rgb", "spatial_layers"]
 
 
-def as_images(x: Any, *, argument: str, single: bool = False) -> torch.Tensor:
-    """An N×C×H×W float tensor (C = 1 or 3); with ``single`` one image (C×H×W or 1×C×H×W) → 1×C×H×W."""
+def as_images(x: Any, model: nn.Module, *, argument: str, single: bool = False) -> torch.Tensor:
+    """An N×C×H×W float tensor (C = 1 or 3) on the CPU, checked and converted for ``model`` by
+    :func:`nbviz._inputs.model_input`; with ``single`` one image (C×H×W or 1×C×H×W) → 1×C×H×W."""
     t = as_tensor(x, argument=argument).detach().cpu()
     if t.ndim == 3:
         t = t.unsqueeze(0)
     expected = "one image C×H×W (or 1×C×H×W)" if single else "images N×C×H×W"
     if t.ndim != 4 or t.shape[1] not in (1, 3) or (single and t.shape[0] != 1) or t.shape[0] == 0:
         raise ValueError(f"{argument}: expected {expected} with C = 1 or 3, got shape {tuple(t.shape)}")
-    return t
+    return model_input(t, model, argument=argument)
 
 
 def as_masks(masks: Any, images: torch.Tensor) -> np.ndarray | None:
@@ -44,17 +40,6 @@ def as_masks(masks: Any, images: torch.Tensor) -> np.ndarray | None:
     if m.shape != expected:
         raise ValueError(f"masks: expected one H×W mask per input, shape {expected}, got {m.shape}")
     return m != 0
-
-
-def class_names_for(names: Sequence[Any] | None, n_classes: int, *, argument: str) -> list[str]:
-    """``names`` as strings (checked against the model's class count), or ``"0"``, ``"1"``, …"""
-    if names is None:
-        return [str(i) for i in range(n_classes)]
-    if isinstance(names, str) or not isinstance(names, Sequence):
-        raise TypeError(f"{argument}: expected a list of class names, got {type(names).__name__}")
-    if len(names) != n_classes:
-        raise ValueError(f"{argument}: the model has {n_classes} classes but {len(names)} names were given")
-    return [str(name) for name in names]
 
 
 def display_rgb(images: torch.Tensor) -> np.ndarray:

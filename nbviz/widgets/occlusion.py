@@ -17,10 +17,11 @@ from torch import nn
 
 from ..attribution import _occlusion_grid as grid
 from ..attribution.occlusion import occlusion
+from .._inputs import check_class_names, check_model
 from ..prediction import predict
 from ._arrays import Array
 from ._base import Explorer
-from ._images import as_images, check_model, class_names_for, display_rgb
+from ._images import as_images, display_rgb
 
 __all__ = ["OcclusionExplorer", "default_window"]
 
@@ -101,7 +102,7 @@ class OcclusionExplorer(Explorer):
         **kwargs: Any,
     ) -> None:
         self._model = check_model(model)
-        self._inputs = as_images(images, argument="images")
+        self._inputs = as_images(images, model, argument="images")
         n = int(self._inputs.shape[0])
         if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < n:
             raise ValueError(f"index: expected an image index in 0…{n - 1}, got {index!r}")
@@ -118,7 +119,7 @@ class OcclusionExplorer(Explorer):
         probabilities = predict(model, self._x).probabilities[0]
         self._probabilities: dict[int, np.ndarray] = {index: probabilities}
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
-        names = class_names_for(labels, probabilities.shape[0], argument="labels")
+        names = check_class_names(labels, probabilities.shape[0], argument="labels")
         if target is not None and not (isinstance(target, int) and 0 <= target < len(names)):
             raise ValueError(f"target: expected a class index in 0…{len(names) - 1} or None, got {target!r}")
         super().__init__(

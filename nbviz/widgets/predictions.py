@@ -18,6 +18,7 @@ from torch import nn
 
 from .. import render
 from .._data import as_tensor
+from .._inputs import check_class_names, check_labels, check_model, model_input
 from ..prediction import predict
 from ..transforms import affine
 from ._arrays import Array
@@ -70,16 +71,18 @@ class PredictionExplorer(Explorer):
         max_images: int = 16,
         **kwargs: Any,
     ) -> None:
+        self._model = check_model(model)
         x = as_tensor(images, argument="images")
         if x.ndim != 4 or x.shape[1] not in (1, 3):
             raise ValueError(f"images: expected N×C×H×W with C = 1 or 3, got shape {tuple(x.shape)}")
-        self._model = model
-        self._inputs = x[:max_images]
+        self._inputs = model_input(x[:max_images], model, argument="images")
         n = self._inputs.shape[0]
-        label_list = [] if labels is None else [int(v) for v in list(labels)[:max_images]]
-        if label_list and len(label_list) != n:
-            raise ValueError(f"labels: expected {n} labels for {n} images, got {len(label_list)}")
-        super().__init__(labels=label_list, class_names=[str(c) for c in (class_names or [])], **kwargs)
+        label_list, names = [], []
+        if labels is not None or class_names is not None:  # checked against the model's class count
+            n_classes = predict(model, self._inputs[:1]).probabilities.shape[1]
+            label_list = check_labels(None if labels is None else list(labels)[:max_images], n, n_classes)
+            names = check_class_names(class_names, n_classes)
+        super().__init__(labels=label_list, class_names=names, **kwargs)
         self.observe(self._request, names=["angle", "shift_x", "shift_y", "zoom"])
         self._request()
 

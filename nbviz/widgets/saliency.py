@@ -15,12 +15,13 @@ import torch
 import traitlets
 from torch import nn
 
+from .._inputs import check_class_names, check_labels, check_model
 from ..attribution import SALIENCY_METHODS, pointing_game, saliency
 from ..attribution.saliency import _METHODS
 from ..prediction import predict
 from ._arrays import Array
 from ._base import Explorer
-from ._images import as_images, as_masks, check_model, class_names_for, display_rgb, spatial_layers
+from ._images import as_images, as_masks, display_rgb, spatial_layers
 
 __all__ = ["SaliencyExplorer", "DEFAULT_METHODS"]
 
@@ -76,16 +77,15 @@ class SaliencyExplorer(Explorer):
         **kwargs: Any,
     ) -> None:
         self._model = check_model(model)
-        x = as_images(inputs, argument="inputs")[:max_inputs]
+        x = as_images(inputs, model, argument="inputs")[:max_inputs]
         self._x = x
         n = x.shape[0]
         self._masks = as_masks(masks if masks is None else masks[:max_inputs], x)
-        label_list = [] if labels is None else [int(v) for v in list(labels)[:max_inputs]]
-        if label_list and len(label_list) != n:
-            raise ValueError(f"labels: expected {n} labels for {n} inputs, got {len(label_list)}")
         chosen = self._check_methods(methods)
         self._probabilities = predict(model, x).probabilities
-        names = class_names_for(class_names, self._probabilities.shape[1], argument="class_names")
+        n_classes = self._probabilities.shape[1]
+        label_list = check_labels(None if labels is None else list(labels)[:max_inputs], n, n_classes)
+        names = check_class_names(class_names, n_classes)
         self._cache: dict[tuple[int, int, str, str], np.ndarray] = {}
         self._pixels = display_rgb(x)
         layers = spatial_layers(model, x)

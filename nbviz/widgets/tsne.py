@@ -22,7 +22,7 @@ from .._data import count_items
 from .._modules import resolve_layer
 from .._progress import Cancelled
 from ..embedding import SmallMultiples, TSNEResult, TSNESession, extract_features, knn_preservation, trustworthiness
-from ..embedding._validate import check_perplexity, check_points
+from ..embedding._validate import check_distinct, check_perplexity, check_points
 from ..embedding.grid import GridLayout, snap_to_grid
 from ._arrays import Array
 from ._base import Explorer
@@ -318,6 +318,8 @@ class TSNEExplorer(Explorer):
         self._X = check_points(X)
         if embedding is not None:
             check_points(embedding, argument="embedding")
+        else:  # t-SNE will run on X
+            check_distinct(self._X)
         return self._X.shape[0], None
 
     def _n_points(self) -> int:
@@ -378,7 +380,7 @@ class TSNEExplorer(Explorer):
             if X is None:
                 model, data, layer, pool, batch_size = self._features
                 X = extract_features(model, data, layer, batch_size=batch_size, pool=pool, progress=progress)
-                self._X = check_points(X, argument=f"features of {layer!r}")
+                self._X = check_distinct(check_points(X, argument=f"features of {layer!r}"), argument=f"features of {layer!r}")
                 if "prediction" in self.color_options:
                     self._colorings["prediction"] = self._predict(model, data, progress)
             session = TSNESession(self._X, seed=self.seed)

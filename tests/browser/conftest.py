@@ -1,4 +1,5 @@
-"""Session fixtures for real-browser tests: one Chromium, one JupyterLab server, a page per test."""
+"""Session fixtures for real-browser tests: one Chromium, one JupyterLab and one Notebook 7 server (each
+started when a test first asks for it), a page per test."""
 
 from __future__ import annotations
 
@@ -7,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from lab_driver import CHROMIUM_ARGS, JupyterLab, chromium_path
+from lab_driver import CHROMIUM_ARGS, REPO, JupyterLab, JupyterNotebook, chromium_path
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-STATIC = Path(__file__).resolve().parents[2] / "nbviz" / "static"
+ARTIFACTS = REPO / "test-artifacts"
 
 
 def pytest_collection_modifyitems(items):
@@ -26,7 +26,9 @@ def browser():
         if os.environ.get("CI"):
             pytest.fail("Chromium is missing (apt-get install -y chromium)")
         pytest.skip("Chromium is not installed")
-    if not (STATIC / "predictions.js").exists():
+    import nbviz
+
+    if not (Path(nbviz.__file__).parent / "static" / "predictions.js").exists():  # the nbviz the servers will import
         pytest.fail("the front end is not built: run `npm ci && npm run build` in js/")
     from playwright.sync_api import sync_playwright
 
@@ -39,6 +41,13 @@ def browser():
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory):
     server = JupyterLab(tmp_path_factory.mktemp("lab"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def notebook7(tmp_path_factory):
+    server = JupyterNotebook(tmp_path_factory.mktemp("notebook7"))
     yield server
     server.stop()
 

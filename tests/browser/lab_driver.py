@@ -1,4 +1,8 @@
-"""A JupyterLab server and a Chromium page driving it, for real-browser tests (offline recipe)."""
+"""Notebook servers (JupyterLab, Jupyter Notebook 7, marimo) and a Chromium page driving them, for
+real-browser tests (offline recipes in the shared browser-tests and hosts notes).
+
+With ``NBVIZ_TEST_INSTALLED=1`` the servers' kernels import nbviz from the installed package only (CI's
+fresh virtual environment); otherwise the checkout is put on their ``PYTHONPATH``."""
 
 from __future__ import annotations
 
@@ -13,10 +17,16 @@ from pathlib import Path
 
 import nbformat
 
+REPO = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
+
+
+def installed_mode() -> bool:
+    """True when the tests check an installed nbviz (``NBVIZ_TEST_INSTALLED=1``), never the checkout."""
+    return os.environ.get("NBVIZ_TEST_INSTALLED") == "1"
 
 
 def chromium_path() -> str | None:
@@ -32,41 +42,88 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class JupyterLab:
-    """A JupyterLab server on 127.0.0.1 serving ``root``; stop with :meth:`stop`."""
+class Server:
+    """A notebook server process on 127.0.0.1 with its files in ``root``; stop with :meth:`stop`.
+
+    Subclasses give the command line (:meth:`command`) and the URL that opens a notebook (:meth:`url`)."""
+
+    name = "server"
+    ready_path = "/"
+    # page errors the app itself logs on a healthy page (tests that assert "no page errors" allow these)
+    known_page_errors: tuple[str, ...] = ()
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        config = root / ".jupyter-config"
-        (config / "labconfig").mkdir(parents=True, exist_ok=True)
-        (config / "labconfig" / "page_config.json").write_text(
-            json.dumps({"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}})
-        )
-        env = dict(os.environ, JUPYTER_CONFIG_DIR=str(config), JUPYTER_RUNTIME_DIR=str(root / ".jupyter-runtime"))
-        env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[2]), env.get("PYTHONPATH", "")])
-        self.log = open(root / "jupyterlab.log", "w")
-        self.process = subprocess.Popen(
-            [
-                sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={self.port}", "--ip=127.0.0.1",
-                "--IdentityProvider.token=", "--ServerApp.disable_check_xsrf=True", "--allow-root",
-                f"--ServerApp.root_dir={root}", f"--LabApp.workspaces_dir={root / '.ws'}",
-                "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=None",
-                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-            ],  # fmt: skip
-            env=env, stdout=self.log, stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 90
+        self.log_path = root / f"{self.name}.log"
+        self.log = open(self.log_path, "w")
+        self.process = subprocess.Popen(self.command(), cwd=root, env=self.env(), stdout=self.log, stderr=subprocess.STDOUT)
+        self._wait_ready()
+
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def url(self, notebook: str) -> str:
+        """The address that opens ``notebook`` (a file name in ``root``)."""
+        raise NotImplementedError
+
+    def env(self) -> dict[str, str]:
+        """The server's (and so its kernels') environment."""
+        env = dict(os.environ)
+        if not installed_mode():
+            env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
+        return env
+
+    def _wait_ready(self, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                if urllib.request.urlopen(f"{self.base}/api/status", timeout=2).status == 200:
+                if urllib.request.urlopen(f"{self.base}{self.ready_path}", timeout=2).status == 200:
                     return
             except OSError:
                 time.sleep(0.3)
             if self.process.poll() is not None:
                 break
-        raise RuntimeError(f"JupyterLab did not start; see {root / 'jupyterlab.log'}")
+        self.stop()
+        raise RuntimeError(f"{type(self).__name__} did not start; see {self.log_path}")
+
+    def unexpected_errors(self, errors: list[str]) -> list[str]:
+        """``errors`` (page errors) without the ones this app logs on a healthy page."""
+        return [e for e in errors if not any(known in e for known in self.known_page_errors)]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+class JupyterServer(Server):
+    """A Jupyter server app (JupyterLab or Notebook 7) with ``window.jupyterapp`` exposed to the page."""
+
+    module = ""
+    ready_path = "/api/status"
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable, "-m", self.module, "--no-browser", f"--port={self.port}", "--ip=127.0.0.1",
+            "--IdentityProvider.token=", "--ServerApp.disable_check_xsrf=True", "--allow-root",
+            f"--ServerApp.root_dir={self.root}", *self.app_options(),
+        ]  # fmt: skip
+
+    def app_options(self) -> list[str]:
+        return []
+
+    def env(self) -> dict[str, str]:
+        config = self.root / ".jupyter-config"
+        (config / "labconfig").mkdir(parents=True, exist_ok=True)
+        (config / "labconfig" / "page_config.json").write_text(
+            json.dumps({"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}})
+        )
+        return dict(super().env(), JUPYTER_CONFIG_DIR=str(config), JUPYTER_RUNTIME_DIR=str(self.root / ".jupyter-runtime"))
 
     def write_notebook(self, name: str, cells: list[str]) -> str:
         """Write a notebook of code cells into the server root; returns its name."""
@@ -84,6 +141,53 @@ class JupyterLab:
         self.log.close()
 
 
+class JupyterLab(JupyterServer):
+    """JupyterLab; each notebook opens in a workspace named after it, so tabs JupyterLab restores from an
+    earlier test's notebook cannot become the current widget and take the run."""
+
+    name = "jupyterlab"
+    module = "jupyterlab"
+
+    def app_options(self) -> list[str]:
+        return [
+            f"--LabApp.workspaces_dir={self.root / '.ws'}", "--LabApp.expose_app_in_browser=True",
+            "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ]  # fmt: skip
+
+    def url(self, notebook: str) -> str:
+        return f"{self.base}/lab/workspaces/{notebook.rsplit('.', 1)[0]}/tree/{notebook}"
+
+
+class JupyterNotebook(JupyterServer):
+    """Jupyter Notebook 7 (one notebook per browser tab, the same widget manager as JupyterLab)."""
+
+    name = "notebook7"
+    module = "notebook"
+    known_page_errors = ("Cannot read properties of undefined (reading 'schema')",)  # Notebook 7.6, any notebook
+
+    def app_options(self) -> list[str]:
+        return ["--JupyterNotebookApp.expose_app_in_browser=True"]
+
+    def url(self, notebook: str) -> str:
+        return f"{self.base}/notebooks/{notebook}"
+
+
+class Marimo(Server):
+    """``marimo run`` serving one marimo notebook (a ``.py`` file in ``root``) read-only at ``/``."""
+
+    name = "marimo"
+
+    def __init__(self, root: Path, notebook: str) -> None:
+        self.notebook = notebook
+        super().__init__(root)
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "marimo", "run", self.notebook, "--headless", "--port", str(self.port), "--host", "127.0.0.1"]
+
+    def url(self, notebook: str = "") -> str:
+        return f"{self.base}/"
+
+
 RUN_ALL = """async () => {
   const app = window.jupyterapp;
   const panel = app.shell.currentWidget;
@@ -93,12 +197,9 @@ RUN_ALL = """async () => {
 }"""
 
 
-def open_and_run(page, lab: JupyterLab, notebook: str, timeout: float = 180_000) -> None:
-    """Open ``notebook`` in JupyterLab in ``page`` and run all its cells (returns when they finished).
-
-    It opens in a workspace named after the notebook, so tabs JupyterLab restores from an earlier
-    test's notebook cannot become the current widget and take the run."""
-    page.goto(f"{lab.base}/lab/workspaces/{notebook.rsplit('.', 1)[0]}/tree/{notebook}")
+def open_and_run(page, server: JupyterServer, notebook: str, timeout: float = 180_000) -> None:
+    """Open ``notebook`` in ``page`` (JupyterLab or Notebook 7) and run all its cells (returns when they finished)."""
+    page.goto(server.url(notebook))
     page.wait_for_function(f"() => window.jupyterapp?.shell?.currentWidget?.context?.path === {notebook!r}", timeout=60_000)
     page.wait_for_function("() => window.jupyterapp?.shell?.currentWidget?.sessionContext", timeout=60_000)
     page.evaluate(RUN_ALL)
@@ -125,6 +226,20 @@ def cell_output_text(page, index: int) -> str:
         return nb.widgets[i].outputArea.node.innerText; }""",
         index,
     )
+
+
+OUTPUT_TEXT = """(i) => { const outputs = window.jupyterapp.shell.currentWidget.content.widgets[i].model.outputs.toJSON();
+  const text = (t) => (Array.isArray(t) ? t.join('') : t ?? '');
+  return outputs.map((o) => text(o.text ?? o.data?.['text/plain'])).join(''); }"""
+
+
+def wait_output(page, index: int, contains: str, timeout: float = 60_000) -> str:
+    """Wait until cell ``index``'s text outputs contain ``contains``; returns them.
+
+    Reads the cell's output model, not the page, so it works while the notebook has not rendered that
+    cell (JupyterLab and Notebook 7 render long notebooks lazily)."""
+    page.wait_for_function(f"([i, t]) => ({OUTPUT_TEXT})(i).includes(t)", arg=[index, contains], timeout=timeout)
+    return page.evaluate(OUTPUT_TEXT, index)
 
 
 CANVAS_SUM = """(canvas) => { const ctx = canvas.getContext('2d');

@@ -76,16 +76,24 @@ def test_channels_unchecked_when_the_first_layer_is_not_a_known_convolution():
 
 
 # -- meta-device model ------------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    "call",
-    [
-        *ENTRY_POINTS.values(),
-        lambda m, x: nbviz.PredictionExplorer(m, x),
-        lambda m, x: nbviz.SaliencyExplorer(m, x),
-        lambda m, x: nbviz.OcclusionExplorer(m, x),
-    ],
-    ids=[*ENTRY_POINTS, "PredictionExplorer", "SaliencyExplorer", "OcclusionExplorer"],
-)
+META_CALLS: dict[str, Callable[[nn.Module, torch.Tensor], object]] = {
+    **ENTRY_POINTS,
+    "PredictionExplorer": lambda m, x: nbviz.PredictionExplorer(m, x),
+    "SaliencyExplorer": lambda m, x: nbviz.SaliencyExplorer(m, x),
+    "OcclusionExplorer": lambda m, x: nbviz.OcclusionExplorer(m, x),
+    "activations": lambda m, x: nbviz.activations(m, x, ["features.0"]),
+    "activation_stats": lambda m, x: nbviz.activation_stats(m, x),
+    "top_activating": lambda m, x: nbviz.top_activating(m, x, "features.4", channel=0, k=1),
+    "extract_features": lambda m, x: nbviz.extract_features(m, x, "pool"),
+    "pointing_game": lambda m, x: nbviz.pointing_game("gradient", m, x, torch.ones(len(x), 16, 16)),
+    "featurevis.maximize": lambda m, x: nbviz.featurevis.maximize(m, "features.0", units=[0]),
+    "featurevis.invert": lambda m, x: nbviz.featurevis.invert(m, "features.0", x[0]),
+    "landscape.plane": lambda m, x: nbviz.landscape.plane(m, nn.functional.cross_entropy, (x, torch.zeros(len(x), dtype=torch.long))),
+    "landscape.line": lambda m, x: nbviz.landscape.line(m, nn.functional.cross_entropy, (x, torch.zeros(len(x), dtype=torch.long))),
+}
+
+
+@pytest.mark.parametrize("call", META_CALLS.values(), ids=META_CALLS)
 def test_meta_device_model_is_rejected(x, call):
     meta = SmallCNN(CLASSES).to("meta")
     with pytest.raises(ValueError, match=r"model: .*not materialised \('features.0.weight' is on the meta device\)"):

@@ -10,6 +10,7 @@ from torch import nn
 
 from .._data import Data, count_items, iter_inputs
 from .._guard import model_device, model_guard
+from .._inputs import check_model
 from .._modules import resolve_layer
 from .._progress import Progress, report
 from ._validate import check_points
@@ -39,6 +40,7 @@ def extract_features(
     the forward pass stops as soon as the layer has produced its output (for a module called more
     than once per forward, the first call counts). Tuple outputs use their first tensor.
     """
+    check_model(model)
     if pool not in POOLS:
         raise ValueError(f"pool: expected one of {', '.join(repr(p) for p in POOLS)}, got {pool!r}")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:

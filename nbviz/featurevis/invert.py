@@ -11,6 +11,7 @@ from torch import nn
 
 from .._data import as_tensor
 from .._guard import model_device, model_guard
+from .._inputs import check_model
 from .._progress import Progress
 from .optimise import FrameCallback, run_steps
 from .params import PixelImage
@@ -47,6 +48,7 @@ def invert(
     (cosine-annealed learning rate) from small seeded noise. Each image is inverted independently.
     Returns an :class:`Inversion` (reconstructions, originals, loss curve (steps, N)). Regulariser
     weights assume inputs of order 1."""
+    check_model(model)
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps: expected a positive integer, got {steps!r}")
     alpha = _number("alpha", alpha, 1.0)

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from .._guard import model_device, model_guard
+from .._inputs import check_model
 from .._progress import Progress
 from .objectives import Unit, check_units, parse_units, unit_values
 from .optimise import FrameCallback, run_steps
@@ -94,6 +95,7 @@ def optimise_units(
 ) -> FeatureVis:
     """Maximise ``units[i]`` on image ``i`` (noise from ``seeds[i]``, starting at ``init[i]`` if given),
     all in one batch, under the model guard (input gradients only)."""
+    check_model(model)
     settings.check()
     with model_guard(model) as guard:
         tap = LayerTap(guard, layer)

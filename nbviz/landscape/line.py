@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from .._guard import model_device, model_guard
+from .._inputs import check_model
 from .._progress import Progress
 from .evaluate import DEFAULT_BATCH_SIZE, DEFAULT_MEMORY_BUDGET, DataSource, Evaluator
 from .params import Params, load_state
@@ -54,6 +55,7 @@ def line(
     reproduces the start model's loss and α = 1 the trained model's; BatchNorm runs in eval mode.
     ``data`` and ``loss_fn`` as in :func:`plane`. The model is never written to.
     """
+    check_model(model)
     alphas = np.asarray(alphas, dtype=np.float64)
     if alphas.ndim != 1 or alphas.size == 0 or not np.isfinite(alphas).all():
         raise ValueError(f"alphas: expected a non-empty 1-D array of finite numbers, got shape {alphas.shape}")

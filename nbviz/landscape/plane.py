@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from .._guard import model_device, model_guard
+from .._inputs import check_model
 from .._progress import Progress
 from .directions import plane_directions
 from .evaluate import DEFAULT_BATCH_SIZE, DEFAULT_MEMORY_BUDGET, DataSource, Evaluator, subset
@@ -100,6 +101,7 @@ def plane(
     rows following β, and the two directions used (numpy dicts keyed like ``model.named_parameters()``).
     The model is never written to (``torch.func.functional_call``) and comes back exactly as it was.
     """
+    check_model(model)
     resolution = _check_resolution(resolution)
     span = _check_span(span)
     if preview is not None and (isinstance(preview, bool) or not isinstance(preview, int) or preview < 1):

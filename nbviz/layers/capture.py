@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from .._guard import model_guard
+from .._inputs import check_model
 from .calls import CallRef, resolve_calls
 from .forward import prepare_input
 from .outputs import changed, map_tensors, output_tensor, versions
@@ -39,6 +40,7 @@ def activations(
     ``output="full"`` gives the whole returned structure instead. ``reshape_tokens`` turns N×T×D token
     outputs into N×D×h×w grids (dropping a class token). The forward stops after the last wanted layer.
     """
+    check_model(model)
     if output not in ("first", "full"):
         raise ValueError(f"output: expected 'first' or 'full', got {output!r}")
     if reshape_tokens and output == "full":

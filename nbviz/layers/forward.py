@@ -9,6 +9,7 @@ from torch import nn
 
 from .._data import as_tensor
 from .._guard import model_device
+from .._inputs import model_dtype
 
 __all__ = ["HookError", "StopForward", "expected_input", "prepare_input", "run_model"]
 
@@ -25,10 +26,10 @@ class HookError(ValueError):
 
 
 def prepare_input(model: nn.Module, x: Any, *, argument: str = "x") -> torch.Tensor:
-    """``x`` as a float tensor on the model's device and in its floating dtype."""
+    """``x`` as a float tensor on the model's device and in its floating dtype (see
+    :func:`nbviz._inputs.model_dtype`). No value checks: internal callers feed NaN probes and empty batches."""
     t = as_tensor(x, argument=argument)
-    dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), t.dtype)
-    return t.to(device=model_device(model), dtype=dtype)
+    return t.to(device=model_device(model), dtype=model_dtype(model) or t.dtype)
 
 
 def expected_input(model: nn.Module) -> str | None:

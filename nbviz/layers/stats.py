@@ -12,6 +12,7 @@ from torch import nn
 
 from .._data import Data
 from .._guard import ModelGuard, model_guard
+from .._inputs import check_model
 from .._progress import Progress
 from .calls import CallRef, resolve_call, resolve_calls
 from .channels import channel_axes
@@ -109,6 +110,7 @@ def activation_stats(
     ``layers=None`` takes every leaf layer call whose output has a channel dimension (rank ≥ 2). The
     channel axis is 1 for conv-like outputs and the last axis for token outputs (see :mod:`.channels`).
     """
+    check_model(model)
     with model_guard(model) as guard:
         accumulators: dict[CallRef, _Accumulator] | None = None
         samples = 0

@@ -11,6 +11,7 @@ from torch import nn
 
 from .._data import Data
 from .._guard import model_guard
+from .._inputs import check_model
 from .._progress import Progress
 from .calls import resolve_call
 from .channels import channel_axes
@@ -85,6 +86,7 @@ def top_activating(
     first; fewer when data has fewer inputs). For conv-map layers also the receptive-field crop of
     each maximum (exact, by NaN probing; ``crops=False`` skips it). Dataset indices follow the
     iteration order of ``data`` (a shuffling DataLoader makes them meaningless)."""
+    check_model(model)
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
         raise ValueError(f"k: expected a positive integer, got {k!r}")
     if isinstance(channel, bool) or not isinstance(channel, (int, np.integer)):

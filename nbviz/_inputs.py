@@ -119,7 +119,9 @@ def model_input(x: Any, model: nn.Module, *, argument: str = "x") -> torch.Tenso
         match the in_channels of the model's first convolution (see :func:`first_conv`).
     """
     t = as_tensor(x, argument=argument).detach()
-    if t.ndim == 0 or t.shape[0] == 0:
+    if t.ndim == 0:
+        raise ValueError(f"{argument}: expected a batch with the inputs on axis 0, got a single number")
+    if t.shape[0] == 0:
         raise ValueError(f"{argument}: expected at least one input, got an empty batch of shape {tuple(t.shape)}")
     if t.is_inference():
         t = t.clone()

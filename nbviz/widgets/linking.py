@@ -88,12 +88,12 @@ class Link:
             self._watch(e, _item_trait(e), self._on_item)  # type: ignore[arg-type]
 
     def _watch(self, explorer: Explorer, name: str, handler: Callable[[Explorer, Any], None]) -> None:
-        def observer(change: Any) -> None:
+        def observer(change: Any) -> None:  # the explorer comes from the change: the closure must not hold it
             if self._busy:
                 return
             self._busy = True
             try:
-                handler(explorer, change["new"])
+                handler(change["owner"], change["new"])
             finally:
                 self._busy = False
 

@@ -45,9 +45,9 @@ def predict(model: nn.Module, x: torch.Tensor, *, batch_size: int = 256, progres
     x = model_input(x, model)
     device = model_device(model)
     chunks = []
-    with model_guard(model), torch.no_grad():
+    with model_guard(model) as guard, torch.no_grad():
         for i, batch in enumerate(iter_inputs(x, batch_size, argument="x")):
-            out = model(batch.to(device))
+            out = guard.model(batch.to(device))
             if not isinstance(out, torch.Tensor) or out.ndim != 2:
                 raise ValueError(f"model: expected N×K logits from the forward pass, got {getattr(out, 'shape', type(out))}")
             chunks.append(torch.softmax(out.float(), dim=1).cpu())

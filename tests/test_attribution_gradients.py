@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from guard_checks import ForwardCalls
 from attribution_models import images, resnet18, small_cnn
 
 from nbviz.attribution import saliency
@@ -111,15 +112,12 @@ def test_smoothgrad_does_not_depend_on_batching_and_seed_matters():
 
 def test_memory_budget_bounds_rows_per_pass():
     model, x = small_cnn(), images(2, 16)
-    seen = []
-    handle = model.register_forward_pre_hook(lambda m, inp: seen.append(inp[0].shape[0]))
-    try:
+    with ForwardCalls(model) as calls:
         tiny = saliency(model, x, method="integrated_gradients", n_steps=40, memory_budget_mb=0.2)
-        rows = max(seen)
-        seen.clear()
+        rows = max(inputs[0].shape[0] for inputs in calls)
+        calls.clear()
         big = saliency(model, x, method="integrated_gradients", n_steps=40)
-    finally:
-        handle.remove()
+        seen = [inputs[0].shape[0] for inputs in calls]
     assert rows < 80 and max(seen) == 80  # the small budget split the 2×40 rows; the default did not
     close(tiny.raw, big.raw)
 
@@ -130,7 +128,7 @@ def test_resnet18_224_with_200_ig_steps_is_split_into_budget_sized_passes():
 
     model = resnet18()
     with model_guard(model) as guard:
-        probe, _ = probe_model(model, torch.zeros(1, 3, 224, 224), guard)
+        probe, _ = probe_model(guard.model, torch.zeros(1, 3, 224, 224), guard)
     per_row = probe.backward_bytes_per_row()
     rows = 512 * 2**20 // per_row
     assert 1 <= rows < 200  # 200 steps never go through in one pass

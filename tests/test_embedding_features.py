@@ -10,7 +10,7 @@ from sklearn.decomposition import PCA
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from guard_checks import ModelSnapshot, assert_guarded
+from guard_checks import ForwardCalls, ModelSnapshot, assert_guarded
 from nbviz.embedding import extract_features, pca
 
 
@@ -85,9 +85,9 @@ def test_data_forms_agree_and_labels_are_ignored(images):
 
 def test_forward_stops_after_layer(images):
     model = tiny_cnn()
-    later = []
-    model[8].register_forward_hook(lambda m, i, o: later.append(1))  # the user's own hook stays
-    extract_features(model, images[:10], "2")
+    model[8].register_forward_hook(lambda m, i, o: None)  # the user's own hook stays
+    with ForwardCalls(model, model[8]) as later:
+        extract_features(model, images[:10], "2")
     assert later == []
     assert len(model[8]._forward_hooks) == 1
 

@@ -2,7 +2,7 @@ import pytest
 import torch
 from torch import nn
 
-from guard_checks import ModelSnapshot
+from guard_checks import ModelSnapshot, NotebookUser
 from nbviz._guard import model_device, model_guard
 
 
@@ -36,9 +36,11 @@ def test_guard_restores_everything(ending):
     snapshot = ModelSnapshot(model)
     with pytest.raises((RuntimeError, KeyboardInterrupt)) if ending != "return" else _nothing():
         with model_guard(model, writes_parameters=True) as guard:
-            assert not any(m.training for m in model.modules()), "eval inside"
-            assert not any(p.requires_grad for p in model.parameters()), "frozen inside"
-            vandalise(model, guard)
+            assert not any(m.training for m in guard.model.modules()), "eval inside"
+            assert not any(p.requires_grad for p in guard.model.parameters()), "frozen inside"
+            snapshot.assert_unchanged(model)  # the user's model is untouched while the block runs
+            vandalise(guard.model, guard)
+            snapshot.assert_unchanged(model)
             if ending == "error":
                 raise RuntimeError("boom")
             if ending == "interrupt":
@@ -72,9 +74,11 @@ def test_guard_without_writes_keeps_weights_object_identity():
 def test_input_gradients_flow_inside_guard():
     model = net()
     x = torch.randn(1, 1, 8, 8, requires_grad=True)
-    with model_guard(model):
-        model(x).sum().backward()
+    snapshot = ModelSnapshot(model)
+    with model_guard(model) as guard:
+        guard.model(x).sum().backward()
     assert x.grad is not None and x.grad.abs().sum() > 0
+    snapshot.assert_unchanged(model)  # no parameter .grad accumulated
 
 
 def test_guard_rejects_non_modules():
@@ -133,3 +137,38 @@ def test_nested_guards_in_one_thread_do_not_deadlock():
         with model_guard(model, writes_parameters=True):
             pass
     snapshot.assert_unchanged(model)
+
+
+def test_user_sees_their_own_model_while_a_guarded_block_works_on_another_thread():
+    """The issue's case: explorer work (hooks, eval, frozen flags, functional perturbation) on a worker
+    thread while the notebook trains the same model; every notebook step sees exactly what an
+    untouched copy shows, and its train()/flags/hooks are never undone."""
+    import threading
+
+    from torch.func import functional_call
+
+    model = net()
+    user = NotebookUser(model, torch.randn(8, 1, 8, 8), lr=0.01)
+    inside, stop, perturbed = threading.Event(), threading.Event(), []
+
+    def worker():
+        with model_guard(model) as guard:
+            guard.forward_hook(model[0], lambda m, i, o: o * 0)  # a user module, mapped to the shadow
+            inside.set()
+            x = torch.randn(2, 1, 8, 8)
+            while not stop.is_set():
+                state = {n: p + 1.0 for n, p in guard.model.named_parameters()}
+                perturbed.append(functional_call(guard.model, state, (x,)))
+                assert not guard.model.training and not any(p.requires_grad for p in guard.model.parameters())
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    assert inside.wait(10)
+    try:
+        for _ in range(30):
+            user.step()
+    finally:
+        stop.set()
+        thread.join(10)
+    assert len(perturbed) > 0, "the worker ran while the notebook did"
+    assert all(p.grad is not None for p in model.parameters())

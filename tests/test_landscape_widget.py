@@ -9,7 +9,7 @@ import traitlets
 from torch import nn
 
 import nbviz.widgets.landscape as landscape_widget
-from guard_checks import ModelSnapshot
+from guard_checks import ForwardCalls, ModelSnapshot
 from landscape_models import digits, tiny_cnn, train_checkpoints
 from nbviz.widgets.landscape import LandscapeExplorer
 
@@ -215,11 +215,9 @@ def test_one_shot_generator_data_is_kept_for_every_request(trained):
 
 def test_span_and_resolution_changes_reuse_computed_points(trained):
     """Points of the new grid that lie on an earlier one (same directions, same data) are not
-    evaluated again: forwards are counted with a hook (one per point, the data being one batch)."""
+    evaluated again: nbviz's forwards are counted (one per point, the data being one batch)."""
     model, _, data = trained
-    calls = []
-    handle = model.register_forward_hook(lambda *_: calls.append(1))
-    try:
+    with ForwardCalls(model) as calls:
         e = LandscapeExplorer(model, CE, data, resolution=11, span=1.0, preview=None).wait()
         assert len(calls) == 121
         calls.clear()
@@ -232,5 +230,3 @@ def test_span_and_resolution_changes_reuse_computed_points(trained):
         assert len(calls) == 21 * 21 - 121
         fresh = LandscapeExplorer(model, CE, data, resolution=21, span=2.0, preview=None).wait()
         np.testing.assert_allclose(e.loss, fresh.loss, rtol=1e-6)
-    finally:
-        handle.remove()

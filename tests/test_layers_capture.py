@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from guard_checks import ForwardCalls
 from layers_models import Structured, TwiceCalled, VggLike, hooked_outputs, images, seeded, tiny_vit
 from torch import nn
 
@@ -66,15 +67,11 @@ def test_tuple_and_dict_outputs_take_the_first_tensor_or_the_full_structure():
 
 def test_forward_stops_after_the_last_requested_layer():
     model = seeded(VggLike).eval()
-    ran = []
-    handle = model.classifier.register_forward_pre_hook(lambda m, i: ran.append(1))
-    try:
+    with ForwardCalls(model, model.classifier) as ran:
         activations(model, images(1), "features.3")
-        assert ran == []
+        assert len(ran) == 0
         activations(model, images(1), "classifier.1")
-        assert ran == [1]
-    finally:
-        handle.remove()
+        assert len(ran) == 1
 
 
 def test_torchvision_resnet18_and_mobilenet_match_plain_hooks():

@@ -118,15 +118,16 @@ def _key(model: nn.Module, x1: torch.Tensor) -> tuple:
     return (tuple(x1.shape[1:]), x1.dtype, x1.device, structure)
 
 
-def cached_probe(model: nn.Module, x1: torch.Tensor, guard: ModelGuard) -> tuple[Probe, torch.Tensor]:
-    """:func:`probe_model`, reusing the last probe of ``model`` while its modules (names, types,
-    identities) and the input's shape, dtype and device are unchanged. The returned output is then
-    that of the earlier probe: use it for shapes, not values."""
-    key = _key(model, x1)
-    hit = _CACHE.get(model)
+def cached_probe(x1: torch.Tensor, guard: ModelGuard) -> tuple[Probe, torch.Tensor]:
+    """:func:`probe_model` of the guarded model, reusing the last probe of the user's model while its
+    modules (names, types, identities) and the input's shape, dtype and device are unchanged. The
+    returned output is then that of the earlier probe: use it for shapes, not values. The probe's
+    modules are the shadow's, which keep their identity from one guarded block to the next."""
+    key = _key(guard.user_model, x1)
+    hit = _CACHE.get(guard.user_model)
     if hit is not None and hit[0] == key:
         return hit[1], hit[2]
-    probe, output = probe_model(model, x1, guard)
+    probe, output = probe_model(guard.model, x1, guard)
     if isinstance(output, torch.Tensor):
-        _CACHE[model] = (key, probe, output.detach())
+        _CACHE[guard.user_model] = (key, probe, output.detach())
     return probe, output

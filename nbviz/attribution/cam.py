@@ -97,7 +97,7 @@ def default_cam_layer(ctx: Context, layer: str | nn.Module | None) -> CamLayer:
         if last is None:
             raise ValueError("layer: the model has no module with a spatial (N×C×H×W) output; CAM methods need one")
         return CamLayer(last.name, last.module, ctx.probe.last_call(last.module))  # type: ignore[arg-type]
-    name, module = resolve_layer(ctx.model, layer)
+    name, module = resolve_layer(ctx.model, ctx.guard.module(layer) if isinstance(layer, nn.Module) else layer)
     call = ctx.probe.last_call(module)
     if call is None:
         raise ValueError(f"layer: {name!r} did not run in the model's forward pass")

@@ -33,6 +33,7 @@ from typing import Any
 import torch
 from torch import fx, nn
 
+from nbviz._trace import symbolic_trace
 from nbviz.attribution._incremental_ops import Window, classify, is_inplace
 
 __all__ = ["IncrementalEngine", "UnsupportedModel"]
@@ -89,7 +90,7 @@ class IncrementalEngine:
         if x.dim() != 4 or x.shape[0] != 1:
             raise ValueError(f"x: expected a 1×C×H×W tensor, got shape {tuple(x.shape)}")
         try:
-            self.graph_module = fx.symbolic_trace(model)
+            self.graph_module = symbolic_trace(model)  # thread-safe: the notebook may run the model meanwhile
         except Exception as error:  # noqa: BLE001 - any tracing failure means "not traceable"
             raise UnsupportedModel(f"torch.fx could not trace {type(model).__name__}: {error}") from error
         self.nodes = list(self.graph_module.graph.nodes)

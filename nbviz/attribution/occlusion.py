@@ -285,7 +285,7 @@ def occlusion(
         image = image.to(model_device(model))
         report(progress, 0.0, "occlusion: unoccluded forward")
         base_image, baseline_name = grid.make_baseline(baseline, image, win)
-        evaluator = _evaluator(model, image, base_image, win, mode, guard)
+        evaluator = _evaluator(guard.model, image, base_image, win, mode, guard)
         base_output = evaluator.base_output
         if not isinstance(base_output, torch.Tensor) or base_output.dim() < 2:
             raise TypeError("model: expected the model to return a tensor of class scores (1×K)")
@@ -345,7 +345,7 @@ def occlusion(
                 if isinstance(evaluator, _Plain):
                     raise
                 log.warning("occlusion: incremental inference failed (%s); falling back to plain", error)
-                evaluator = _Plain(model, image, base_image, win, guard, base_output)
+                evaluator = _Plain(guard.model, image, base_image, win, guard, base_output)
                 batch = evaluator.batch_size() if batch_size == "auto" else batch_size
                 out = evaluator(ys, xs)
             scores[index] = _score(resolved, out).float().cpu().numpy()

@@ -120,12 +120,12 @@ def saliency(
     inputs = model_input(as_input_batch(x, model_device(model)), model)
     budget = int(memory_budget_mb * 2**20)
     with model_guard(model) as guard:
-        probe, probe_output = cached_probe(model, inputs[:1], guard)
+        probe, probe_output = cached_probe(inputs[:1], guard)
         if not isinstance(probe_output, torch.Tensor):
             raise TypeError(f"model: saliency needs a model that returns a tensor, got {type(probe_output).__name__}")
         report(progress, 0.0, method)
         resolved = resolve_target(target, probe_output, n_inputs=inputs.shape[0])
-        ctx = Context(model, inputs, resolved, guard, probe, rows, budget, progress)
+        ctx = Context(guard.model, inputs, resolved, guard, probe, rows, budget, progress)
         if ctx.target.pending and not chosen.clean:
             ctx.target.predict(ctx.forward_outputs(inputs), 0, ctx.n)
         return chosen.run(ctx, layer, **options) if chosen.cam else chosen.run(ctx, **options)

@@ -152,7 +152,7 @@ class RandomizationResult:
 def _cascade(model: nn.Module, x1: torch.Tensor) -> list[str]:
     """Names of modules holding their own parameters, from the output down (reverse call order)."""
     with model_guard(model) as guard:
-        probe, _ = probe_model(model, x1, guard)
+        probe, _ = probe_model(guard.model, x1, guard)
     seen: list[str] = []
     for call in reversed(probe.calls):
         if call.name not in seen and next(call.module.parameters(recurse=False), None) is not None:
@@ -190,7 +190,7 @@ def randomization_check(
     if not isinstance(model, nn.Module):
         raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
     inputs = as_input_batch(x, torch.device("cpu"))
-    with model_guard(model):
+    with model_guard(model) as guard:
         names = _cascade(model, inputs[:1]) if layers is None else [n for n, _ in resolve_layers(model, layers)]
         if not names:
             raise ValueError("layers: the model has no layers with parameters to randomise")
@@ -200,7 +200,7 @@ def randomization_check(
             base_maps, fixed = original.maps, (target if original.target is None else original.target)
         else:
             base_maps, fixed = _maps(method, model, inputs, target, first, options), target
-        randomised = copy.deepcopy(model)
+        randomised = copy.deepcopy(guard.model)  # nbviz's eval-mode shadow: no user hooks or flags to carry
     modules = dict(randomised.named_modules())
     maps = [base_maps]
     for k, name in enumerate(names, start=1):

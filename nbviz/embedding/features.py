@@ -62,7 +62,7 @@ def extract_features(
         for batch in iter_inputs(data, batch_size):
             captured.clear()
             try:
-                model(batch.to(device))
+                guard.model(batch.to(device))
             except _LayerDone:
                 pass
             if not captured:

@@ -22,6 +22,8 @@ class LayerTap:
 
     def __init__(self, guard: ModelGuard, layer: "str | nn.Module | None") -> None:
         self.model = guard.model
+        if isinstance(layer, nn.Module):
+            layer = guard.module(layer)  # the user's module -> the one the guarded block runs
         self.ref = None if layer is None else resolve_call(guard.model, layer)
         self.name = "output" if self.ref is None else self.ref.key
         self._seen = 0

@@ -59,9 +59,9 @@ def line(
     alphas = np.asarray(alphas, dtype=np.float64)
     if alphas.ndim != 1 or alphas.size == 0 or not np.isfinite(alphas).all():
         raise ValueError(f"alphas: expected a non-empty 1-D array of finite numbers, got shape {alphas.shape}")
-    with model_guard(model):
+    with model_guard(model) as guard:
         if start is None:
-            start = random_init(model, seed)
+            start = random_init(guard.model, seed)
         theta0 = load_state(model, start, argument="start", buffers=True)
         current = model.state_dict()
         theta1 = {n: current[n].detach() for n in theta0}
@@ -75,6 +75,6 @@ def line(
             return state
 
         source = DataSource(data, batch_size, model_device(model))
-        evaluator = Evaluator(model, loss_fn, source, memory_budget=memory_budget)
+        evaluator = Evaluator(guard.model, loss_fn, source, memory_budget=memory_budget)
         values = evaluator.evaluate(state_at, range(alphas.size), progress=progress, message="loss line")
     return LineResult(alphas=alphas.copy(), loss=values.loss, accuracy=values.accuracy)

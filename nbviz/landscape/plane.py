@@ -110,7 +110,7 @@ def plane(
         raise TypeError(f"reuse: expected a nbviz.landscape.reuse.PointCache or None, got {type(reuse).__name__}")
     if on_partial is not None and not callable(on_partial):
         raise TypeError(f"on_partial: expected a callable (result, fraction) or None, got {type(on_partial).__name__}")
-    with model_guard(model):
+    with model_guard(model) as guard:
         (d1, d2), kind = plane_directions(model, directions, seed=seed, ignore=ignore, checkpoints=checkpoints)
         theta = {n: p.detach() for n, p in model.named_parameters(remove_duplicate=True)}
         axis = np.linspace(-span, span, resolution)
@@ -132,13 +132,13 @@ def plane(
             small = DataSource(subset(full, preview, seed), batch_size, full.device)
             weight = preview / n_full
             preview_stages = stages[:1] if preview_then_full else stages
-            phases.append((Evaluator(model, loss_fn, small, memory_budget=memory_budget, recompute_bn=recompute_bn),
+            phases.append((Evaluator(guard.model, loss_fn, small, memory_budget=memory_budget, recompute_bn=recompute_bn),
                            preview_stages, True, weight))
             if preview_then_full:
-                phases.append((Evaluator(model, loss_fn, full, memory_budget=memory_budget, recompute_bn=recompute_bn),
+                phases.append((Evaluator(guard.model, loss_fn, full, memory_budget=memory_budget, recompute_bn=recompute_bn),
                                stages, False, 1.0))
         else:
-            phases.append((Evaluator(model, loss_fn, full, memory_budget=memory_budget, recompute_bn=recompute_bn),
+            phases.append((Evaluator(guard.model, loss_fn, full, memory_budget=memory_budget, recompute_bn=recompute_bn),
                            stages, False, 1.0))
 
         def todo(stage: np.ndarray, is_preview: bool) -> np.ndarray:

@@ -3,7 +3,10 @@
 Nothing downloads: the first call trains deterministically (a fixed seed, fixed data order; bitwise
 repeatable for a given torch thread count) without touching the caller's torch RNG state, and saves
 the weights under ``$NBVIZ_CACHE`` (default ``~/.cache/nbviz``); later calls load them with
-``weights_only=True``. A corrupt or stale cache file is retrained, never a crash.
+``weights_only=True``. A corrupt or stale cache file is retrained, never a crash, and a cache that
+cannot be written (read-only, full, or a path that is a file) gives a warning and a working model.
+Files nbviz wrote are listed in ``zoo-manifest.json`` in the cache folder; replacing the weights of an
+older recipe deletes only files listed there, never a user's own ``digits_cnn-*.pt``.
 
 Measured on 2 CPU cores: ``shapes_cnn`` 8–11 s to 98.8 % held-out accuracy, ``digits_cnn`` 2 s to 96.7 %.
 """
@@ -11,6 +14,7 @@ Measured on 2 CPU cores: ``shapes_cnn`` 8–11 s to 98.8 % held-out accuracy, ``
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import time
@@ -28,6 +32,7 @@ __all__ = ["TrainedModel", "digits_cnn", "shapes_cnn", "cache_dir", "DigitsCNN",
 
 log = logging.getLogger(__name__)
 _FORMAT = 2  # bump when the file layout or the training recipe changes
+_MANIFEST = "zoo-manifest.json"  # the weight files nbviz wrote into the cache folder, by name
 
 
 class DigitsCNN(nn.Module):
@@ -182,22 +187,60 @@ def _load_or_train(recipe: _Recipe, retrain: bool, progress: Progress | None) ->
             log.warning("nbviz: retraining %s, the cached weights at %s could not be loaded (%s)", recipe.name, path, error)
     trained = _train(recipe, progress)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        payload = {
-            "state_dict": trained.model.state_dict(),
-            "accuracy": trained.accuracy,
-            "train_seconds": trained.train_seconds,
-            "checkpoints": trained.checkpoints,
-        }
-        torch.save(payload, tmp)
-        os.replace(tmp, path)  # atomic: a concurrent reader never sees half a file
-        for stale in path.parent.glob(f"{recipe.name}-*.pt"):  # weights from older recipes
-            if stale != path:
-                stale.unlink(missing_ok=True)
-    except OSError as error:
-        log.warning("nbviz: could not cache %s at %s (%s)", recipe.name, path, error)
+        _save(trained, path)
+        _forget_older(recipe, path)
+    except (OSError, RuntimeError) as error:  # torch.save reports an unwritable file as RuntimeError
+        log.warning("nbviz: could not cache %s at %s, it will be trained again next time (%s)", recipe.name, path, error)
     return trained
+
+
+def _save(trained: TrainedModel, path: Path) -> None:
+    """Write ``trained`` to ``path`` atomically (a concurrent reader never sees half a file) and record
+    the file in the cache's manifest; leaves no temporary file behind when writing fails."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    payload = {
+        "state_dict": trained.model.state_dict(),
+        "accuracy": trained.accuracy,
+        "train_seconds": trained.train_seconds,
+        "checkpoints": trained.checkpoints,
+    }
+    try:
+        torch.save(payload, tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _write_manifest(path.parent, _read_manifest(path.parent) | {path.name})
+
+
+def _forget_older(recipe: _Recipe, path: Path) -> None:
+    """Delete the weights nbviz cached for older versions of ``recipe``: only files in the manifest."""
+    written = _read_manifest(path.parent)
+    older = {name for name in written if name.startswith(f"{recipe.name}-") and name != path.name}
+    for name in older:
+        (path.parent / name).unlink(missing_ok=True)
+    if older:
+        _write_manifest(path.parent, written - older)
+
+
+def _read_manifest(folder: Path) -> set[str]:
+    """Names of the files nbviz wrote into ``folder`` (empty if there is no readable manifest)."""
+    try:
+        names = json.loads((folder / _MANIFEST).read_text())["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return set()
+    if not isinstance(names, list):
+        return set()
+    return {n for n in names if isinstance(n, str) and Path(n).name == n}  # plain names inside the folder only
+
+
+def _write_manifest(folder: Path, names: set[str]) -> None:
+    tmp = folder / f"{_MANIFEST}.{os.getpid()}.tmp"
+    try:
+        tmp.write_text(json.dumps({"files": sorted(names)}, indent=1))
+        os.replace(tmp, folder / _MANIFEST)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def digits_cnn(*, retrain: bool = False, progress: Progress | None = None) -> TrainedModel:

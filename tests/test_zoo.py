@@ -186,6 +186,7 @@ def test_unloadable_cache_is_retrained_not_a_crash(trained, cache, monkeypatch, 
 def test_stale_recipe_files_are_replaced_and_retrain_forces_training(trained, cache, monkeypatch):
     stale = cache / "shapes_cnn-000000000000.pt"
     stale.write_bytes(b"weights from an older recipe")
+    zoo._write_manifest(cache, zoo._read_manifest(cache) | {stale.name})  # as the older nbviz recorded it
     calls = []
     monkeypatch.setattr(zoo, "_train", _stub_training(trained, calls))
     zoo.shapes_cnn(retrain=True)

@@ -28,6 +28,7 @@ import torch
 import traitlets
 
 from ._tasks import TaskRunner
+from ._weights import CHANGED_WHILE_COMPUTING, STALE_MESSAGE, WeightsWatch, watch_weights
 
 __all__ = ["Explorer", "STATIC"]
 
@@ -65,10 +66,13 @@ class Explorer(anywidget.AnyWidget):
     progress (``progress`` in [0, 1], ``status`` text) and error display (``error``)."""
 
     _bundle: ClassVar[str] = ""
+    _weights: WeightsWatch | None = None  # set by _watch_weights
 
     progress = traitlets.Float(1.0).tag(sync=True)
     status = traitlets.Unicode("").tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
+    #: non-empty when the model's weights changed since the shown results were computed (see refresh)
+    stale = traitlets.Unicode("").tag(sync=True)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         if cls.__dict__.get("_bundle"):  # set before anywidget's hook, which turns paths into file contents
@@ -81,6 +85,7 @@ class Explorer(anywidget.AnyWidget):
         weakref.finalize(self, self._runner.close)  # a dropped explorer's worker thread ends with it
         self._add_asset_traits()
         super().__init__(**kwargs)
+        self.on_msg(self._on_frame_message)
 
     def _add_asset_traits(self) -> None:
         """Add the ``_esm``/``_css`` traits before anywidget's constructor would.
@@ -112,24 +117,60 @@ class Explorer(anywidget.AnyWidget):
         runner = getattr(self, "_runner", None)
         return runner is None or runner.closed
 
+    # -- the model's weights ---------------------------------------------------------------------
+    def _watch_weights(self, model: torch.nn.Module) -> None:
+        """Say so (``stale``) when ``model``'s weights change under the results this explorer shows."""
+        self._weights = watch_weights(model, self._weights_changed)
+
+    def _weights_changed(self, message: str = STALE_MESSAGE) -> None:
+        if not self.stale:
+            self.stale = message
+
+    def refresh(self) -> None:
+        """Recompute what the explorer shows from the model's weights as they are now (e.g. after more
+        training), dropping every result computed from older weights. The front end's Refresh button
+        calls this."""
+        if self._weights is not None:
+            self._weights.seen()
+        self.stale = ""
+        self._refresh()
+
+    def _refresh(self) -> None:
+        """Subclasses: drop cached results and request the current view again."""
+
+    def _on_frame_message(self, widget: Any, content: Any, buffers: Any) -> None:
+        if isinstance(content, dict) and content.get("type") == "refresh":
+            self.refresh()
+
     # -- running compute -----------------------------------------------------------------------
     def run(self, key: str, work: Callable[..., Any], done: Callable[[Any], None] | None = None) -> int:
         """Run ``work(progress)`` on the worker thread; ``done(result)`` if still the newest ``key`` request.
 
         ``progress(fraction, message)`` returns ``False`` once a newer request for ``key`` arrived; pass it
-        to nbviz compute functions so stale work stops early.
+        to nbviz compute functions so stale work stops early. If the watched model's weights change
+        while the work runs, ``stale`` says so.
         """
         self.error = ""
         self.progress, self.status = 0.0, "working…"
+        watch = self._weights
+        if watch is not None:
+            watch.check()
 
-        def finish(result: Any) -> None:
+        def tracked(progress: Callable[[float, str], bool]) -> tuple[Any, Any]:
+            before = None if watch is None else watch.signature()
+            return before, work(progress)
+
+        def finish(outcome: tuple[Any, Any]) -> None:
+            before, result = outcome
+            if watch is not None and watch.signature() != before:
+                self._weights_changed(CHANGED_WHILE_COMPUTING)
             if done is not None:
                 with self.hold_sync():
                     done(result)
             if not self._runner.queued:
                 self.progress, self.status = 1.0, ""
 
-        return self._runner.submit(key, work, finish)
+        return self._runner.submit(key, tracked, finish)
 
     def publish(self, progress: Callable[[float, str], bool], fraction: float, message: str, show: Callable[..., None], *args: Any) -> bool:
         """From inside ``work``: show a partial result (``show(*args)``) only while its request is still

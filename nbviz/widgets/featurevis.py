@@ -109,6 +109,7 @@ class FeatureVisExplorer(Explorer):
         if isinstance(n_members, bool) or not isinstance(n_members, int) or n_members < 1:
             raise ValueError(f"n_members: expected a positive integer, got {n_members!r}")
         self._model = model
+        self._watch_weights(model)
         self._dataset = self._check_dataset(dataset)
         if self._dataset is not None:
             example = self._image(0)[None]
@@ -236,6 +237,9 @@ class FeatureVisExplorer(Explorer):
             raise RuntimeError(f"FeatureVisExplorer.precompute: {self.error}")
 
     # -- requests ---------------------------------------------------------------------------------
+    def _refresh(self) -> None:
+        self._request()
+
     def _request(self, change: Any = None) -> None:
         if self.mode == "maximize":
             self._request_maximize()

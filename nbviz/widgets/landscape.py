@@ -99,6 +99,7 @@ class LandscapeExplorer(Explorer):
             raise ValueError(f"preview: expected a positive number of samples or None, got {preview!r}")
         kinds = ["filter_normalized", "random"]
         self._model, self._loss_fn, self._data = model, loss_fn, data
+        self._watch_weights(model)
         self._preview, self._seed = preview, int(seed)
         self._pca: Any = None
         if checkpoints is not None:
@@ -149,6 +150,12 @@ class LandscapeExplorer(Explorer):
 
     def _key(self) -> tuple:
         return (self.directions, float(self.span), int(self.resolution))
+
+    def _refresh(self) -> None:
+        self._cache.clear()
+        self._points.clear()
+        self._requested = None
+        self._on_mode()
 
     # -- the plane ---------------------------------------------------------------------------------
     def _request_plane(self, change: Any = None) -> None:

@@ -130,6 +130,7 @@ class LayerExplorer(Explorer):
         if isinstance(max_inputs, bool) or not isinstance(max_inputs, int) or max_inputs < 1:
             raise ValueError(f"max_inputs: expected a positive integer, got {max_inputs!r}")
         self._model = model
+        self._watch_weights(model)
         self._inputs = x[:max_inputs]
         n = self._inputs.shape[0]
         self._dataset = self._inputs if dataset is None else dataset
@@ -291,6 +292,14 @@ class LayerExplorer(Explorer):
         key = (self.input_index, self.shift_x, self.shift_y, self.angle, self.scale)
         captured = self._cache.get(key)
         return None if captured is None else captured[self.layer]
+
+    def _refresh(self) -> None:
+        self._cache.clear()
+        self._means.clear()
+        self._request_maps()
+        self.run("stats", self._compute_stats, self._show_stats)
+        self._request_contrast()
+        self._request_detail()
 
     # -- statistics over the dataset ---------------------------------------------------------------
     def _compute_stats(self, progress):

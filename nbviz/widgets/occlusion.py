@@ -102,6 +102,7 @@ class OcclusionExplorer(Explorer):
         **kwargs: Any,
     ) -> None:
         self._model = check_model(model)
+        self._watch_weights(model)
         self._inputs = as_images(images, model, argument="images")
         n = int(self._inputs.shape[0])
         if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < n:
@@ -156,6 +157,10 @@ class OcclusionExplorer(Explorer):
         self._request()
 
     # -- the map, coarse to fine -------------------------------------------------------------------
+    def _refresh(self) -> None:
+        self._cache.clear()
+        self._request()
+
     def _request(self, change: Any = None) -> None:
         index, x, target = self.index, self._x, self.target
         settings = dict(window=self.window, stride=self.stride, baseline=self.baseline, mode=self.mode)

@@ -72,6 +72,7 @@ class PredictionExplorer(Explorer):
         **kwargs: Any,
     ) -> None:
         self._model = check_model(model)
+        self._watch_weights(model)
         x = as_tensor(images, argument="images")
         if x.ndim != 4 or x.shape[1] not in (1, 3):
             raise ValueError(f"images: expected N×C×H×W with C = 1 or 3, got shape {tuple(x.shape)}")
@@ -84,6 +85,9 @@ class PredictionExplorer(Explorer):
             names = check_class_names(class_names, n_classes)
         super().__init__(labels=label_list, class_names=names, **kwargs)
         self.observe(self._request, names=["angle", "shift_x", "shift_y", "zoom"])
+        self._request()
+
+    def _refresh(self) -> None:
         self._request()
 
     def _request(self, change: Any = None) -> None:

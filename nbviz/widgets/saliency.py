@@ -77,6 +77,7 @@ class SaliencyExplorer(Explorer):
         **kwargs: Any,
     ) -> None:
         self._model = check_model(model)
+        self._watch_weights(model)
         x = as_images(inputs, model, argument="inputs")[:max_inputs]
         self._x = x
         n = x.shape[0]
@@ -136,6 +137,10 @@ class SaliencyExplorer(Explorer):
     def _key(self, method: str) -> tuple[int, int, str, str]:
         target = int(self._probabilities[self.index].argmax()) if self.target is None else self.target
         return self.index, target, method, self.layer if method in CAM_METHODS else ""
+
+    def _refresh(self) -> None:
+        self._cache.clear()
+        self._request()
 
     def _request(self, change: Any = None) -> None:
         index, methods = self.index, list(self.methods)

@@ -312,6 +312,7 @@ class TSNEExplorer(Explorer):
             if n < 5:
                 raise ValueError(f"X: needs at least 5 points, got {n}")
             self._features = (model, data, name, pool, int(batch_size))
+            self._watch_weights(model)
             return n, _data_images(data)
         if isinstance(X, tuple) and len(X) == 3:
             raise TypeError(f"X: in (model, data, layer) the model must be a torch.nn.Module, got {type(X[0]).__name__}")
@@ -371,6 +372,17 @@ class TSNEExplorer(Explorer):
             self.positions, self.iterations, self.kl, self.frame = self._frames[0], np.zeros(1, np.int32), None, 0
         finally:
             self._showing = False
+
+    def _refresh(self) -> None:
+        """Features from the model's weights now: a new session (kNN graph), then a fresh run."""
+        if self._features is None:
+            return
+        self._X, self._session = None, None
+        self._colorings.pop("prediction", None)
+        if self.can_run:
+            self._request(warm=False)
+        else:
+            self._prepare()
 
     # -- compute through the worker ----------------------------------------------------------
     def _ensure_session(self, progress) -> TSNESession:

@@ -1,4 +1,5 @@
-// The frame every explorer sits in: title, progress bar and error box bound to the base traits.
+// The frame every explorer sits in: title, progress bar, stale-weights note and error box bound to the
+// base traits.
 import { h } from "./controls";
 import { isHandout } from "./handout";
 
@@ -27,6 +28,11 @@ export function createFrame(model: Model, el: HTMLElement, title: string): Frame
   const status = h("span", { className: "nbviz-status" });
   const progress = h("div", { className: "nbviz-progress" }, [bar]);
   const error = h("pre", { className: "nbviz-error" });
+  // the model's weights changed under the shown results (Python's `stale`): say so, offer a refresh
+  const staleText = h("span", { className: "nbviz-stale-text" });
+  const refresh = h("button", { className: "nbviz-refresh", text: "Refresh", title: "recompute from the weights as they are now" });
+  refresh.addEventListener("click", () => model.send({ type: "refresh" }));
+  const stale = h("div", { className: "nbviz-stale" }, isHandout() ? [staleText] : [staleText, refresh]);
   const controls = h("div", { className: "nbviz-controls" });
   const body = h("div", { className: "nbviz-body" });
   const header = h("div", { className: "nbviz-header" }, [h("strong", { text: title }), status]);
@@ -34,7 +40,7 @@ export function createFrame(model: Model, el: HTMLElement, title: string): Frame
     const note = "a saved page with no Python kernel: what was precomputed stays interactive, greyed-out controls need a kernel";
     header.append(h("span", { className: "nbviz-handout-note", text: "Handout — precomputed views only", title: note }));
   }
-  const root = h("div", { className: "nbviz-explorer" }, [header, progress, controls, body, error]);
+  const root = h("div", { className: "nbviz-explorer" }, [header, progress, stale, controls, body, error]);
   el.appendChild(root);
   const listeners: [string, () => void][] = [];
 
@@ -49,6 +55,11 @@ export function createFrame(model: Model, el: HTMLElement, title: string): Frame
     const message = String(model.get("error") || "");
     error.textContent = message;
     error.style.display = message ? "block" : "none";
+  };
+  const showStale = () => {
+    const message = String(model.get("stale") || "");
+    staleText.textContent = message;
+    stale.style.display = message ? "flex" : "none";
   };
   const frame: Frame = {
     root,
@@ -67,8 +78,10 @@ export function createFrame(model: Model, el: HTMLElement, title: string): Frame
   };
   frame.listen(["progress", "status"], showProgress);
   frame.listen(["error"], showError);
+  frame.listen(["stale"], showStale);
   showProgress();
   showError();
+  showStale();
   return frame;
 }
 

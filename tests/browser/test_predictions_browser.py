@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from lab_driver import canvas_signature, cell_output_text, open_and_run, run_cell, wait_canvas_change, wait_canvas_drawn
+from lab_driver import (
+    canvas_signature,
+    cell_output_text,
+    open_and_run,
+    run_cell,
+    wait_canvas_change,
+    wait_canvas_drawn,
+    wait_output,
+)
 
 CANVAS = ".nbviz-predictions-canvas"
 
@@ -70,3 +78,47 @@ def test_predictions_handout_sliders_step_through_precomputed_values(browser, tm
     assert page.locator(".nbviz-slider", has=rotate).locator(".nbviz-slider-value").inner_text() == "0°"
     offline.finish("predictions")
     print(f"predictions handout: {path.stat().st_size / 1e6:.2f} MB")
+
+
+TRAIN_STEP = """
+import torch
+_opt = torch.optim.SGD(model.parameters(), lr=2.0)
+_opt.zero_grad()
+torch.nn.functional.cross_entropy(model(data.images[:64]), (data.labels[:64] + 1) % 10).backward()
+_opt.step()
+"""
+
+
+def test_training_in_the_notebook_shows_the_stale_note_and_refresh_recomputes(page, lab):
+    """The notebook trains the model under an open explorer: the note appears (no request needed),
+    the Refresh button recomputes from the new weights (pixels change) and Python sees it settled."""
+    name = lab.write_notebook(
+        "stale.ipynb",
+        [
+            "import copy, nbviz\n"
+            "model = copy.deepcopy(nbviz.zoo.digits_cnn().model)\n"
+            "data = nbviz.datasets.digits()\n"
+            "explorer = nbviz.PredictionExplorer(model, data.images[:16], data.labels[:16], data.class_names)\n"
+            "explorer",
+            "explorer.wait(); print('stale', repr(explorer.stale), 'accuracy', explorer.accuracy)",
+        ],
+    )
+    open_and_run(page, lab, name)
+    wait_canvas_drawn(page, CANVAS)
+    note = page.locator(".nbviz-stale").first
+    assert not note.is_visible()
+    before = canvas_signature(page, CANVAS)
+    page.evaluate(
+        "async (code) => { const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;"
+        " await k.requestExecute({ code }).done; }",
+        TRAIN_STEP,
+    )
+    note.wait_for(state="visible", timeout=30_000)
+    assert "weights changed" in note.inner_text()
+    note.get_by_role("button", name="Refresh").click()
+    note.wait_for(state="hidden", timeout=30_000)
+    wait_canvas_change(page, CANVAS, before)
+    run_cell(page, 1)
+    text = wait_output(page, 1, "stale ''")
+    assert float(text.split("accuracy")[1]) < 0.9, "trained towards the wrong labels, the refreshed view says so"
+    assert not page.js_errors

@@ -178,7 +178,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
     caption.textContent = `${shown.layer}: ${n} channels of ${h0}×${w0} — hover for statistics, click for details`;
     drawDetail();
   };
-  frame.listen(["maps", "colormap", "channel", "contrast_channels"], drawGrid);
+  // each trait of a maps result, not just `maps`: a host may deliver them in another order than Python set them (marimo does)
+  frame.listen(["maps", "maps_layer", "input_image", "colormap", "channel", "contrast_channels"], drawGrid);
   if (offline) frame.listen(["layer", "input_index", "offline_index"], drawGrid);
 
   const channelAt = (event: MouseEvent): number => {

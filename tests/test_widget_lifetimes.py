@@ -122,7 +122,8 @@ def test_a_dropped_explorer_is_freed_and_its_worker_ends() -> None:
     e.wait(60)
     runner, ref = e._runner, weakref.ref(e)
     ipywidgets.widgets.widget._instances.pop(e.model_id)
-    comm.get_comm_manager().unregister_comm(e.comm)
+    closed = {"content": {"comm_id": e.comm.comm_id, "data": {}}}
+    comm.get_comm_manager().comm_close(None, None, closed)  # as when the front end closes the comm
     del e
     gc.collect()
     assert ref() is None
@@ -171,6 +172,7 @@ def test_the_anywidget_file_signal_keeps_no_explorer() -> None:
     signal.emit("export default {}")  # what a bundle edit under ANYWIDGET_HMR=1 does
     assert e._esm == "export default {}"
     e.close()
+    _wait_for_workers([e])
     del e
     gc.collect()
     assert ref() is None

@@ -3,7 +3,9 @@
 The notebook runs in a fresh kernel (nbclient, which records the widgets' state as they change). Two cells are injected and removed
 again before rendering: a first one turns on matplotlib's inline backend (so figures become images), a
 last one calls ``precompute()`` on every live explorer in that kernel. nbconvert's lab HTML template then renders the cells (text, tables, matplotlib figures) with the
-nbviz loader (:func:`nbviz.handout.assets.loader_html`) instead of CDN scripts.
+nbviz loader (:func:`nbviz.handout.assets.loader_html`) instead of CDN scripts. Widgets whose front end
+is not inlined become notes (:mod:`nbviz.handout.offline_state`) and markdown is sanitised
+(:mod:`nbviz.handout.exporter`), so the page fetches nothing and runs only nbviz's and ipywidgets' code.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import pathlib
 from typing import Any
 
 from .assets import loader_html
+from .offline_state import offline_state
 
 __all__ = ["export_notebook", "precompute_live_explorers"]
 
@@ -82,7 +85,8 @@ def export_notebook(
     ``execute=False`` uses the outputs and widget state saved in the notebook. ``timeout`` is per cell (s)."""
     try:
         import nbformat
-        from nbconvert import HTMLExporter
+
+        from .exporter import HandoutExporter, is_trusted
     except ImportError as error:
         raise ImportError(f"exporting a notebook needs nbformat, nbclient and nbconvert ({error}); "
                           "`pip install nbconvert nbclient` (JupyterLab brings them)") from error
@@ -92,11 +96,16 @@ def export_notebook(
     if target.suffix.lower() not in (".html", ".htm"):
         raise ValueError(f"out: expected a file name ending in .html, got {str(target)!r}")
     nb = nbformat.read(source, as_version=4)
+    trusted = execute or is_trusted(nb)  # before execution changes the outputs the signature covers
     if execute:
         _execute(nb, source.resolve().parent, timeout, kernel_name)
-    if _WIDGET_STATE not in nb.metadata.get("widgets", {}):
+    widgets = nb.metadata.get("widgets", {})
+    if _WIDGET_STATE in widgets:
+        widgets[_WIDGET_STATE] = offline_state(widgets[_WIDGET_STATE])  # third-party widgets → notes
+    else:
         nb.metadata.pop("widgets", None)  # nothing to render: no loader needed, but the page still works
-    exporter = HTMLExporter(template_name="nbviz_handout", extra_template_basedirs=[str(TEMPLATES)], embed_images=True)
+    exporter = HandoutExporter(template_name="nbviz_handout", extra_template_basedirs=[str(TEMPLATES)],
+                               embed_images=True, sanitize_html=not trusted)  # fmt: skip
     resources = {"metadata": {"name": source.stem, "path": str(source.resolve().parent)}, "nbviz_loader": loader_html()}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     target.parent.mkdir(parents=True, exist_ok=True)

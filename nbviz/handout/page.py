@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .assets import loader_html
+from .offline_state import offline_state
 
 __all__ = ["page_html", "precompute_all", "save_html", "widget_state"]
 
@@ -98,6 +99,7 @@ def page_html(widgets: Sequence[Any], title: str = "nbviz handout") -> str:
     """The handout page for ``widgets`` as a string (state as it is now: call precompute first)."""
     widgets = _check_widgets(widgets, "widgets")
     state, views = widget_state(widgets)
+    state = offline_state(state)  # a widget whose front end is not inlined would be fetched from a CDN
     view_html = "\n".join(
         f'<div class="nbviz-handout-widget"><script type="application/vnd.jupyter.widget-view+json">{_script_json(v)}</script></div>'
         for v in views

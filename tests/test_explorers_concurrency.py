@@ -84,3 +84,20 @@ def test_notebook_trains_the_model_while_an_explorer_computes(kind, digits, slow
     assert not errors, errors
     user.step()  # and after the work, still the user's model
     explorer.close()
+
+
+def test_the_issue_reproduction_training_during_a_landscape(digits):
+    """Issue 16's reproduction: while a LandscapeExplorer computes, ``m.train(); loss(m(X), y).backward()``
+    failed with "element 0 of tensors does not require grad" (the guard had frozen every parameter)."""
+    model = copy.deepcopy(nbviz.zoo.digits_cnn().model)
+    loss = nn.CrossEntropyLoss()
+    X, y = digits.images[:400], digits.labels[:400]
+    land = nbviz.LandscapeExplorer(model, loss, (X, y), resolution=41, preview=None)
+    try:
+        assert land._runner.busy
+        model.train()
+        loss(model(X), y).backward()
+        assert all(p.grad is not None for p in model.parameters())
+        assert land._runner.busy, "the check ran while the landscape was computing"
+    finally:
+        land.close()

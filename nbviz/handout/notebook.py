@@ -88,8 +88,8 @@ def export_notebook(
 
         from .exporter import HandoutExporter, is_trusted
     except ImportError as error:
-        raise ImportError(f"exporting a notebook needs nbformat, nbclient and nbconvert ({error}); "
-                          "`pip install nbconvert nbclient` (JupyterLab brings them)") from error
+        raise ImportError(f"exporting a notebook needs nbformat, nbclient, nbconvert and nh3 ({error}); "
+                          "`pip install 'nbviz[export]'`") from error
     source, target = pathlib.Path(notebook), pathlib.Path(out)
     if source.suffix != ".ipynb" or not source.is_file():
         raise ValueError(f"notebook: expected an existing .ipynb file, got {str(source)!r}")

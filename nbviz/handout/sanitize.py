@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import re
 
+import nh3  # imported with the module: a missing nh3 fails where the exporter names its extra
+
 __all__ = ["sanitize_html"]
 
 _TAGS = frozenset({"tfoot"})  # added to nh3's defaults (which have headings, tables, images, details, …)
@@ -62,8 +64,6 @@ def _filter(tag: str, attribute: str, value: str) -> str | None:
 def sanitize_html(source: str) -> str:
     """``source`` (an HTML fragment, e.g. rendered markdown) with everything that could run code, load
     from the network or submit anything removed; formatting, tables, images and links stay."""
-    import nh3
-
     return nh3.clean(
         source,
         tags=set(nh3.ALLOWED_TAGS) | _TAGS,

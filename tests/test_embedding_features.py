@@ -103,8 +103,8 @@ def test_guarded(images):
 def test_guarded_after_layer_error(images):
     model = tiny_cnn()
     snapshot = ModelSnapshot(model)
-    with pytest.raises(RuntimeError):
-        extract_features(model, images.repeat(1, 2, 1, 1), "4")  # wrong channel count fails inside the forward
+    with pytest.raises(ValueError, match="data: expected 1 channel"):  # a clear error, inside the guarded block
+        extract_features(model, images.repeat(1, 2, 1, 1), "4")
     snapshot.assert_unchanged(model)
 
 

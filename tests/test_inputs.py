@@ -183,3 +183,25 @@ def test_check_labels_accepts_whole_floats_and_rejects_fractions():
         check_labels([0.5, 1.0], 2, CLASSES)
     with pytest.raises(ValueError, match="labels: expected 2 labels for 2 inputs, got 3"):
         check_labels([0, 1, 2], 2, CLASSES)
+
+
+def test_float64_batches_from_data_are_matched_to_the_model_in_features_and_landscape():
+    """Data given as batches (tensors, Datasets, pairs) goes through the same input check."""
+    from nbviz.embedding import extract_features
+    from nbviz.landscape import plane
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 6 * 6, 3))
+    x = torch.rand(20, 1, 8, 8, dtype=torch.float64)
+    y = torch.randint(0, 3, (20,))
+    np.testing.assert_allclose(extract_features(model, x, "3"), extract_features(model, x.float(), "3"), rtol=1e-6)
+    ce = nn.CrossEntropyLoss()
+    a = plane(model, ce, (x, y), resolution=3, preview=None)
+    b = plane(model, ce, (x.float(), y), resolution=3, preview=None)
+    np.testing.assert_allclose(a.loss, b.loss, rtol=1e-6)
+    bad = x.clone()
+    bad[3, 0, 0, 0] = float("nan")
+    with pytest.raises(ValueError, match="data: contains NaN"):
+        extract_features(model, bad, "3")
+    with pytest.raises(ValueError, match="data: contains NaN"):
+        plane(model, ce, (bad, y), resolution=3, preview=None)

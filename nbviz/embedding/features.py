@@ -10,7 +10,7 @@ from torch import nn
 
 from .._data import Data, count_items, iter_inputs
 from .._guard import model_device, model_guard
-from .._inputs import check_model
+from .._inputs import check_model, model_input
 from .._modules import resolve_layer
 from .._progress import Progress, report
 from ._validate import check_points
@@ -62,7 +62,7 @@ def extract_features(
         for batch in iter_inputs(data, batch_size):
             captured.clear()
             try:
-                guard.model(batch.to(device))
+                guard.model(model_input(batch, model, argument="data").to(device))
             except _LayerDone:
                 pass
             if not captured:

@@ -36,6 +36,7 @@ from torch import nn
 from torch.func import functional_call
 
 from .._data import count_items, iter_pairs
+from .._inputs import model_input
 from .._progress import Progress, report
 from .params import Params
 
@@ -205,6 +206,8 @@ class Evaluator:
         seen = 0
         for x, y in self.source:
             before, seen = seen, seen + int(x.shape[0])
+            if isinstance(x, torch.Tensor):  # the one input check: dtype matched, clear errors for NaN, channels
+                x = model_input(x, self.model, argument="data")
             if self.channels_last and isinstance(x, torch.Tensor) and x.dim() == 4:
                 x = x.contiguous(memory_format=torch.channels_last)
             yield x, y, (before / total if total else 0.0), (min(seen / total, 1.0) if total else 0.0)

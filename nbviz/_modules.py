@@ -6,6 +6,8 @@ import difflib
 
 from torch import nn
 
+from ._shadow import shadow_counterpart
+
 __all__ = ["LayerRef", "layer_name", "resolve_layer", "resolve_layers"]
 
 LayerRef = "str | nn.Module"
@@ -21,6 +23,7 @@ def resolve_layer(model: nn.Module, layer: str | nn.Module, *, argument: str = "
     An unknown name raises ``ValueError`` listing the closest names in the model.
     """
     if isinstance(layer, nn.Module):
+        layer = shadow_counterpart(model, layer)  # a user's module named inside a guarded block
         for name, module in model.named_modules():
             if module is layer:
                 return name, module

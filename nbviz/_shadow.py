@@ -39,7 +39,7 @@ from typing import Any
 import torch
 from torch import nn
 
-__all__ = ["Shadow", "shadow_of", "weights_signature"]
+__all__ = ["Shadow", "shadow_counterpart", "shadow_of", "weights_signature"]
 
 # the hook dictionaries of nn.Module; ids in the *_with_kwargs / *_always_called ones refer to the first two
 _HOOKS = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks")
@@ -98,6 +98,11 @@ class Shadow:
         for module, shadow in pairs:
             _rebind_methods(module, shadow, self._by_id)
         return root
+
+    def is_root(self, module: nn.Module) -> bool:
+        """Whether ``module`` is this shadow's root (the model a guarded block works on)."""
+        model = self._model()
+        return model is not None and self._by_id.get(id(model)) is module
 
     def resolve(self, module: nn.Module) -> nn.Module:
         """The shadow of a user module (a shadow module, or any other module, is returned as is)."""
@@ -164,6 +169,17 @@ def shadow_of(model: nn.Module) -> Shadow:
         if shadow is None:
             shadow = _shadows[model] = Shadow(model)
         return shadow
+
+
+def shadow_counterpart(model: nn.Module, module: nn.Module) -> nn.Module:
+    """``module``'s shadow when ``model`` is a shadow root and ``module`` a module of the user's model
+    (a layer the user named, looked up inside a guarded block); otherwise ``module`` itself."""
+    with _shadows_lock:
+        shadows = list(_shadows.values())
+    for shadow in shadows:
+        if shadow.is_root(model):
+            return shadow.resolve(module)
+    return module
 
 
 def weights_signature(model: nn.Module) -> tuple[Any, ...]:

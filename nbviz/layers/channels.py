@@ -22,7 +22,7 @@ from torch.nn.modules.pooling import (
 
 from .tree import LayerInfo
 
-__all__ = ["channel_axes"]
+__all__ = ["channel_axes", "channel_axes_in_completion_order", "leaf_channel_axis"]
 
 _FIRST = (_ConvNd, _BatchNorm, _InstanceNorm, _MaxPoolNd, _AvgPoolNd, _AdaptiveAvgPoolNd, _AdaptiveMaxPoolNd, nn.GroupNorm, nn.LocalResponseNorm)
 _LAST = (nn.Linear, nn.Bilinear, nn.LayerNorm, nn.MultiheadAttention, nn.Embedding)
@@ -30,6 +30,33 @@ _LAST = (nn.Linear, nn.Bilinear, nn.LayerNorm, nn.MultiheadAttention, nn.Embeddi
 
 def _default(shape: tuple[int, ...]) -> int:
     return len(shape) - 1 if len(shape) == 3 else 1
+
+
+def leaf_channel_axis(module: nn.Module, shape: tuple[int, ...], latest: dict[tuple[int, ...], int]) -> int:
+    """The channel axis of a leaf call's output of ``shape`` (rank ≥ 2); ``latest`` maps shapes to the
+    axis of the latest earlier leaf output of that shape (the precedent of shape-preserving layers)."""
+    if len(shape) == 2 or isinstance(module, _FIRST):
+        return 1
+    if isinstance(module, _LAST):
+        return len(shape) - 1
+    return latest.get(shape, _default(shape))
+
+
+def channel_axes_in_completion_order(calls: list[tuple[nn.Module, tuple[int, ...], bool]]) -> list[int | None]:
+    """Channel axes of ``(module, output shape, is_leaf)`` calls listed as they *finish* (a probe's
+    order: leaves before the containers around them); a container takes the axis of the latest
+    finished leaf output with its shape."""
+    latest: dict[tuple[int, ...], int] = {}
+    axes: list[int | None] = []
+    for module, shape, leaf in calls:
+        if len(shape) < 2:
+            axes.append(None)
+            continue
+        axis = leaf_channel_axis(module, shape, latest) if leaf else latest.get(shape, _default(shape))
+        if leaf:
+            latest[shape] = axis
+        axes.append(axis)
+    return axes
 
 
 def channel_axes(model: nn.Module, tree: list[LayerInfo]) -> dict[str, int | None]:
@@ -43,15 +70,7 @@ def channel_axes(model: nn.Module, tree: list[LayerInfo]) -> dict[str, int | Non
         shape = info.output_shape
         if not info.is_leaf or shape is None or len(shape) < 2:
             continue
-        module = modules[info.module]
-        if len(shape) == 2:
-            axis = 1
-        elif isinstance(module, _FIRST):
-            axis = 1
-        elif isinstance(module, _LAST):
-            axis = len(shape) - 1
-        else:
-            axis = latest.get(shape, _default(shape))
+        axis = leaf_channel_axis(modules[info.module], shape, latest)
         latest[shape] = axis
         leaf_axis[info.index] = axis
     for info in tree:

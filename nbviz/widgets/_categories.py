@@ -2,6 +2,8 @@
 
 Categories (labels, predictions, any strings) become uint8 codes into a small palette (the same
 tab10 / tab20 / turbo choice as the static t-SNE plots); continuous values become 256 bins of viridis.
+With more categories than distinct colours (a 1,000-class model), the ``top`` most frequent keep a
+colour and the rest share one grey "other" entry, so no number of classes is refused.
 The browser colours N points from N bytes plus the palette.
 """
 
@@ -12,9 +14,13 @@ from typing import Any, Sequence
 
 import numpy as np
 
-__all__ = ["Coloring", "categories", "coloring", "palette"]
+__all__ = ["Coloring", "DEFAULT_TOP", "OTHER_RGB", "categories", "check_top", "coloring", "palette", "top_categories"]
 
-MAX_CATEGORIES = 256
+# integer labels below this are class indices, named by their value (predictions of the same model then
+# share the names); larger ids are factorised
+MAX_CLASS_INDEX = 65_536
+DEFAULT_TOP = 20  # categories that keep their own colour (tab20); the rest are "other"
+OTHER_RGB = (170, 170, 170)  # the grey of the "other" entry
 
 
 @dataclass
@@ -70,14 +76,20 @@ def categories(
                 f"{argument}: values must index class_names (0 … {len(names) - 1}), got {array.min()} … {array.max()}"
             )
         return array.astype(np.int32), names
-    if integer and array.size and array.min() >= 0 and array.max() < MAX_CATEGORIES:
+    if integer and array.size and array.min() >= 0 and array.max() < MAX_CLASS_INDEX:
         return array.astype(np.int32), [str(i) for i in range(int(array.max()) + 1)]
     unique, codes = np.unique(array.astype(str) if not integer else array, return_inverse=True)
     return codes.astype(np.int32).reshape(-1), [str(u) for u in unique]
 
 
-def coloring(values: Any, n_points: int, class_names: Sequence[Any] | None = None, *, argument: str = "color_by") -> Coloring:
-    """Colour codes for ``values``: categorical (integers, booleans, strings) or continuous (floats)."""
+def coloring(
+    values: Any, n_points: int, class_names: Sequence[Any] | None = None, *, argument: str = "color_by", top: int = DEFAULT_TOP
+) -> Coloring:
+    """Colour codes for ``values``: categorical (integers, booleans, strings) or continuous (floats).
+
+    ``values``: one value per point (N,); ``n_points``: N; ``class_names``: names that integer values
+    index; ``argument``: the name errors use; ``top``: categories that keep a colour, the rest are
+    "other" (see :func:`top_categories`)."""
     array = _numpy(values)
     if array.ndim == 1 and np.issubdtype(array.dtype, np.floating) and class_names is None:
         if array.shape[0] != n_points:
@@ -90,6 +102,42 @@ def coloring(values: Any, n_points: int, class_names: Sequence[Any] | None = Non
         table = np.round(colormaps["viridis"](np.linspace(0, 1, 256))[:, :3] * 255).astype(np.uint8)
         return Coloring(np.round(scaled * 255).astype(np.uint8), table, [f"{lo:.4g}", f"{hi:.4g}"], True)
     codes, names = categories(array, n_points, class_names, argument=argument)
-    if len(names) > MAX_CATEGORIES:
-        raise ValueError(f"{argument}: at most {MAX_CATEGORIES} categories can be coloured, got {len(names)}")
-    return Coloring(codes.astype(np.uint8), palette(max(len(names), 1)), names)
+    return top_categories(codes, names, top, argument=argument)
+
+
+def check_top(top: Any, *, argument: str = "top_classes") -> int:
+    """``top`` (how many categories keep a colour) as an int in 1 … 255; a clear error otherwise."""
+    if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or not 1 <= top <= 255:
+        raise ValueError(f"{argument}: expected an integer in 1 … 255 (categories with their own colour), got {top!r}")
+    return int(top)
+
+
+def top_categories(codes: np.ndarray, names: Sequence[str], top: int = DEFAULT_TOP, *, argument: str = "color_by") -> Coloring:
+    """A :class:`Coloring` of integer ``codes`` (N,) into ``names`` that never needs more than ``top`` + 1 colours.
+
+    ``codes``: category index per point (into ``names``); ``names``: one name per category;
+    ``top``: how many categories may keep their own colour (1 … 255). Up to ``top`` names, every
+    category keeps its code and a colour. Beyond, the ``top`` most frequent categories present (ties:
+    lower index first) keep a colour, listed in index order, and every other point gets the last code,
+    named ``"other (M classes)"`` and coloured grey; categories without points are left out.
+    """
+    top = check_top(top)
+    codes = np.asarray(codes).astype(np.int64).reshape(-1)
+    if len(names) <= top:
+        return Coloring(codes.astype(np.uint8), palette(max(len(names), 1)), list(names))
+    counts = np.bincount(codes, minlength=len(names))
+    present = np.flatnonzero(counts)
+    if present.size <= top:
+        kept = present
+    else:
+        by_count = present[np.argsort(-counts[present], kind="stable")]  # stable: ties keep index order
+        kept = np.sort(by_count[:top])
+    new_code = np.full(len(names), len(kept), dtype=np.int64)
+    new_code[kept] = np.arange(len(kept))
+    legend = [str(names[i]) for i in kept]
+    table = palette(max(len(kept), 1))[: len(kept)]
+    rest = present.size - kept.size
+    if rest:
+        legend.append(f"other ({rest} {'class' if rest == 1 else 'classes'})")
+        table = np.concatenate([table, np.array([OTHER_RGB], np.uint8)])
+    return Coloring(new_code[codes].astype(np.uint8), table, legend)

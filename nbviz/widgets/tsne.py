@@ -26,7 +26,7 @@ from ..embedding._validate import check_distinct, check_perplexity, check_points
 from ..embedding.grid import GridLayout, snap_to_grid
 from ._arrays import Array
 from ._base import Explorer
-from ._categories import Coloring, categories, coloring
+from ._categories import DEFAULT_TOP, Coloring, categories, check_top, coloring
 
 __all__ = ["TSNEExplorer"]
 
@@ -46,6 +46,8 @@ class TSNEExplorer(Explorer):
     ``labels`` (N,) colour the points and name them on hover (indices into ``class_names``, or any
     values); ``images`` (N×C×H×W or N×H×W, values in [0, 1]) appear as thumbnails on hover;
     ``color_by``: ``"label"``, ``"prediction"`` (model form) or an (N,) array (floats are continuous).
+    ``top_classes``: how many categories keep their own colour (default 20); with more (a 1,000-class
+    model's predictions), the most frequent ones do and the rest share a grey "other" legend entry.
     The kNN graph is built for ``max_perplexity`` up front (default 100); ``perplexity`` defaults to 30
     and ``metrics_k`` (neighbours in the quality scores) to 10, each lowered to what N allows for a few
     dozen points. ``run=False`` shows the PCA start without
@@ -127,6 +129,7 @@ class TSNEExplorer(Explorer):
         embedding: Any = None,
         run: bool = True,
         view: str = "points",
+        top_classes: int = DEFAULT_TOP,
         **kwargs: Any,
     ) -> None:
         # plain attributes the observers read are set before super().__init__ (traits fire from kwargs)
@@ -141,6 +144,7 @@ class TSNEExplorer(Explorer):
         self._frames_lock = threading.Lock()
         self._showing = False
         self._colorings: dict[str, Coloring] = {}
+        self._top = check_top(top_classes)
         self._class_names = None if class_names is None else [str(c) for c in class_names]
         self._snapshot_every = int(snapshot_every)
         self._early_iter = early_iter
@@ -334,7 +338,7 @@ class TSNEExplorer(Explorer):
         if labels is not None:
             codes, names = categories(labels, n, self._class_names, argument="labels")
             self.labels, self.class_names = codes, names
-            self._colorings["label"] = coloring(codes, n, names, argument="labels")
+            self._colorings["label"] = coloring(codes, n, names, argument="labels", top=self._top)
         if images is not None:
             self.thumbnails = _thumbnails(images, n)
         if isinstance(color_by, str):
@@ -344,7 +348,7 @@ class TSNEExplorer(Explorer):
                 raise ValueError("color_by: 'prediction' needs the (model, data, layer) form")
             name = color_by
         else:
-            self._colorings["values"] = coloring(color_by, n, argument="color_by")
+            self._colorings["values"] = coloring(color_by, n, argument="color_by", top=self._top)
             name = "values"
         options = [k for k in ("label", "values") if k in self._colorings]
         if self._features is not None:
@@ -408,7 +412,7 @@ class TSNEExplorer(Explorer):
         k = max(len(self.class_names), int(predicted.max()) + 1)
         names = list(self.class_names) + [str(i) for i in range(len(self.class_names), k)]
         self.predictions = predicted.astype(np.int32)
-        return coloring(predicted, len(predicted), names, argument="predictions")
+        return coloring(predicted, len(predicted), names, argument="predictions", top=self._top)
 
     def _prepare(self) -> None:
         """Build features and the kNN graph, show the PCA start (``run=False``)."""

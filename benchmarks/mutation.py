@@ -21,16 +21,14 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import random
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from _copy import ROOT, copy_checkout, quiet_env
 
 # package → (source globs to mutate, test files that check it: fast unit tests only, no widgets)
 PACKAGES: dict[str, tuple[list[str], list[str]]] = {
@@ -64,25 +62,10 @@ def mutmut_section(sources: list[str], tests: list[str]) -> str:
     )
 
 
-def make_copy(package: str, where: Path) -> Path:
-    """nbviz/, tests/ and pyproject.toml copied to ``where`` with [tool.mutmut] narrowed to ``package``."""
-    sources, tests = PACKAGES[package]
-    tests = [t for t in tests if (ROOT / t).exists()]
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "browser", "installed")
-    shutil.copytree(ROOT / "nbviz", where / "nbviz", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    shutil.copytree(ROOT / "tests", where / "tests", ignore=ignore)
-    text = (ROOT / "pyproject.toml").read_text()
-    text = re.sub(r"(?ms)^\[tool\.mutmut\]\n.*?(?=^\[|\Z)", "", text)
-    (where / "pyproject.toml").write_text(text.rstrip() + "\n\n" + mutmut_section(sources, tests))
-    return where
-
-
-def mutmut(where: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg")
-    run = subprocess.run([sys.executable, "-m", "mutmut", *args], cwd=where, env=env, capture_output=True, text=True)
-    if check and run.returncode != 0:
-        sys.exit(f"mutmut {' '.join(args[:3])} failed ({run.returncode}):\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}")
-    return run
+def mutmut(where: Path, *args: str) -> subprocess.CompletedProcess:
+    """``python -m mutmut ARGS`` inside the copy; mutmut's own exit code is not the result (the
+    mutants' exit codes in mutants/**/*.meta are)."""
+    return subprocess.run([sys.executable, "-m", "mutmut", *args], cwd=where, env=quiet_env(), capture_output=True, text=True)
 
 
 def mutant_results(where: Path) -> dict[str, int | None]:
@@ -112,17 +95,21 @@ def main() -> None:
 
     where = args.keep or Path(tempfile.mkdtemp(prefix=f"nbviz-mutation-{args.package}-"))
     if not (where / "pyproject.toml").exists():
-        make_copy(args.package, where)
+        sources, tests = PACKAGES[args.package]
+        tests = [t for t in tests if (ROOT / t).exists()]
+        copy_checkout(where, mutmut_section(sources, tests), drop_section="tool.mutmut")
     try:
-        mutmut(where, "run", "--max-children", "1", NO_MUTANT, check=False)  # generate + map tests
+        setup = mutmut(where, "run", "--max-children", "1", NO_MUTANT)  # generate + map tests, then stop
         names = sorted(mutant_results(where))
         if not names:
-            sys.exit(f"mutmut generated no mutants in {where}")
+            sys.exit(f"mutmut generated no mutants in {where}:\n{setup.stdout[-3000:]}\n{setup.stderr[-3000:]}")
         chosen = names if args.sample <= 0 or args.sample >= len(names) else sorted(random.Random(args.seed).sample(names, args.sample))
-        mutmut(where, "run", "--max-children", "1", *chosen, check=False)
+        run = mutmut(where, "run", "--max-children", "1", *chosen)
         from mutmut.stats import status_by_exit_code  # mutmut's own reading of a mutant's exit code
 
         codes = mutant_results(where)
+        if all(codes[name] is None for name in chosen):
+            sys.exit(f"mutmut ran no mutant (did the clean test run fail?):\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}")
         status = {name: status_by_exit_code[codes[name]] for name in chosen}
         killed = sum(s in (KILLED, TIMEOUT) for s in status.values())
         alive = [n for n, s in status.items() if s in (SURVIVED, NO_TESTS)]

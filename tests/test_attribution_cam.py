@@ -11,9 +11,10 @@ import torch
 from attribution_models import images, resnet18, small_cnn
 
 from nbviz.attribution import saliency
+from reference_packages import require
 
-captum_attr = pytest.importorskip("captum.attr")
-grad_cam = pytest.importorskip("pytorch_grad_cam")
+captum_attr = require("captum.attr")
+grad_cam = require("pytorch_grad_cam")
 
 
 def close(ours, theirs, rtol=1e-5):

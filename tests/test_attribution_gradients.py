@@ -10,8 +10,9 @@ from guard_checks import ForwardCalls
 from attribution_models import images, resnet18, small_cnn
 
 from nbviz.attribution import saliency
+from reference_packages import require
 
-captum_attr = pytest.importorskip("captum.attr")
+captum_attr = require("captum.attr")
 
 
 def close(ours, theirs, rtol=1e-4):

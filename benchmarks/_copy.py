@@ -35,5 +35,5 @@ def quiet_env() -> dict[str, str]:
 
 def run_pytest(where: Path, tests: list[str], *extra: str) -> subprocess.CompletedProcess:
     """pytest on ``tests`` inside the copy at ``where`` (its own nbviz first on sys.path)."""
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rN", *extra, *tests]
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfE", *extra, *tests]
     return subprocess.run(command, cwd=where, env=quiet_env(), capture_output=True, text=True)

@@ -1,9 +1,8 @@
 """LayerExplorer in JupyterLab: pick layers (click, keyboard), rotate the input, open a channel's detail,
-labels as text, and the layer-switch time from click to new pixels on a 64-channel 32×32 layer."""
+labels as text, and switching between two 64-channel 32×32 layers (timed in benchmarks/browser_timing.py)."""
 
 from __future__ import annotations
 
-import statistics
 from pathlib import Path
 
 from lab_driver import canvas_signature, cell_output_text, open_and_run, run_cell, wait_canvas_change, wait_canvas_drawn
@@ -11,24 +10,6 @@ from lab_driver import canvas_signature, cell_output_text, open_and_run, run_cel
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 GRID = ".nbviz-layers-grid"
 EVIL = '<img src=x onerror="window.__nbviz_xss = 1">'
-
-# Click a picker row and resolve with the ms until the grid canvas was redrawn for that layer
-# (the front end draws synchronously, then stamps data-layer/data-draws on the canvas).
-SWITCH = """async ([row, canvas, target]) => {
-  const before = canvas.dataset.draws;
-  return await new Promise((resolve) => {
-    const t0 = performance.now();
-    const observer = new MutationObserver(() => {
-      if (canvas.dataset.draws !== before && canvas.dataset.layer === target) {
-        observer.disconnect();
-        resolve(performance.now() - t0);
-      }
-    });
-    observer.observe(canvas, { attributes: true });
-    row.click();
-  });
-}"""
-
 
 def _row(page, name):
     return page.locator(f'.nbviz-picker-row[data-layer="{name}"]')
@@ -76,16 +57,13 @@ def test_layer_explorer_in_lab(page, lab):
     page.wait_for_function(f"() => document.querySelector('{GRID}').dataset.layer === '{first}'")
     assert "64 channels of 32×32" in page.locator(".nbviz-layers-main > .nbviz-caption").first.inner_text()
 
-    # layer-switch time between two 64-channel 32×32 layers, click → new pixels
-    grid = page.locator(GRID).element_handle()
-    times = []
-    for target in [second, first] * 4:
+    # switching between two 64-channel 32×32 layers draws each one's maps (its time is measured in
+    # benchmarks/browser_timing.py, not asserted here)
+    for target in [second, first] * 2:
         signature = canvas_signature(page, GRID)
-        times.append(page.evaluate(SWITCH, [_row(page, target).element_handle(), grid, target]))
-        assert canvas_signature(page, GRID) != signature
-    print(f"\nlayer switch {first} ↔ {second}, click → new pixels (64×32×32): {', '.join(f'{t:.0f}' for t in times)} ms; "
-          f"median {statistics.median(times):.0f} ms")
-    assert statistics.median(times) < 150, times
+        _row(page, target).click()
+        wait_canvas_change(page, GRID, signature)
+        page.wait_for_function(f"() => document.querySelector('{GRID}').dataset.layer === '{target}'")
 
     # rotate the input like a person → the maps change
     before = canvas_signature(page, GRID)

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .._data import as_tensor
+from .._data import as_tensor, examples
 from ..layers import layer_tree
 from ._base import Explorer
 from .layers import LayerExplorer
@@ -100,25 +100,14 @@ def default_maps_layer(model: nn.Module, example: torch.Tensor) -> str | None:
 
 
 def _materialize(dataset: Any) -> tuple[torch.Tensor, torch.Tensor | None, Any, Any]:
-    """Images (N×C×H×W float), labels, class names and masks from the dataset forms explorers accept."""
-    labels = names = masks = None
-    if hasattr(dataset, "images"):  # an nbviz ImageDataset
-        images, labels = dataset.images, getattr(dataset, "labels", None)
-        names, masks = getattr(dataset, "class_names", None), getattr(dataset, "masks", None)
-    elif isinstance(dataset, tuple) and len(dataset) == 2 and isinstance(dataset[0], (torch.Tensor, np.ndarray)):
-        images, labels = dataset
-    elif isinstance(dataset, (torch.Tensor, np.ndarray)):
-        images = dataset
-    elif isinstance(dataset, torch.utils.data.Dataset) and hasattr(dataset, "__len__"):
-        items = [dataset[i] for i in range(len(dataset))]  # type: ignore[arg-type]
-        pairs = all(isinstance(item, (tuple, list)) and len(item) >= 2 for item in items)
-        images = torch.stack([as_tensor(item[0] if pairs else item, argument="dataset") for item in items])
-        labels = torch.as_tensor([int(item[1]) for item in items]) if pairs else None
-    else:
+    """Images (N×C×H×W float), labels, class names and masks from any container :func:`nbviz._data.examples` reads."""
+    if isinstance(dataset, (str, bytes, dict)) or isinstance(dataset, nn.Module):
         raise TypeError(
-            f"dataset: expected an nbviz ImageDataset, an N×C×H×W tensor or array, an (images, labels) pair "
-            f"or a torch Dataset with a length, got {type(dataset).__name__}"
+            f"dataset: expected an nbviz ImageDataset, an N×C×H×W tensor or array, an (images, labels) pair, "
+            f"a torch Dataset or a DataLoader, got {type(dataset).__name__}"
         )
+    found = examples(dataset, argument="dataset")
+    images, labels, names, masks = found.inputs, found.labels, found.class_names, found.masks
     images = as_tensor(images, argument="dataset").detach().cpu()
     if images.ndim != 4 or images.shape[1] not in (1, 3):
         raise ValueError(f"dataset: expected images N×C×H×W with C = 1 or 3, got shape {tuple(images.shape)}")
@@ -144,8 +133,9 @@ def explore(
 ) -> Explored:
     """Build linked explorers of ``model`` over ``dataset`` in one line and return them laid out.
 
-    ``dataset``: an nbviz ImageDataset, an N×C×H×W tensor or array, an ``(images, labels)`` pair or a
-    torch Dataset of images (or (image, label) items). The t-SNE map embeds ``layer``'s features
+    ``dataset``: an nbviz ImageDataset, an N×C×H×W tensor or array, an ``(images, labels)`` pair, a
+    torch Dataset of images (or (image, label) items) or a DataLoader (read once); labels and class
+    names (``.class_names`` or torchvision's ``.classes``) are taken from it where present. The t-SNE map embeds ``layer``'s features
     (default: the penultimate layer); ``labels``/``class_names`` override the dataset's. The saliency
     explorer uses its default ``methods``; the occlusion explorer a window of about a quarter of the image
     side (see :func:`~nbviz.widgets.occlusion.default_window`); other keyword arguments go to

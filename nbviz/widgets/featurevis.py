@@ -21,7 +21,7 @@ import traitlets
 from torch import nn
 
 from .. import render
-from .._data import _first
+from .._data import _first, indexable
 from ..featurevis import invert, maximize, multifaceted
 from ..featurevis.maximize import input_shape
 from ..featurevis.optimise import span
@@ -46,10 +46,11 @@ def _pictures(images: Any) -> np.ndarray:
 class FeatureVisExplorer(Explorer):
     """Activation maximisation, multifaceted visualisation and inversion for ``model``.
 
-    ``dataset`` (tensor/array N×C×H×W, an indexable Dataset such as :func:`nbviz.datasets.digits`)
-    is needed for the ``"facets"`` and ``"invert"`` modes and sets the image size; without it the
-    size is ``size`` or the model's ``image_size`` (else 32). ``layer`` defaults to the first conv
-    leaf; ``units`` (channels) to the first 8 of the layer.
+    ``dataset`` (tensor/array N×C×H×W, a Dataset of images or (image, label) items such as
+    :func:`nbviz.datasets.digits`, or a DataLoader, whose Dataset is then read item by item) is
+    needed for the ``"facets"`` and ``"invert"`` modes and sets the image size; without it the size is
+    ``size`` or the model's ``image_size`` (else 32). ``layer`` defaults to the first conv leaf;
+    ``units`` (channels) to the first 8 of the layer.
 
     Traits: ``mode``, ``layer``, ``units``, ``steps``, ``l2``, ``tv``, ``blur_every``, ``param``
     (``"fft"``/``"pixel"``), ``k``, ``input_index``, ``invert_layers``. Results: ``frames``
@@ -144,11 +145,11 @@ class FeatureVisExplorer(Explorer):
     def _check_dataset(dataset: Any) -> Any:
         if dataset is None:
             return None
-        data = getattr(dataset, "images", dataset) if not isinstance(dataset, (torch.Tensor, np.ndarray)) else dataset
-        if isinstance(data, np.ndarray):
-            data = torch.from_numpy(np.ascontiguousarray(data)).float()
-        if isinstance(data, (str, bytes, dict)) or not hasattr(data, "__getitem__") or not hasattr(data, "__len__"):
-            raise TypeError(f"dataset: expected N×C×H×W images (tensor or array) or an indexable Dataset, got {type(dataset).__name__}")
+        if isinstance(dataset, (str, bytes, dict)) or not hasattr(dataset, "__iter__") and not hasattr(dataset, "__getitem__"):
+            raise TypeError(
+                f"dataset: expected N×C×H×W images (tensor or array), a Dataset or a DataLoader, got {type(dataset).__name__}"
+            )
+        data = indexable(dataset, argument="dataset")
         if len(data) == 0:
             raise ValueError("dataset: got no images")
         if isinstance(data, torch.Tensor) and data.ndim != 4:

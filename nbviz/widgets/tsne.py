@@ -18,7 +18,7 @@ import traitlets
 from torch import nn
 
 from .. import render
-from .._data import count_items
+from .._data import Examples, count_items, examples
 from .._modules import resolve_layer
 from .._progress import Cancelled
 from ..embedding import SmallMultiples, TSNEResult, TSNESession, extract_features, knn_preservation, trustworthiness
@@ -42,6 +42,10 @@ VIEWS = ("points", "images", "grid")
 
 class TSNEExplorer(Explorer):
     """A live t-SNE of ``X`` (N, D), or of ``layer``'s features for ``data`` given as ``(model, data, layer)``.
+
+    ``data`` may be a tensor or array, an ``(inputs, labels)`` pair, an nbviz ImageDataset, a Dataset of
+    inputs or ``(input, label)`` items, or a DataLoader (read once, see :func:`nbviz._data.examples`);
+    its labels, class names and N×C×H×W images (thumbnails) are used unless given.
 
     ``labels`` (N,) colour the points and name them on hover (indices into ``class_names``, or any
     values); ``images`` (N×C×H×W or N×H×W, values in [0, 1]) appear as thumbnails on hover;
@@ -154,9 +158,11 @@ class TSNEExplorer(Explorer):
         self._grid_source: np.ndarray | None = None
         self._ready = False
 
-        n, data_images = self._take_input(X, embedding, pool, batch_size)
-        if n is not None and labels is None and self._features is not None:
-            labels, class_names = _dataset_labels(self._features[1], class_names)
+        n, found = self._take_input(X, embedding, pool, batch_size)
+        data_images = None if found is None else _images(found.inputs)
+        if found is not None and labels is None:
+            labels = found.labels
+            class_names = found.class_names if class_names is None else class_names
             self._class_names = None if class_names is None else [str(c) for c in class_names]
         images = data_images if images is None else images
         lr = _check_learning_rate(learning_rate)
@@ -299,8 +305,9 @@ class TSNEExplorer(Explorer):
         self.run("multiples", work, done)
 
     # -- input -------------------------------------------------------------------------------
-    def _take_input(self, X: Any, embedding: Any, pool: str, batch_size: int) -> tuple[int | None, Any]:
-        """Validate ``X`` (array or ``(model, data, layer)``); returns N and images found in ``data``."""
+    def _take_input(self, X: Any, embedding: Any, pool: str, batch_size: int) -> tuple[int | None, Examples | None]:
+        """Validate ``X`` (array or ``(model, data, layer)``); returns N and, in the model form, what
+        ``data`` holds (inputs, labels, class names: read once, so a shuffling DataLoader stays aligned)."""
         if X is None:
             if embedding is None:
                 raise ValueError("X: expected an (N, D) array or (model, data, layer); got None (use from_embedding for a ready embedding)")
@@ -310,14 +317,13 @@ class TSNEExplorer(Explorer):
             name, _ = resolve_layer(model, layer)
             if pool not in ("flatten", "avg", "max"):
                 raise ValueError(f"pool: expected 'flatten', 'avg' or 'max', got {pool!r}")
-            n = count_items(data)
-            if n is None:
-                raise ValueError("X: the data in (model, data, layer) must have a length (a tensor, array, Dataset or DataLoader)")
+            found = examples(data, argument="X")
+            n = len(found)
             if n < 5:
                 raise ValueError(f"X: needs at least 5 points, got {n}")
-            self._features = (model, data, name, pool, int(batch_size))
+            self._features = (model, found.inputs, name, pool, int(batch_size))
             self._watch_weights(model)
-            return n, _data_images(data)
+            return n, found
         if isinstance(X, tuple) and len(X) == 3:
             raise TypeError(f"X: in (model, data, layer) the model must be a torch.nn.Module, got {type(X[0]).__name__}")
         self._X = check_points(X)
@@ -407,8 +413,7 @@ class TSNEExplorer(Explorer):
     def _predict(self, model: nn.Module, data: Any, progress) -> Coloring:
         from ..prediction import predict
 
-        inputs = _data_inputs(data)
-        predicted = predict(model, inputs, progress=progress).predicted
+        predicted = predict(model, data, progress=progress).predicted
         k = max(len(self.class_names), int(predicted.max()) + 1)
         names = list(self.class_names) + [str(i) for i in range(len(self.class_names), k)]
         self.predictions = predicted.astype(np.int32)
@@ -737,38 +742,10 @@ def _check_metrics_k(k: Any, n: int | None) -> int:
     return int(k)
 
 
-def _data_inputs(data: Any) -> Any:
-    """The input tensor inside ``data`` (a tensor, an ``(x, y)`` pair or a dataset with ``.images``)."""
-    if hasattr(data, "images"):
-        return data.images
-    if isinstance(data, tuple) and len(data) == 2:
-        return data[0]
-    if hasattr(data, "shape"):
-        return data
-    from .._data import iter_inputs
-    import torch
-
-    return torch.cat(list(iter_inputs(data, 256)))
-
-
-def _data_images(data: Any) -> Any:
-    """Images to show as thumbnails, if ``data`` holds N×C×H×W pictures."""
-    try:
-        x = _data_inputs(data) if (hasattr(data, "images") or hasattr(data, "shape") or isinstance(data, tuple)) else None
-    except Exception:  # noqa: BLE001 - thumbnails are optional
-        return None
-    shape = tuple(getattr(x, "shape", ()))
-    return x if len(shape) == 4 and shape[1] in (1, 3) else None
-
-
-def _dataset_labels(data: Any, class_names: Any) -> tuple[Any, Any]:
-    """Labels and class names carried by ``data`` (an ImageDataset or an ``(x, y)`` pair)."""
-    labels = getattr(data, "labels", None)
-    if labels is None and isinstance(data, tuple) and len(data) == 2:
-        labels = data[1]
-    if class_names is None:
-        class_names = getattr(data, "class_names", None)
-    return labels, class_names
+def _images(inputs: Any) -> Any:
+    """``inputs`` if they are N×C×H×W pictures (C = 1 or 3) to show as thumbnails, else ``None``."""
+    shape = tuple(getattr(inputs, "shape", ()))
+    return inputs if len(shape) == 4 and shape[1] in (1, 3) else None
 
 
 def _thumbnails(images: Any, n: int) -> np.ndarray:

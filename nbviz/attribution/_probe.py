@@ -11,6 +11,8 @@ import torch
 from torch import nn
 
 from .._guard import ModelGuard
+from ..layers.channels import channel_axes_in_completion_order
+from ..layers.layout import Layout, layout_of
 
 __all__ = ["Probe", "ProbedModule", "cached_probe", "probe_model"]
 
@@ -18,18 +20,19 @@ __all__ = ["Probe", "ProbedModule", "cached_probe", "probe_model"]
 @dataclass(frozen=True)
 class ProbedModule:
     """A module call seen in the probe: its qualified name, the module, its output shape and bytes
-    per input (first tensor output)."""
+    per input (first tensor output), and how that output is laid out."""
 
     name: str
     module: nn.Module
     shape: tuple[int, ...]
     bytes: int
     leaf: bool
+    layout: Layout
 
     @property
     def spatial(self) -> bool:
-        """True for an N×C×H×W output with more than one spatial position."""
-        return len(self.shape) == 4 and self.shape[2] * self.shape[3] > 1
+        """True for an output with maps of more than one position: N×C×H×W, N×H×W×C, or tokens on a grid."""
+        return self.layout.spatial
 
 
 @dataclass
@@ -47,7 +50,7 @@ class Probe:
         return None
 
     def last_spatial(self) -> ProbedModule | None:
-        """The last module to finish with a spatial (N×C×H×W, H·W > 1) output."""
+        """The last module to finish with a spatial output (see :attr:`ProbedModule.spatial`)."""
         return next((c for c in reversed(self.calls) if c.spatial), None)
 
     def backward_bytes_per_row(self, start: int = 0) -> int:
@@ -88,6 +91,7 @@ def probe_model(model: nn.Module, x1: torch.Tensor, guard: ModelGuard) -> tuple[
     probe = Probe(input_bytes=x1[0].numel() * x1.element_size())
     names = {module: name for name, module in model.named_modules()}
     handles = []
+    seen: list[tuple[str, nn.Module, tuple[int, ...], int, bool]] = []
 
     def record(module: nn.Module, _inputs: object, output: object) -> None:
         tensor = _first_tensor(output)
@@ -95,7 +99,7 @@ def probe_model(model: nn.Module, x1: torch.Tensor, guard: ModelGuard) -> tuple[
             return
         per_row = tensor[0].numel() * tensor.element_size() if tensor.ndim else tensor.element_size()
         leaf = next(iter(module.children()), None) is None
-        probe.calls.append(ProbedModule(names[module], module, tuple(tensor.shape), per_row, leaf))
+        seen.append((names[module], module, tuple(tensor.shape), per_row, leaf))
 
     try:
         for module in names:
@@ -105,6 +109,8 @@ def probe_model(model: nn.Module, x1: torch.Tensor, guard: ModelGuard) -> tuple[
     finally:
         for handle in handles:
             handle.remove()
+    axes = channel_axes_in_completion_order([(module, shape, leaf) for _, module, shape, _, leaf in seen])
+    probe.calls = [ProbedModule(*call, layout=layout_of(call[2], axis)) for call, axis in zip(seen, axes)]
     return probe, output
 
 

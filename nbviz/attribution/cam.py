@@ -6,6 +6,12 @@ gradient at that layer, and small variants that turn them into per-channel weigh
   α = g² / (2g² + Σ_ij A · g³) (eq. 19; α = 0 where g = 0), as in pytorch-grad-cam.
 - ``guided_gradcam``: guided backpropagation × the upsampled, ReLU'd Grad-CAM.
 
+Layers of any layout with maps (:mod:`nbviz.layers.layout`) work: N×C×H×W, channels-last N×H×W×C
+(Swin, ConvNeXt) and transformer tokens N×T×D, whose patch tokens are laid out on their grid with
+the class token set aside — pytorch-grad-cam's ``reshape_transform`` for ViT and Swin. The default
+layer is the last with maps; in a token model (where the last layers' patch tokens no longer reach
+the class score) it is the norm before the last attention block, as pytorch-grad-cam advises.
+
 The CAM is ``Σ_k w_k A_k`` at the layer's resolution (``raw``, before ReLU, like Captum's
 ``LayerGradCam``); ``maps`` is its ReLU upsampled to the input size with
 ``F.interpolate(mode="bilinear", align_corners=False)`` — the same half-pixel bilinear
@@ -27,7 +33,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from .._modules import resolve_layer
+from ..layers.layout import Layout
 from ._context import Context
+from ._probe import ProbedModule
 from .gradients import abs_max_map, guided_backprop_raw
 from .result import Attribution
 
@@ -86,17 +94,32 @@ class CamLayer:
     name: str
     module: nn.Module
     call: int  # index of its last call in the probe
+    layout: Layout
+
+
+def _token_default(calls: list[ProbedModule]) -> ProbedModule | None:
+    """In a token model: the last LayerNorm with tokens that feeds an attention module after it."""
+    attention = [i for i, c in enumerate(calls) if "attention" in type(c.module).__name__.lower()]
+    if not attention:
+        return None
+    norms = [c for c in calls[: attention[-1]] if isinstance(c.module, nn.LayerNorm) and c.spatial and c.layout.kind == "tokens"]
+    return norms[-1] if norms else None
 
 
 def default_cam_layer(ctx: Context, layer: str | nn.Module | None) -> CamLayer:
-    """The CAM layer: ``layer`` if given (it must produce an N×C×H×W output), else the last
-    module to finish with a spatial output in the probe forward."""
+    """The CAM layer: ``layer`` if given (its output must have maps: see the module docstring), else
+    the last module to finish with maps in the probe forward (token models: see :func:`_token_default`)."""
     spatial = [c.name for c in ctx.probe.calls if c.spatial]
     if layer is None:
         last = ctx.probe.last_spatial()
         if last is None:
-            raise ValueError("layer: the model has no module with a spatial (N×C×H×W) output; CAM methods need one")
-        return CamLayer(last.name, last.module, ctx.probe.last_call(last.module))  # type: ignore[arg-type]
+            raise ValueError(
+                "layer: the model has no module with a spatial output (N×C×H×W, N×H×W×C or tokens on a grid); CAM methods need one"
+            )
+        if last.layout.kind == "tokens":
+            last = _token_default(ctx.probe.calls) or last
+        call = ctx.probe.last_call(last.module)
+        return CamLayer(last.name, last.module, call, ctx.probe.calls[call].layout)  # type: ignore[arg-type,index]
     name, module = resolve_layer(ctx.model, ctx.guard.module(layer) if isinstance(layer, nn.Module) else layer)
     call = ctx.probe.last_call(module)
     if call is None:
@@ -104,13 +127,15 @@ def default_cam_layer(ctx: Context, layer: str | nn.Module | None) -> CamLayer:
     if not ctx.probe.calls[call].spatial:
         hint = f"; layers with spatial output include {', '.join(repr(s) for s in spatial[-5:])}" if spatial else ""
         raise ValueError(
-            f"layer: {name!r} has output shape {ctx.probe.calls[call].shape}, not a spatial N×C×H×W map{hint}"
+            f"layer: {name!r} has output shape {ctx.probe.calls[call].shape} ({ctx.probe.calls[call].layout.kind}), "
+            f"not a spatial map{hint}"
         )
-    return CamLayer(name, module, call)
+    return CamLayer(name, module, call, ctx.probe.calls[call].layout)
 
 
 def layer_activations_and_gradients(ctx: Context, layer: CamLayer, message: str) -> tuple[torch.Tensor, torch.Tensor]:
-    """N×K×h×w activations of ``layer`` (its last call) and d score / d activations."""
+    """N×K×h×w activations of ``layer`` (its last call) and d score / d activations, as channels-first
+    maps whatever the layer's layout."""
     captured: list[torch.Tensor] = []
 
     def swap(_module: nn.Module, _inputs: object, output: object) -> torch.Tensor:
@@ -134,7 +159,7 @@ def layer_activations_and_gradients(ctx: Context, layer: CamLayer, message: str)
             grads.append(grad)
     finally:
         handle.remove()
-    return torch.cat(acts), torch.cat(grads)
+    return layer.layout.maps(torch.cat(acts)), layer.layout.maps(torch.cat(grads))
 
 
 def _upsample(cam: torch.Tensor, size: tuple[int, int], interpolation: str) -> torch.Tensor:

@@ -10,7 +10,11 @@ from torch import nn
 
 from .._data import Data, count_items, iter_inputs
 from .._guard import model_device, model_guard
+from .._guard import ModelGuard
 from .._inputs import check_model, model_input
+from ..layers.channels import layouts
+from ..layers.layout import Layout
+from ..layers.tree import collect_tree
 from .._modules import resolve_layer
 from .._progress import Progress, report
 from ._validate import check_points
@@ -57,17 +61,21 @@ def extract_features(
             captured.append(_first_tensor(output, name))
             raise _LayerDone
 
-        guard.forward_hook(module, capture)
         report(progress, 0.0, f"features of {name!r}")
+        layout: Layout | None = None
         for batch in iter_inputs(data, batch_size):
+            x = model_input(batch, model, argument="data").to(device)
+            if layout is None:  # once, before the capture hook cuts the forward short
+                layout = _layer_layout(guard, x[:1], name) if pool != "flatten" else Layout("other", ())
+                guard.forward_hook(module, capture)
             captured.clear()
             try:
-                guard.model(model_input(batch, model, argument="data").to(device))
+                guard.model(x)
             except _LayerDone:
                 pass
             if not captured:
                 raise ValueError(f"layer: {name!r} did not run during the forward pass of {type(model).__name__}")
-            chunks.append(_pool(captured[0], pool).float().cpu().numpy())
+            chunks.append(_pool(captured[0], pool, layout).float().cpu().numpy())
             done += batch.shape[0]
             report(progress, done / total if total else 0.0, f"features of {name!r}: {done}" + (f"/{total}" if total else ""))
     if not chunks:
@@ -85,11 +93,21 @@ def _first_tensor(output: Any, name: str) -> torch.Tensor:
     raise TypeError(f"layer: {name!r} returned {type(output).__name__}, not a tensor")
 
 
-def _pool(output: torch.Tensor, pool: str) -> torch.Tensor:
+def _layer_layout(guard: ModelGuard, x1: torch.Tensor, name: str) -> Layout:
+    """How ``name``'s output is laid out (one forward of one input through the layer tree)."""
+    tree = collect_tree(guard, x1, argument="data")
+    found = layouts(guard.model, tree).get(name)
+    return found if found is not None else Layout("other", ())
+
+
+def _pool(output: torch.Tensor, pool: str, layout: Layout) -> torch.Tensor:
+    """N×D features: flattened, or averaged / maxed over the positions of the layer's layout (spatial
+    positions, tokens or sequence steps; channels-last and token layers keep their channels)."""
     if pool == "flatten" or output.dim() <= 2:
         return output.reshape(output.shape[0], -1)
-    spatial = tuple(range(2, output.dim()))
-    return output.mean(dim=spatial) if pool == "avg" else output.amax(dim=spatial)
+    if layout.kind in ("other", "vector") or layout.shape[1:] != tuple(output.shape[1:]):
+        layout = Layout("image" if output.dim() == 4 else "sequence", tuple(output.shape))  # channels on axis 1
+    return layout.pooled(output, "avg" if pool == "avg" else "max")
 
 
 def pca(X: Any, k: int) -> np.ndarray:

@@ -20,9 +20,10 @@ from torch.nn.modules.pooling import (
     _MaxPoolNd,
 )
 
+from .layout import Layout, layout_of
 from .tree import LayerInfo
 
-__all__ = ["channel_axes", "channel_axes_in_completion_order", "leaf_channel_axis"]
+__all__ = ["channel_axes", "channel_axes_in_completion_order", "layouts", "leaf_channel_axis"]
 
 _FIRST = (_ConvNd, _BatchNorm, _InstanceNorm, _MaxPoolNd, _AvgPoolNd, _AdaptiveAvgPoolNd, _AdaptiveMaxPoolNd, nn.GroupNorm, nn.LocalResponseNorm)
 _LAST = (nn.Linear, nn.Bilinear, nn.LayerNorm, nn.MultiheadAttention, nn.Embedding)
@@ -35,11 +36,29 @@ def _default(shape: tuple[int, ...]) -> int:
 def leaf_channel_axis(module: nn.Module, shape: tuple[int, ...], latest: dict[tuple[int, ...], int]) -> int:
     """The channel axis of a leaf call's output of ``shape`` (rank ≥ 2); ``latest`` maps shapes to the
     axis of the latest earlier leaf output of that shape (the precedent of shape-preserving layers)."""
-    if len(shape) == 2 or isinstance(module, _FIRST):
+    if len(shape) == 2 or isinstance(module, _FIRST) or _channels_first_norm(module, shape):
         return 1
     if isinstance(module, _LAST):
         return len(shape) - 1
+    permuted = _permute_axis(module, len(shape))
+    if permuted is not None:
+        return permuted
     return latest.get(shape, _default(shape))
+
+
+def _channels_first_norm(module: nn.Module, shape: tuple[int, ...]) -> bool:
+    """A LayerNorm over the channels of N×C×H×W maps (torchvision's ``LayerNorm2d`` in ConvNeXt)."""
+    normalized = tuple(getattr(module, "normalized_shape", ()))
+    return isinstance(module, nn.LayerNorm) and len(shape) == 4 and normalized == (shape[1],) and shape[3] != shape[1]
+
+
+def _permute_axis(module: nn.Module, rank: int) -> int | None:
+    """Where a layout-changing permutation module (torchvision's ``Permute``, as in ConvNeXt and Swin)
+    puts channels: NCHW → NHWC moves them last, NHWC → NCHW first."""
+    dims = getattr(module, "dims", None)
+    if type(module).__name__ != "Permute" or dims is None or rank != 4:
+        return None
+    return {(0, 2, 3, 1): 3, (0, 3, 1, 2): 1}.get(tuple(dims))
 
 
 def channel_axes_in_completion_order(calls: list[tuple[nn.Module, tuple[int, ...], bool]]) -> list[int | None]:
@@ -95,3 +114,9 @@ def _descendants(tree: list[LayerInfo], index: int) -> list[int]:
         elif info.depth <= tree[index].depth:
             break
     return found
+
+
+def layouts(model: nn.Module, tree: list[LayerInfo]) -> dict[str, Layout]:
+    """``{call name: Layout}`` for every call in ``tree`` with a tensor output (see :mod:`.layout`)."""
+    axes = channel_axes(model, tree)
+    return {info.name: layout_of(info.output_shape, axes[info.name]) for info in tree if info.output_shape is not None}

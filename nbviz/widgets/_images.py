@@ -49,13 +49,15 @@ def display_rgb(images: torch.Tensor) -> np.ndarray:
 
 
 def spatial_layers(model: nn.Module, example: torch.Tensor) -> list[str]:
-    """Names of leaf layers whose output is N×C×h×w with h, w > 1 (candidates for a CAM), in call order."""
+    """Names of leaf layers with maps of more than one position (candidates for a CAM), in call order:
+    N×C×h×w, channels-last N×h×w×C and tokens on a patch grid (see :mod:`nbviz.layers.layout`)."""
     from ..layers import layer_tree
+    from ..layers.channels import layouts
 
+    tree = layer_tree(model, example[:1])
+    found = layouts(model, tree)
     names: list[str] = []
-    for info in layer_tree(model, example[:1]):
-        shape = info.output_shape
-        if info.is_leaf and shape is not None and len(shape) == 4 and shape[2] > 1 and shape[3] > 1:
-            if info.module not in names:
-                names.append(info.module)
+    for info in tree:
+        if info.is_leaf and info.name in found and found[info.name].spatial and info.module not in names:
+            names.append(info.module)
     return names

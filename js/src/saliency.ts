@@ -74,6 +74,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
     const maps = decodeArray<Float32Array>(model.get("maps"));
     const shown: string[] = model.get("map_methods");
     const hits: number[] = model.get("hits");
+    const notes: string[] = model.get("map_notes") ?? [];
     while (panels.length < shown.length) {
       const heat = createHeatmap({ size: 160, className: "nbviz-saliency-map" });
       const caption = h("div", { className: "nbviz-caption" });
@@ -99,10 +100,11 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
           title: "pointing game: is the map's maximum inside the object mask?",
         }));
       }
+      if (notes[i]) p.caption.append(h("div", { className: "nbviz-saliency-note", text: `⚠ ${notes[i]}` }));
     });
   }
   frame.listen(["image", "probabilities", "explained", "target", "index", "labels", "class_names"], drawInput);
-  frame.listen(["maps", "map_methods", "hits"], drawMaps);
+  frame.listen(["maps", "map_methods", "hits", "map_notes"], drawMaps);
   drawInput();
   drawMaps();
   return () => {

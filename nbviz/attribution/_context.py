@@ -5,7 +5,7 @@ they all share: feed rows to the model in budget-sized passes and sum weighted i
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from torch import nn
@@ -33,6 +33,11 @@ class Context:
     budget_bytes: int
     progress: Progress | None = None
     span: tuple[float, float] = (0.0, 1.0)
+    method: str = ""  # the saliency method being computed (named in notes)
+    # what the result should say about itself (e.g. guided backprop found no ReLU); see meaning.py
+    notes: list[str] = field(default_factory=list)
+    # max |output| per input from the clean passes (the scale numerical noise is judged against)
+    reference: torch.Tensor | None = None
 
     @property
     def n(self) -> int:
@@ -59,9 +64,17 @@ class Context:
     def scores(self, output: torch.Tensor, owners: torch.Tensor, clean: bool) -> torch.Tensor:
         """Target scores of a pass's rows; ``clean`` rows are the inputs ``owners`` themselves,
         whose outputs settle a pending "predicted class" target."""
+        if clean:
+            self.note_reference(output, int(owners[0]), int(owners[-1]) + 1)
         if clean and self.target.pending:
             self.target.predict(output, int(owners[0]), int(owners[-1]) + 1)
         return self.target.scores(output, owners)
+
+    def note_reference(self, output: torch.Tensor, start: int, stop: int) -> None:
+        """Keep max |output| of the clean inputs ``start:stop`` (their ``output`` rows)."""
+        if self.reference is None:
+            self.reference = torch.full((self.n,), float("nan"), dtype=torch.float64)
+        self.reference[start:stop] = output.detach().reshape(stop - start, -1).abs().amax(dim=1).double().cpu()
 
     def input_gradients(self, rows: torch.Tensor, owners: torch.Tensor, clean: bool = False) -> torch.Tensor:
         """d target score / d rows for a batch of rows (same shape as ``rows``)."""

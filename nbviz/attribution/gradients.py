@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from ._context import Context
+from .meaning import ACTIVATIONS, ActivationCount, guided_note
 from .result import Attribution
 
 __all__ = [
@@ -156,35 +157,49 @@ def integrated_gradients(
 
 
 @contextmanager
-def guided_relus(ctx: Context) -> Iterator[int]:
+def guided_relus(ctx: Context) -> Iterator[ActivationCount]:
     """Within the block every ``nn.ReLU`` module passes back only positive gradients (guided
     backpropagation). Like Captum, a forward pre-hook hands the ReLU a clone of its input (so
     in-place ReLUs work) and hooks the original input's gradient: ``relu(grad_input)``.
 
     Limitation: only ``nn.ReLU`` *modules* are overridden; ``F.relu`` / ``torch.relu`` called
-    inside ``forward`` keep their plain gradient. Yields the number of ReLU modules found."""
+    inside ``forward`` and other activations (GELU, SiLU, ReLU6 …) keep their plain gradient.
+    Yields an :class:`~nbviz.attribution.meaning.ActivationCount` of the ReLU and other activation
+    modules that ran inside the block (see :func:`~nbviz.attribution.meaning.guided_note`)."""
+    count = ActivationCount()
 
-    def pre_hook(_module: nn.Module, inputs: tuple) -> tuple:
+    def pre_hook(module: nn.Module, inputs: tuple) -> tuple:
         (value,) = inputs
+        count.saw(module)
         if value.requires_grad:
             value.register_hook(lambda grad: grad.clamp(min=0))
         return (value.clone(),)
 
-    handles = [ctx.guard.forward_pre_hook(m, pre_hook) for m in ctx.model.modules() if isinstance(m, nn.ReLU)]
+    def other_hook(module: nn.Module, _inputs: tuple) -> None:
+        count.saw(module)
+
+    modules = list(ctx.model.modules())
+    handles = [ctx.guard.forward_pre_hook(m, pre_hook) for m in modules if isinstance(m, nn.ReLU)]
+    handles += [ctx.guard.forward_pre_hook(m, other_hook) for m in modules if isinstance(m, ACTIVATIONS)]
     try:
-        yield len(handles)
+        yield count
     finally:
         for handle in handles:
             handle.remove()
 
 
 def guided_backprop_raw(ctx: Context) -> torch.Tensor:
-    """N×C×H×W guided-backpropagation gradients."""
-    with guided_relus(ctx):
-        return _plain_gradient(ctx, "guided backprop")
+    """N×C×H×W guided-backpropagation gradients; a note joins ``ctx.notes`` when the method
+    (``ctx.method``) cannot be fully guided on this model (see :func:`guided_note`)."""
+    with guided_relus(ctx) as count:
+        raw = _plain_gradient(ctx, "guided backprop")
+    note = guided_note(ctx.method or "guided_backprop", count)
+    if note is not None and note not in ctx.notes:
+        ctx.notes.append(note)
+    return raw
 
 
 def guided_backprop(ctx: Context) -> Attribution:
     """Guided backpropagation (Captum ``GuidedBackprop``); ``maps`` is the absolute channel max."""
     raw = guided_backprop_raw(ctx)
-    return Attribution(abs_max_map(raw), _numpy(raw), "guided_backprop", ctx.target.as_array())
+    return Attribution(abs_max_map(raw), _numpy(raw), "guided_backprop", ctx.target.as_array(), notes=list(ctx.notes))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -23,6 +23,11 @@ class Attribution:
     - ``method``: the method name; ``target``: the class explained per input (N ints) or ``None``
       for a callable target; ``delta``: IG's completeness gap per input (else ``None``);
       ``layer``: the CAM layer's name (else ``None``).
+    - ``notes``: what the map cannot mean on this model, in words (e.g. guided backprop on a model
+      without ``nn.ReLU`` modules equals the plain gradient; see :mod:`nbviz.attribution.meaning`).
+    - ``all_zero``: per input, ``True`` where the map is numerical noise (its effect on the output is
+      below the output's floating-point resolution); :meth:`normalized` shows those maps as zeros
+      instead of stretching rounding errors to full contrast. ``None`` when not judged.
     """
 
     maps: np.ndarray
@@ -31,15 +36,20 @@ class Attribution:
     target: np.ndarray | None
     delta: np.ndarray | None = None
     layer: str | None = None
+    notes: list[str] = field(default_factory=list)
+    all_zero: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.maps.shape[0])
 
     def normalized(self) -> np.ndarray:
-        """``maps`` scaled to [0, 1] per input (N×H×W float32; a constant map becomes zeros)."""
-        flat = self.maps.reshape(len(self), -1)
+        """``maps`` scaled to [0, 1] per input (N×H×W float32; a constant map and a map that is
+        numerical noise (``all_zero``) become zeros)."""
+        flat = self.maps.reshape(len(self), -1).astype(np.float64)
         low = flat.min(axis=1)[:, None, None]
         span = (flat.max(axis=1) - flat.min(axis=1))[:, None, None]
+        if self.all_zero is not None:
+            span = np.where(np.asarray(self.all_zero, dtype=bool)[:, None, None], 0.0, span)
         return np.where(span > 0, (self.maps - low) / np.where(span > 0, span, 1), 0).astype(np.float32)
 
     def plot(self, images: Any = None, *, max_items: int = 8, cmap: str = "inferno", alpha: float = 0.6) -> Any:
@@ -57,6 +67,8 @@ class Attribution:
                 ax.imshow(under[i], cmap="gray")
             ax.imshow(maps[i], cmap=cmap, alpha=alpha if under is not None else 1.0)
             title = self.method if self.target is None else f"{self.method} · {int(self.target[i])}"
+            if self.all_zero is not None and self.all_zero[i]:
+                title += " · all zero"
             ax.set_title(title, fontsize=8)
             ax.axis("off")
         return fig

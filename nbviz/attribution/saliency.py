@@ -18,6 +18,7 @@ from ._context import Context
 from ._probe import cached_probe
 from .cam import gradcam, gradcam_plus_plus, guided_gradcam
 from .gradients import gradient, gradient_x_input, guided_backprop, integrated_gradients, smoothgrad
+from .meaning import noise_note, noise_rows
 from .result import Attribution
 from .targets import TargetSpec, resolve_target
 
@@ -125,7 +126,21 @@ def saliency(
             raise TypeError(f"model: saliency needs a model that returns a tensor, got {type(probe_output).__name__}")
         report(progress, 0.0, method)
         resolved = resolve_target(target, probe_output, n_inputs=inputs.shape[0])
-        ctx = Context(guard.model, inputs, resolved, guard, probe, rows, budget, progress)
+        ctx = Context(guard.model, inputs, resolved, guard, probe, rows, budget, progress, method=method)
         if ctx.target.pending and not chosen.clean:
-            ctx.target.predict(ctx.forward_outputs(inputs), 0, ctx.n)
-        return chosen.run(ctx, layer, **options) if chosen.cam else chosen.run(ctx, **options)
+            outputs = ctx.forward_outputs(inputs)
+            ctx.note_reference(outputs, 0, ctx.n)
+            ctx.target.predict(outputs, 0, ctx.n)
+        result = chosen.run(ctx, layer, **options) if chosen.cam else chosen.run(ctx, **options)
+        return _judge(result, ctx)
+
+
+def _judge(result: Attribution, ctx: Context) -> Attribution:
+    """Attach what the map cannot mean (:mod:`.meaning`): the notes gathered while computing and, per
+    input, whether the map is numerical noise (one no-grad forward if no clean pass saw the outputs)."""
+    if ctx.reference is None or bool(torch.isnan(ctx.reference).any()):
+        ctx.note_reference(ctx.forward_outputs(ctx.x), 0, ctx.n)
+    result.all_zero = noise_rows(result.method, result.raw, ctx.x, ctx.reference)
+    noise = noise_note(result.method, result.all_zero, ctx.reference)
+    result.notes = list(dict.fromkeys([*result.notes, *ctx.notes, *([noise] if noise else [])]))
+    return result

@@ -36,7 +36,9 @@ class SaliencyExplorer(Explorer):
     :data:`nbviz.SALIENCY_METHODS`), ``target`` (a class, or None for the predicted one) and
     ``layer`` (CAM layer name, "" for the default: the last spatial layer). Results: ``image``
     (H×W×3 uint8), ``maps`` (M×H×W float32 in [0, 1], one per entry of ``map_methods``),
-    ``hits`` (pointing game per method: 1 hit, 0 miss, -1 unknown), ``probabilities`` (K) of the
+    ``hits`` (pointing game per method: 1 hit, 0 miss, -1 unknown), ``map_notes`` (per map, what it
+    cannot mean on this model, "" if nothing: guided backprop without ReLUs, an all-zero map of
+    numerical noise; see :mod:`nbviz.attribution.meaning`), ``probabilities`` (K) of the
     chosen input and ``explained`` (the class the maps explain). ``labels``: true class per input;
     ``masks``: N×H×W object masks; ``class_names``: one name per class.
     """
@@ -60,6 +62,7 @@ class SaliencyExplorer(Explorer):
     maps = Array()
     map_methods = traitlets.List(traitlets.Unicode()).tag(sync=True)
     hits = traitlets.List(traitlets.Int()).tag(sync=True)
+    map_notes = traitlets.List(traitlets.Unicode()).tag(sync=True)
     has_masks = traitlets.Bool(False).tag(sync=True)
     probabilities = Array()
     explained = traitlets.Int(-1).tag(sync=True)
@@ -88,6 +91,7 @@ class SaliencyExplorer(Explorer):
         label_list = check_labels(None if labels is None else list(labels)[:max_inputs], n, n_classes)
         names = check_class_names(class_names, n_classes)
         self._cache: dict[tuple[int, int, str, str], np.ndarray] = {}
+        self._notes: dict[tuple[int, int, str, str], str] = {}  # what each cached map cannot mean
         self._pixels = display_rgb(x)
         layers = spatial_layers(model, x)
         super().__init__(
@@ -163,6 +167,7 @@ class SaliencyExplorer(Explorer):
 
                 found = saliency(self._model, self._x[index : index + 1], target, method, layer or None, progress=sub)
                 self._cache[key] = found.normalized()[0]
+                self._notes[key] = " ".join(found.notes)
                 if progress((i + 1) / len(missing), method) is False:
                     return None  # superseded: the newer request publishes
                 with self.hold_sync():
@@ -177,6 +182,7 @@ class SaliencyExplorer(Explorer):
         shape = self._x.shape[-2:]
         self.maps = np.stack([self._cache[k] for k in ready]) if ready else np.zeros((0, *shape), np.float32)
         self.map_methods = [k[2] for k in ready]
+        self.map_notes = [self._notes.get(k, "") for k in ready]
         self.hits = [self._hit(k) for k in ready]
 
     def _hit(self, key: tuple[int, int, str, str]) -> int:

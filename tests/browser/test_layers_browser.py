@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lab_driver import canvas_signature, cell_output_text, open_and_run, run_cell, wait_canvas_change, wait_canvas_drawn
+from lab_driver import CANVAS_SUM, canvas_signature, cell_output_text, open_and_run, run_cell, wait_canvas_change, wait_canvas_drawn
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 GRID = ".nbviz-layers-grid"
@@ -26,7 +26,7 @@ def test_layer_explorer_in_lab(page, lab):
             "explorer = nbviz.LayerExplorer(shapes, data.images[:6], data.labels[:6], data.images, class_names=names)\n"
             "explorer",
             "explorer.wait(); print('layer', explorer.layer, 'channel', explorer.channel, 'angle', explorer.angle,"
-            " 'detail', explorer.detail_channel, 'top', len(explorer.top_indices))",
+            " 'detail', explorer.detail_channel, 'top', len(explorer.top_indices), 'indices', list(map(int, explorer.top_indices)))",
         ],
     )
     open_and_run(page, lab, name)
@@ -97,7 +97,16 @@ def test_layer_explorer_in_lab(page, lab):
         "() => window.jupyterapp.shell.currentWidget.content.widgets[1].outputArea.node.innerText.includes('top 9')",
         timeout=30_000,
     )
-    assert f"layer {target} channel 0 angle 90.0 detail 0 top 9" in cell_output_text(page, 1)
+    state = cell_output_text(page, 1)
+    assert f"layer {target} channel 0 angle 90.0 detail 0 top 9" in state
+
+    # the detail view shows this channel's own top images: the captions name Python's top_indices in
+    # order, and the nine thumbnails are nine different pictures (not one image, not blank)
+    indices = [int(i) for i in state.split("indices [")[1].split("]")[0].split(",")]
+    captions = page.locator(".nbviz-layers-top-item .nbviz-caption").all_inner_texts()
+    assert [int(c.split(":")[0].lstrip("#")) for c in captions] == indices
+    thumbnails = page.locator(".nbviz-layers-top-item canvas")
+    assert len({thumbnails.nth(i).evaluate(CANVAS_SUM) for i in range(9)}) == 9
     assert not page.js_errors
 
 

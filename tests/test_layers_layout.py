@@ -89,3 +89,28 @@ def test_pooled_features_average_positions_not_channels(swin, vit):
         assert features.shape == (len(x), raw.shape[-1])
         np.testing.assert_allclose(features, raw.mean(dim=positions).numpy(), rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(extract_features(model, x, layer, pool="max"), raw.amax(dim=positions).numpy(), rtol=1e-6)
+
+
+def test_feature_visualisation_units_of_a_token_layer_are_hidden_units():
+    from nbviz import featurevis
+
+    torch.manual_seed(0)
+    model = torchvision.models.VisionTransformer(image_size=32, patch_size=8, num_layers=2, num_heads=2, hidden_dim=24, mlp_dim=48)
+    model.eval()
+    result = featurevis.maximize(model, "encoder.layers.encoder_layer_1", units=[20, 23], size=32, steps=4)
+    assert len(result.activations) == 2  # units 20 and 23 exist: 24 hidden units, not 17 tokens
+    with pytest.raises(ValueError, match="24 channels"):
+        featurevis.maximize(model, "encoder.layers.encoder_layer_1", units=[24], size=32, steps=2)
+
+
+def test_the_layer_explorer_shows_swin_and_vit_layers_as_maps(swin, vit):
+    import nbviz
+
+    model, x = swin
+    e = nbviz.LayerExplorer(model, x, layer="features.5").wait()
+    assert not e.error and tuple(e.maps.shape) == (384, 4, 4)  # 384 channels of 4×4 maps, not 4 of 4×384
+    e.close()
+    model, x = vit
+    e = nbviz.LayerExplorer(model, x, layer="encoder.layers.encoder_layer_3").wait()
+    assert not e.error and tuple(e.maps.shape) == (768, 4, 4)  # the 4×4 patch grid, class token aside
+    e.close()

@@ -1,5 +1,6 @@
 """A gradient-carrying capture of one layer's output (or the model's output), stopping the forward
-pass once the layer has run."""
+pass once the layer has run. The output comes with its channels (units) on axis 1 whatever the
+layer's layout (:mod:`nbviz.layers.layout`): a ViT block's hidden units, not its tokens, are units."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from torch import nn
 
 from .._guard import ModelGuard
 from ..layers.calls import resolve_call
+from ..layers.channels import layouts
+from ..layers.layout import Layout
+from ..layers.tree import collect_tree
 from ..layers.forward import StopForward, run_model
 from ..layers.outputs import first_tensor
 
@@ -26,10 +30,10 @@ class LayerTap:
             layer = guard.module(layer)  # the user's module -> the one the guarded block runs
         self.ref = None if layer is None else resolve_call(guard.model, layer)
         self.name = "output" if self.ref is None else self.ref.key
+        self._guard = guard
+        self._layout: Layout | None = None  # found on the first call, before the stopping hook exists
         self._seen = 0
         self._out: torch.Tensor | None = None
-        if self.ref is not None:
-            guard.forward_hook(self.ref.module, self._hook)
 
     def _hook(self, module: nn.Module, inputs: Any, output: Any) -> None:
         self._seen += 1
@@ -37,7 +41,17 @@ class LayerTap:
             self._out = first_tensor(output)
             raise StopForward
 
+    def _prepare(self, x: torch.Tensor, argument: str) -> None:
+        if self.ref is None:
+            self._layout = Layout("other", ())
+            return
+        tree = collect_tree(self._guard, x[:1].detach(), argument=argument)
+        self._layout = layouts(self.model, tree).get(self.ref.key, Layout("other", ()))
+        self._guard.forward_hook(self.ref.module, self._hook)
+
     def __call__(self, x: torch.Tensor, *, argument: str = "x") -> torch.Tensor:
+        if self._layout is None:
+            self._prepare(x, argument)
         self._seen, self._out = 0, None
         out = run_model(self.model, x, argument=argument)
         if self.ref is None:
@@ -47,4 +61,5 @@ class LayerTap:
         if out is None:
             what = "the model returned no tensor" if self.ref is None else f"{self.name!r} produced no tensor output"
             raise ValueError(f"layer: {what} in the forward pass")
-        return out
+        assert self._layout is not None
+        return self._layout.unit_values(out) if self._layout.shape[1:] == tuple(out.shape[1:]) else out

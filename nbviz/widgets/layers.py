@@ -210,7 +210,7 @@ class LayerExplorer(Explorer):
         return proposal["value"]
 
     def _channels(self, name: str) -> int:
-        return int(self._shown[name].output_shape[1])
+        return self._picker.channels(name)
 
     @property
     def n_inputs(self) -> int:
@@ -268,8 +268,7 @@ class LayerExplorer(Explorer):
                 while len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
             self._cache.move_to_end(key)
-            maps = captured[layer]
-            maps = maps.reshape(maps.shape[0], 1, 1) if maps.ndim == 1 else maps
+            maps = self._picker.maps(layer, captured[layer])
             flat = maps.reshape(maps.shape[0], -1)
             return dict(
                 maps=render.to_uint8(maps, scale=normalize),
@@ -380,8 +379,7 @@ class LayerExplorer(Explorer):
         entries: list[tuple[dict[str, Any], np.ndarray, np.ndarray]] = []
         for name in names:
             for row, index in enumerate(chosen):
-                maps = captured[name][row].float()
-                maps = maps.reshape(maps.shape[0], 1, 1) if maps.ndim == 1 else maps
+                maps = self._picker.maps(name, captured[name][row].float())
                 flat = maps.reshape(maps.shape[0], -1)
                 ranges = torch.stack([flat.min(dim=1).values, flat.max(dim=1).values], dim=1).numpy()
                 entries.append((dict(layer=name, input=index), render.to_uint8(maps, scale=self.normalize), ranges))

@@ -33,6 +33,8 @@ _EXPORTS: dict[str, str] = {
     "occlusion": "nbviz.attribution",
     "pointing_game": "nbviz.attribution",
     "randomization_check": "nbviz.attribution",
+    "attention_maps": "nbviz.attribution",
+    "attention_rollout": "nbviz.attribution",
     # embedding
     "extract_features": "nbviz.embedding",
     "pca": "nbviz.embedding",
@@ -82,7 +84,15 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # for type checkers and IDEs; never executed
     from . import datasets, featurevis, landscape, render, zoo
     from ._guard import model_guard
-    from .attribution import SALIENCY_METHODS, occlusion, pointing_game, randomization_check, saliency
+    from .attribution import (
+        SALIENCY_METHODS,
+        attention_maps,
+        attention_rollout,
+        occlusion,
+        pointing_game,
+        randomization_check,
+        saliency,
+    )
     from .embedding import TSNESession, extract_features, knn_preservation, pca, trustworthiness, tsne
     from .layers import activation_stats, activations, filters, layer_tree, receptive_field, top_activating
     from .prediction import predict

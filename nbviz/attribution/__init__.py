@@ -1,5 +1,6 @@
 """Attribution: which parts of an input made the network give its answer."""
 
+from .attention import AttentionMaps, attention_maps, attention_rollout
 from .result import Attribution
 from .saliency import SALIENCY_METHODS, saliency
 from .scoring import RandomizationResult, pointing_game, randomization_check
@@ -7,7 +8,10 @@ from .targets import Target, resolve_target
 from .occlusion import OcclusionResult, occlusion
 
 __all__ = [
+    "AttentionMaps",
     "Attribution",
+    "attention_maps",
+    "attention_rollout",
     "OcclusionResult",
     "RandomizationResult",
     "SALIENCY_METHODS",

@@ -137,3 +137,24 @@ def test_featurevis_explorer_accepts_a_dataloader(data):
     e.close()
     with pytest.raises(TypeError, match="dataset"):
         FeatureVisExplorer(model, 12)
+
+
+@pytest.mark.parametrize("form", ["pair", "pair dataset", "loader of a pair dataset"])
+def test_image_explorers_take_containers_with_their_labels_and_names(data, form):
+    x, y = data
+    model = nbviz.zoo.digits_cnn().model
+    container = _forms(x, y)[form]
+    saliency = nbviz.SaliencyExplorer(model, container, max_inputs=6)
+    assert saliency.labels == y[:6].tolist() and saliency.n_inputs == 6
+    torch.testing.assert_close(saliency._x, x[:6])
+    predictions = nbviz.PredictionExplorer(model, container, max_images=5)
+    assert predictions.labels == y[:5].tolist()
+    occlusion = nbviz.OcclusionExplorer(model, container, window=4, stride=4)
+    torch.testing.assert_close(occlusion._inputs, x)
+    if form != "pair":  # a bare pair carries no class names
+        assert saliency.class_names == PairDataset.classes and predictions.class_names == PairDataset.classes
+        assert occlusion.class_names == PairDataset.classes
+    for e in (saliency, predictions, occlusion):
+        e.wait()
+        assert e.error == ""
+        e.close()

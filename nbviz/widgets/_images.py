@@ -11,10 +11,10 @@ import torch
 from torch import nn
 
 from .. import render
-from .._data import as_tensor
+from .._data import Examples, as_tensor, examples
 from .._inputs import model_input
 
-__all__ = ["as_images", "as_masks", "display_rgb", "spatial_layers"]
+__all__ = ["as_examples", "as_images", "as_masks", "display_rgb", "fitting_names", "spatial_layers"]
 
 
 def as_images(x: Any, model: nn.Module, *, argument: str, single: bool = False) -> torch.Tensor:
@@ -24,9 +24,25 @@ def as_images(x: Any, model: nn.Module, *, argument: str, single: bool = False) 
     if t.ndim == 3:
         t = t.unsqueeze(0)
     expected = "one image C×H×W (or 1×C×H×W)" if single else "images N×C×H×W"
-    if t.ndim != 4 or t.shape[1] not in (1, 3) or (single and t.shape[0] != 1) or t.shape[0] == 0:
+    if t.ndim != 4 or t.shape[1] not in (1, 3) or (single and t.shape[0] != 1):  # empty: model_input says so
         raise ValueError(f"{argument}: expected {expected} with C = 1 or 3, got shape {tuple(t.shape)}")
     return model_input(t, model, argument=argument)
+
+
+def as_examples(x: Any, model: nn.Module, *, argument: str, limit: int | None = None) -> Examples:
+    """The images of any data container (tensor, ``(images, labels)`` pair, Dataset, DataLoader; see
+    :func:`nbviz._data.examples`) checked by :func:`as_images`, with the labels, class names and masks
+    found beside them. ``model``: what the images are for; ``argument``: the name errors use;
+    ``limit``: read at most this many images."""
+    found = examples(x, limit=limit, argument=argument)
+    found.inputs = as_images(found.inputs, model, argument=argument)
+    return found
+
+
+def fitting_names(names: Any, n_classes: int) -> list[str] | None:
+    """Class ``names`` found in a dataset if there is one per model output (``n_classes``), else ``None``
+    (names the user did not pass are not an error when they do not fit)."""
+    return None if names is None or len(names) != n_classes else [str(n) for n in names]
 
 
 def as_masks(masks: Any, images: torch.Tensor) -> np.ndarray | None:

@@ -21,7 +21,7 @@ from .._inputs import check_class_names, check_model
 from ..prediction import predict
 from ._arrays import Array
 from ._base import Explorer
-from ._images import as_images, display_rgb
+from ._images import as_examples, display_rgb, fitting_names
 
 __all__ = ["OcclusionExplorer", "default_window"]
 
@@ -46,7 +46,8 @@ class OcclusionExplorer(Explorer):
     ``pinned``. Results: ``heatmap`` (H×W float32 drop in probability, replaced by every partial
     map), ``partial`` (True until the map is final), ``computed`` (share of positions evaluated),
     ``probabilities`` (K unoccluded), ``hover_image`` (H×W×3 uint8) and ``hover_probabilities`` (K).
-    ``labels`` are class names. Changing ``index`` shows that image (``image``, ``probabilities``)
+    ``labels`` are class names (default: a dataset's own, when ``images`` is a Dataset, DataLoader or
+    ``(images, labels)`` pair, see :func:`nbviz._data.examples`). Changing ``index`` shows that image (``image``, ``probabilities``)
     and re-runs its map; finished maps are cached per (index, settings).
 
     For handouts, :meth:`precompute` fills ``handout_windows`` with ``handout_maps`` (drop maps),
@@ -103,7 +104,8 @@ class OcclusionExplorer(Explorer):
     ) -> None:
         self._model = check_model(model)
         self._watch_weights(model)
-        self._inputs = as_images(images, model, argument="images")
+        found = as_examples(images, model, argument="images")
+        self._inputs = found.inputs
         n = int(self._inputs.shape[0])
         if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < n:
             raise ValueError(f"index: expected an image index in 0…{n - 1}, got {index!r}")
@@ -120,6 +122,8 @@ class OcclusionExplorer(Explorer):
         probabilities = predict(model, self._x).probabilities[0]
         self._probabilities: dict[int, np.ndarray] = {index: probabilities}
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        if labels is None:
+            labels = fitting_names(found.class_names, probabilities.shape[0])
         names = check_class_names(labels, probabilities.shape[0], argument="labels")
         if target is not None and not (isinstance(target, int) and 0 <= target < len(names)):
             raise ValueError(f"target: expected a class index in 0…{len(names) - 1} or None, got {target!r}")

@@ -17,12 +17,12 @@ import traitlets
 from torch import nn
 
 from .. import render
-from .._data import as_tensor
-from .._inputs import check_class_names, check_labels, check_model, model_input
+from .._inputs import check_class_names, check_labels, check_model
 from ..prediction import predict
 from ..transforms import affine
 from ._arrays import Array
 from ._base import Explorer
+from ._images import as_examples, fitting_names
 
 __all__ = ["PredictionExplorer"]
 
@@ -40,7 +40,9 @@ HANDOUT_SIDE = 96  # stored images are at most this many pixels high (the page d
 
 class PredictionExplorer(Explorer):
     """Show ``images`` (N×C×H×W, up to ``max_images``) with ``model``'s top prediction for each,
-    under a rotation, shift and zoom that a person drives with sliders (or sets from Python)."""
+    under a rotation, shift and zoom that a person drives with sliders (or sets from Python).
+    ``images`` may also be an ``(images, labels)`` pair, a Dataset or a DataLoader (see
+    :func:`nbviz._data.examples`); its labels and class names are used unless given."""
 
     _bundle = "predictions"
 
@@ -73,14 +75,14 @@ class PredictionExplorer(Explorer):
     ) -> None:
         self._model = check_model(model)
         self._watch_weights(model)
-        x = as_tensor(images, argument="images")
-        if x.ndim != 4 or x.shape[1] not in (1, 3):
-            raise ValueError(f"images: expected N×C×H×W with C = 1 or 3, got shape {tuple(x.shape)}")
-        self._inputs = model_input(x[:max_images], model, argument="images")
+        found = as_examples(images, model, argument="images", limit=max_images)
+        self._inputs = found.inputs[:max_images]
         n = self._inputs.shape[0]
+        labels = found.labels if labels is None else labels
         label_list, names = [], []
-        if labels is not None or class_names is not None:  # checked against the model's class count
+        if labels is not None or class_names is not None or found.class_names is not None:  # checked against the class count
             n_classes = predict(model, self._inputs[:1]).probabilities.shape[1]
+            class_names = fitting_names(found.class_names, n_classes) if class_names is None else class_names
             label_list = check_labels(None if labels is None else list(labels)[:max_images], n, n_classes)
             names = check_class_names(class_names, n_classes)
         super().__init__(labels=label_list, class_names=names, **kwargs)

@@ -21,7 +21,7 @@ from ..attribution.saliency import _METHODS
 from ..prediction import predict
 from ._arrays import Array
 from ._base import Explorer
-from ._images import as_images, as_masks, display_rgb, spatial_layers
+from ._images import as_examples, as_masks, display_rgb, fitting_names, spatial_layers
 
 __all__ = ["SaliencyExplorer", "DEFAULT_METHODS"]
 
@@ -30,7 +30,9 @@ CAM_METHODS = tuple(name for name in SALIENCY_METHODS if _METHODS[name].cam)
 
 
 class SaliencyExplorer(Explorer):
-    """Attribution maps of ``model`` for ``inputs`` (N×C×H×W), one input at a time.
+    """Attribution maps of ``model`` for ``inputs`` (N×C×H×W, or a Dataset, DataLoader or ``(images,
+    labels)`` pair whose first ``max_inputs`` images are read, with their labels, class names and masks
+    used unless given), one input at a time.
 
     Traits a person drives: ``index`` (which input), ``methods`` (names from
     :data:`nbviz.SALIENCY_METHODS`), ``target`` (a class, or None for the predicted one) and
@@ -81,13 +83,17 @@ class SaliencyExplorer(Explorer):
     ) -> None:
         self._model = check_model(model)
         self._watch_weights(model)
-        x = as_images(inputs, model, argument="inputs")[:max_inputs]
+        found = as_examples(inputs, model, argument="inputs", limit=max_inputs)
+        x = found.inputs[:max_inputs]
         self._x = x
         n = x.shape[0]
+        labels = found.labels if labels is None else labels
+        masks = found.masks if masks is None else masks
         self._masks = as_masks(masks if masks is None else masks[:max_inputs], x)
         chosen = self._check_methods(methods)
         self._probabilities = predict(model, x).probabilities
         n_classes = self._probabilities.shape[1]
+        class_names = fitting_names(found.class_names, n_classes) if class_names is None else class_names
         label_list = check_labels(None if labels is None else list(labels)[:max_inputs], n, n_classes)
         names = check_class_names(class_names, n_classes)
         self._cache: dict[tuple[int, int, str, str], np.ndarray] = {}

@@ -19,6 +19,7 @@ _EXPORTS: dict[str, str] = {
     "zoo": "nbviz.zoo",
     "render": "nbviz.render",
     "model_guard": "nbviz._guard",
+    "adapt": "nbviz.interface",
     "predict": "nbviz.prediction",
     # layers
     "layer_tree": "nbviz.layers",
@@ -83,6 +84,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # for type checkers and IDEs; never executed
     from . import datasets, featurevis, landscape, render, zoo
+    from .interface import adapt
     from ._guard import model_guard
     from .attribution import (
         SALIENCY_METHODS,

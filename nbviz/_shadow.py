@@ -97,6 +97,7 @@ class Shadow:
         root = visit(user)
         for module, shadow in pairs:
             _rebind_methods(module, shadow, self._by_id)
+        _pick_the_output(root)
         return root
 
     def is_root(self, module: nn.Module) -> bool:
@@ -118,6 +119,19 @@ def _parameter(p: torch.Tensor, shared: dict[int, nn.Parameter], copy_parameters
         data = p.detach().clone() if copy_parameters else p.data
         found = shared[id(p)] = nn.Parameter(data, requires_grad=p.requires_grad)
     return found
+
+
+def _pick_the_output(root: nn.Module) -> None:
+    """The shadow root returns the tensor nbviz explains (:func:`nbviz.interface.pick_output`): the
+    ``logits`` of a dict or ``ModelOutput``, the first tensor of a tuple."""
+    from .interface import pick_output
+
+    inner = root.__dict__.get("forward") or types.MethodType(type(root).forward, root)
+
+    def forward(self: nn.Module, *args: Any, **kwargs: Any) -> Any:
+        return pick_output(inner(*args, **kwargs))
+
+    root.__dict__["forward"] = types.MethodType(forward, root)
 
 
 def _defines_weights(hook: object) -> bool:

@@ -91,6 +91,19 @@ def first_conv(model: nn.Module) -> tuple[str, nn.Conv2d] | None:
     return None
 
 
+def input_rank(model: nn.Module) -> int | None:
+    """The rank of the input batches the model takes, when its first layer tells: 3 (N×C×L) for a
+    ``Conv1d`` stem, 4 (N×C×H×W) for a ``Conv2d`` one; ``None`` otherwise (an MLP takes table rows
+    N×D, or images it flattens)."""
+    for _, module in model.named_modules():
+        if next(module.parameters(recurse=False), None) is None:
+            continue
+        if isinstance(module, nn.Conv1d):
+            return 3
+        return 4 if isinstance(module, nn.Conv2d) else None
+    return None
+
+
 def check_finite_rows(finite: np.ndarray, *, argument: str, unit: str = "row") -> None:
     """Raise when some rows hold NaN or inf, listing the first :data:`SHOWN_INDICES` of them.
 

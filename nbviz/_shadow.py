@@ -124,14 +124,18 @@ def _parameter(p: torch.Tensor, shared: dict[int, nn.Parameter], copy_parameters
 def _pick_the_output(root: nn.Module) -> None:
     """The shadow root returns the tensor nbviz explains (:func:`nbviz.interface.pick_output`): the
     ``logits`` of a dict or ``ModelOutput``, the first tensor of a tuple."""
+    inner = root.__dict__.get("forward") or types.MethodType(type(root).forward, root)
+    if getattr(inner, "__func__", None) is _picking_forward:  # a shadow of a shadow: picks already
+        return
+    # bound methods, not closures: a deep copy of the shadow (randomisation checks) calls itself
+    root.__dict__["_nbviz_inner_forward"] = inner
+    root.__dict__["forward"] = types.MethodType(_picking_forward, root)
+
+
+def _picking_forward(self: nn.Module, *args: Any, **kwargs: Any) -> Any:
     from .interface import pick_output
 
-    inner = root.__dict__.get("forward") or types.MethodType(type(root).forward, root)
-
-    def forward(self: nn.Module, *args: Any, **kwargs: Any) -> Any:
-        return pick_output(inner(*args, **kwargs))
-
-    root.__dict__["forward"] = types.MethodType(forward, root)
+    return pick_output(self.__dict__["_nbviz_inner_forward"](*args, **kwargs))
 
 
 def _defines_weights(hook: object) -> bool:

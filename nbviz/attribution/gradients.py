@@ -36,13 +36,14 @@ def _numpy(t: torch.Tensor) -> np.ndarray:
 
 
 def abs_max_map(raw: torch.Tensor) -> np.ndarray:
-    """N×H×W: the largest absolute value over channels (Simonyan et al.'s saliency map)."""
-    return _numpy(raw.abs().amax(dim=1))
+    """N×H×W (N×L for sequences): the largest absolute value over channels (Simonyan et al.'s saliency
+    map); tables (N×D) have no channels: N×D absolute values per feature."""
+    return _numpy(raw.abs() if raw.ndim == 2 else raw.abs().amax(dim=1))
 
 
 def sum_map(raw: torch.Tensor) -> np.ndarray:
-    """N×H×W: the signed sum over channels (keeps completeness for IG)."""
-    return _numpy(raw.sum(dim=1))
+    """N×H×W (N×L): the signed sum over channels (keeps completeness for IG); tables: N×D as they are."""
+    return _numpy(raw if raw.ndim == 2 else raw.sum(dim=1))
 
 
 def _plain_gradient(ctx: Context, message: str) -> torch.Tensor:

@@ -46,10 +46,11 @@ class Attribution:
         """``maps`` scaled to [0, 1] per input (N×H×W float32; a constant map and a map that is
         numerical noise (``all_zero``) become zeros)."""
         flat = self.maps.reshape(len(self), -1).astype(np.float64)
-        low = flat.min(axis=1)[:, None, None]
-        span = (flat.max(axis=1) - flat.min(axis=1))[:, None, None]
+        expand = (slice(None),) + (None,) * (self.maps.ndim - 1)  # per input, over its positions
+        low = flat.min(axis=1)[expand]
+        span = (flat.max(axis=1) - flat.min(axis=1))[expand]
         if self.all_zero is not None:
-            span = np.where(np.asarray(self.all_zero, dtype=bool)[:, None, None], 0.0, span)
+            span = np.where(np.asarray(self.all_zero, dtype=bool)[expand], 0.0, span)
         return np.where(span > 0, (self.maps - low) / np.where(span > 0, span, 1), 0).astype(np.float32)
 
     def plot(self, images: Any = None, *, max_items: int = 8, cmap: str = "inferno", alpha: float = 0.6) -> Any:
@@ -61,6 +62,12 @@ class Attribution:
         fig = figure(figsize=(2.2 * n, 2.4))
         axes = fig.subplots(1, n, squeeze=False)[0]
         maps = self.normalized()
+        if maps.ndim == 2:  # sequences (per step) and tables (per feature): bars
+            for i, ax in enumerate(axes):
+                ax.bar(np.arange(maps.shape[1]), self.maps[i], color="#c2410c")
+                ax.set_title(self.method if self.target is None else f"{self.method} · {int(self.target[i])}", fontsize=8)
+                ax.set_xlabel("feature" if self.raw.ndim == 2 else "step", fontsize=7)
+            return fig
         under = None if images is None else _grey(images)
         for i, ax in enumerate(axes):
             if under is not None:

@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from .._guard import model_device, model_guard
-from .._inputs import check_model, model_input
+from .._inputs import check_model, input_rank, model_input
 from .._progress import Progress, report
 from ._context import Context
 from ._probe import cached_probe
@@ -56,16 +56,25 @@ def _check_options(method: str, options: dict[str, Any]) -> None:
         raise TypeError(f"{method}: unknown option(s) {', '.join(unknown)}; this method accepts: {listed}")
 
 
-def as_input_batch(x: Any, device: torch.device, *, argument: str = "x") -> torch.Tensor:
-    """``x`` as an N×C×H×W float tensor on ``device`` (a C×H×W input gets a batch axis)."""
+_SHAPES = {4: ("N×C×H×W", "C×H×W"), 3: ("N×C×L", "C×L"), 2: ("N×D", "D")}
+
+
+def as_input_batch(x: Any, device: torch.device, *, argument: str = "x", rank: int | None = 4) -> torch.Tensor:
+    """``x`` as a float batch on ``device``: N×C×H×W images (a C×H×W input gets a batch axis),
+    N×C×L sequences (``rank=3``) or N×D table rows (``rank=2``); ``rank=None`` (a model whose stem
+    does not tell) takes table rows as given (1- or 2-D) and anything else as images."""
+    if rank is None:
+        ndim = np.ndim(x) if isinstance(x, np.ndarray) else getattr(x, "ndim", 4)
+        rank = 2 if ndim in (1, 2) else 4
+    batch, single = _SHAPES[rank]
     if isinstance(x, np.ndarray):
         x = torch.from_numpy(np.ascontiguousarray(x))
     if not isinstance(x, torch.Tensor):
-        raise TypeError(f"{argument}: expected a tensor or numpy array of shape N×C×H×W, got {type(x).__name__}")
-    if x.ndim == 3:
+        raise TypeError(f"{argument}: expected a tensor or numpy array of shape {batch}, got {type(x).__name__}")
+    if x.ndim == rank - 1:
         x = x.unsqueeze(0)
-    if x.ndim != 4:
-        raise ValueError(f"{argument}: expected shape N×C×H×W or C×H×W, got {tuple(x.shape)}")
+    if x.ndim != rank:
+        raise ValueError(f"{argument}: expected shape {batch} or {single}, got {tuple(x.shape)}")
     if x.shape[0] == 0:
         raise ValueError(f"{argument}: got an empty batch")
     if not torch.is_floating_point(x):
@@ -118,7 +127,7 @@ def saliency(
     if not isinstance(memory_budget_mb, (int, float)) or memory_budget_mb <= 0:
         raise ValueError(f"memory_budget_mb: expected a positive number, got {memory_budget_mb!r}")
     check_model(model)
-    inputs = model_input(as_input_batch(x, model_device(model)), model)
+    inputs = model_input(as_input_batch(x, model_device(model), rank=input_rank(model)), model)
     budget = int(memory_budget_mb * 2**20)
     with model_guard(model) as guard:
         probe, probe_output = cached_probe(inputs[:1], guard)

@@ -128,3 +128,32 @@ def test_bad_arguments(tmp_path):
     widget.close()
     with pytest.raises(ValueError, match="was closed"):
         page.save_html(tmp_path / "p.html", widget)
+
+
+def test_explorers_are_found_by_protocol_and_containers_are_not_precomputed_twice():
+    """The handout writer knows explorers by ``precompute`` and ``wait`` (nbviz.handout.explorers), not by
+    class, so handout never imports widgets; a box with both methods (like ``nbviz.explore``'s) only
+    forwards to the explorers it holds, which are found on their own."""
+    import ipywidgets
+
+    calls = []
+
+    class Custom(ipywidgets.HTML):  # not an nbviz Explorer
+        def precompute(self, **options):
+            calls.append(("custom", options))
+
+        def wait(self, timeout=None):
+            calls.append(("custom wait", timeout))
+            return self
+
+    class Forwarding(ipywidgets.VBox):
+        def precompute(self, **options):
+            calls.append(("box", options))
+
+        def wait(self, timeout=None):
+            return self
+
+    custom = Custom("x")
+    found = page.precompute_all([Forwarding([custom])], {"windows": [4]}, timeout=5.0)
+    assert found == [custom]
+    assert calls == [("custom", {"windows": [4]}), ("custom wait", 5.0)]

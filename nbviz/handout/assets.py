@@ -23,11 +23,10 @@ import html
 import pathlib
 import re
 
-from ..widgets._base import STATIC
+from .._static import VENDOR
 
 __all__ = ["VENDOR", "amd_module_sources", "inline_script", "loader_html"]
 
-VENDOR = STATIC / "vendor"
 _SOURCE_MAP = re.compile(r"^//# sourceMappingURL=.*$", re.MULTILINE)
 _CLOSE_SCRIPT = re.compile(r"</(script)", re.IGNORECASE)
 

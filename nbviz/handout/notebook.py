@@ -15,6 +15,7 @@ import pathlib
 from typing import Any
 
 from .assets import loader_html
+from .explorers import live_explorers
 from .offline_state import offline_state
 
 __all__ = ["export_notebook", "precompute_live_explorers"]
@@ -34,9 +35,7 @@ def precompute_live_explorers() -> int:
     cell, and explorers publish results from their worker thread, possibly after their cell finished."""
     from ipywidgets.widgets.widget import _instances
 
-    from ..widgets._base import Explorer
-
-    explorers = [w for w in list(_instances.values()) if isinstance(w, Explorer)]
+    explorers = live_explorers()
     for explorer in explorers:
         explorer.precompute()
         explorer.wait(None)  # the export's per-cell timeout bounds this

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .assets import loader_html
+from .explorers import explorers_in
 from .offline_state import offline_state
 
 __all__ = ["page_html", "precompute_all", "save_html", "widget_state"]
@@ -48,19 +49,9 @@ def _check_widgets(widgets: Sequence[Any], argument: str) -> list[Any]:
     return list(widgets)
 
 
-def _explorers_in(widgets: Iterable[Any]) -> list[Any]:
-    """Every nbviz explorer among ``widgets`` and the widgets they contain (boxes, tabs)."""
-    from ipywidgets.embed import dependency_state
-    from ipywidgets.widgets.widget import _instances
-
-    from ..widgets._base import Explorer
-
-    ids = dependency_state(list(widgets), drop_defaults=True)
-    return [w for i in ids if isinstance(w := _instances.get(i), Explorer)]
-
-
 def precompute_all(widgets: Iterable[Any], options: bool | Mapping[str, Any] = True, timeout: float | None = 600.0) -> list[Any]:
-    """Call ``precompute(**options)`` on every explorer in ``widgets`` (and inside containers), then wait
+    """Call ``precompute(**options)`` on every explorer in ``widgets`` (and inside containers; an explorer is
+    any widget with ``precompute`` and ``wait``, see :mod:`nbviz.handout.explorers`), then wait
     for work still running (so a page never catches a half-drawn map); returns the explorers.
 
     ``options``: ``True`` (defaults), ``False`` (no precompute, only the wait), or a mapping of keyword
@@ -71,7 +62,7 @@ def precompute_all(widgets: Iterable[Any], options: bool | Mapping[str, Any] = T
         kwargs = dict(options)
     else:
         raise TypeError(f"precompute: expected True, False or a dict of options, got {type(options).__name__}")
-    explorers = _explorers_in(widgets)
+    explorers = explorers_in(widgets)
     for explorer in explorers:
         if kwargs is not None:
             explorer.precompute(**kwargs)

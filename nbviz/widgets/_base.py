@@ -27,12 +27,12 @@ import numpy as np
 import torch
 import traitlets
 
+from .._static import STATIC, bundle_path
 from ._tasks import TaskRunner
 from ._weights import CHANGED_WHILE_COMPUTING, STALE_MESSAGE, WeightsWatch, watch_weights
 
-__all__ = ["Explorer", "STATIC"]
+__all__ = ["Explorer", "STATIC"]  # STATIC (from nbviz._static) stays importable from here
 
-STATIC = pathlib.Path(__file__).resolve().parent.parent / "static"
 log = logging.getLogger("nbviz")
 
 
@@ -51,16 +51,6 @@ def _holds_compute_state(value: Any) -> bool:
     return False
 
 
-def _bundle_path(name: str) -> pathlib.Path:
-    path = STATIC / name
-    if not path.exists():
-        raise FileNotFoundError(
-            f"nbviz's front end is not built ({path} is missing). Install nbviz with pip "
-            "(`pip install -e .` builds it) or run `npm ci && npm run build` in js/."
-        )
-    return path
-
-
 class Explorer(anywidget.AnyWidget):
     """Base class of nbviz explorers: static ESM/CSS, a worker-thread task runner,
     progress (``progress`` in [0, 1], ``status`` text) and error display (``error``)."""
@@ -76,8 +66,8 @@ class Explorer(anywidget.AnyWidget):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         if cls.__dict__.get("_bundle"):  # set before anywidget's hook, which turns paths into file contents
-            cls._esm = _bundle_path(f"{cls._bundle}.js")
-            cls._css = _bundle_path("style.css")
+            cls._esm = bundle_path(f"{cls._bundle}.js")
+            cls._css = bundle_path("style.css")
         super().__init_subclass__(**kwargs)
 
     def __init__(self, **kwargs: Any) -> None:

@@ -12,7 +12,7 @@ from torch import nn
 
 from .. import render
 from .._data import Examples, as_tensor, examples
-from .._inputs import model_input
+from .._inputs import input_rank, model_input
 
 __all__ = ["as_examples", "as_images", "as_masks", "display_rgb", "fitting_names", "spatial_layers"]
 
@@ -21,12 +21,25 @@ def as_images(x: Any, model: nn.Module, *, argument: str, single: bool = False) 
     """An N×C×H×W float tensor (C = 1 or 3) on the CPU, checked and converted for ``model`` by
     :func:`nbviz._inputs.model_input`; with ``single`` one image (C×H×W or 1×C×H×W) → 1×C×H×W."""
     t = as_tensor(x, argument=argument).detach().cpu()
+    _refuse_non_images(t, model, argument)
     if t.ndim == 3:
         t = t.unsqueeze(0)
     expected = "one image C×H×W (or 1×C×H×W)" if single else "images N×C×H×W"
     if t.ndim != 4 or t.shape[1] not in (1, 3) or (single and t.shape[0] != 1):  # empty: model_input says so
         raise ValueError(f"{argument}: expected {expected} with C = 1 or 3, got shape {tuple(t.shape)}")
     return model_input(t, model, argument=argument)
+
+
+def _refuse_non_images(t: torch.Tensor, model: nn.Module, argument: str) -> None:
+    """Image explorers say so when the model takes sequences or table rows, instead of reading them
+    as images (a Conv1d batch N×C×L looks like one C×H×W image)."""
+    rank = input_rank(model)
+    kind = "sequences N×C×L" if rank == 3 else "table rows N×D" if rank is None and t.ndim <= 2 else None
+    if kind is not None:
+        raise ValueError(
+            f"{argument}: this explorer shows images N×C×H×W, and the model takes {kind}; "
+            "use nbviz.saliency(model, x) for its attributions and nbviz.TSNEExplorer or nbviz.LandscapeExplorer to explore it"
+        )
 
 
 def as_examples(x: Any, model: nn.Module, *, argument: str, limit: int | None = None) -> Examples:

@@ -15,6 +15,8 @@ running work and drops the explorer's references to the model and its data.
 
 from __future__ import annotations
 
+import difflib
+import inspect
 import logging
 import os
 import pathlib
@@ -51,9 +53,39 @@ def _holds_compute_state(value: Any) -> bool:
     return False
 
 
+def _keyword_names(cls: type) -> frozenset[str]:
+    """The keyword arguments ``cls(...)`` accepts: every named parameter of the ``__init__`` methods
+    from ``cls`` up to :class:`Explorer`, and every trait (widget traits such as ``layout`` included)."""
+    names = set(cls.class_trait_names())
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is not None and issubclass(klass, Explorer):
+            names.update(
+                name for name, p in inspect.signature(init).parameters.items()
+                if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and name != "self"
+            )
+    return frozenset(names)
+
+
+def _refuse_unknown(cls: type, kwargs: Mapping[str, Any]) -> None:
+    """Raise ``TypeError`` for the first keyword ``cls`` has neither as a parameter nor as a trait, naming
+    the closest one (``perplexty`` → ``perplexity``). Traitlets would only warn and drop it."""
+    known = _keyword_names(cls)
+    for key in kwargs:
+        if key in known:
+            continue
+        public = sorted(name for name in known if not name.startswith("_") or key.startswith("_"))
+        close = difflib.get_close_matches(key, public, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise TypeError(f"{cls.__name__}() got an unexpected keyword argument {key!r}{hint}")
+
+
 class Explorer(anywidget.AnyWidget):
     """Base class of nbviz explorers: static ESM/CSS, a worker-thread task runner,
-    progress (``progress`` in [0, 1], ``status`` text) and error display (``error``)."""
+    progress (``progress`` in [0, 1], ``status`` text) and error display (``error``).
+
+    Unknown keyword arguments are refused with a ``TypeError`` naming the closest parameter or trait,
+    before any work starts (traitlets would only warn and build the explorer with the default)."""
 
     _bundle: ClassVar[str] = ""
     _weights: WeightsWatch | None = None  # set by _watch_weights
@@ -69,6 +101,10 @@ class Explorer(anywidget.AnyWidget):
             cls._esm = bundle_path(f"{cls._bundle}.js")
             cls._css = bundle_path("style.css")
         super().__init_subclass__(**kwargs)
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Explorer:
+        _refuse_unknown(cls, kwargs)  # here, not in __init__: subclasses compute before calling super().__init__
+        return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, **kwargs: Any) -> None:
         self._runner = TaskRunner(on_progress=self._show_progress, on_error=self._show_error)

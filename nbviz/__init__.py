@@ -82,21 +82,56 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_EXPORTS))
 
 
-if TYPE_CHECKING:  # for type checkers and IDEs; never executed
-    from . import datasets, featurevis, landscape, render, zoo
-    from .interface import adapt
-    from ._guard import model_guard
-    from .attribution import (
-        SALIENCY_METHODS,
-        attention_maps,
-        attention_rollout,
-        occlusion,
-        pointing_game,
-        randomization_check,
-        saliency,
+if TYPE_CHECKING:  # for type checkers and IDEs; never executed. `x as x`: a re-export (tests/test_import.py checks all)
+    from . import (
+        datasets as datasets,
+        featurevis as featurevis,
+        handout as handout,
+        landscape as landscape,
+        render as render,
+        zoo as zoo,
     )
-    from .embedding import TSNESession, extract_features, knn_preservation, pca, trustworthiness, tsne
-    from .layers import activation_stats, activations, filters, layer_tree, receptive_field, top_activating
-    from .prediction import predict
-    from .widgets.featurevis import FeatureVisExplorer
-    from .widgets.predictions import PredictionExplorer
+    from ._guard import model_guard as model_guard
+    from .attribution import (
+        SALIENCY_METHODS as SALIENCY_METHODS,
+        attention_maps as attention_maps,
+        attention_rollout as attention_rollout,
+        occlusion as occlusion,
+        pointing_game as pointing_game,
+        randomization_check as randomization_check,
+        saliency as saliency,
+    )
+    from .embedding import (
+        TSNESession as TSNESession,
+        extract_features as extract_features,
+        knn_preservation as knn_preservation,
+        pca as pca,
+        trustworthiness as trustworthiness,
+        tsne as tsne,
+    )
+    from .handout import save_html as save_html
+    from .interface import adapt as adapt
+    from .layers import (
+        activation_stats as activation_stats,
+        activations as activations,
+        filters as filters,
+        layer_tree as layer_tree,
+        receptive_field as receptive_field,
+        top_activating as top_activating,
+    )
+    from .prediction import predict as predict
+    from .widgets.explored import (
+        Explored as Explored,
+        explore as explore,
+    )
+    from .widgets.featurevis import FeatureVisExplorer as FeatureVisExplorer
+    from .widgets.landscape import LandscapeExplorer as LandscapeExplorer
+    from .widgets.layers import LayerExplorer as LayerExplorer
+    from .widgets.linking import (
+        Link as Link,
+        link as link,
+    )
+    from .widgets.occlusion import OcclusionExplorer as OcclusionExplorer
+    from .widgets.predictions import PredictionExplorer as PredictionExplorer
+    from .widgets.saliency import SaliencyExplorer as SaliencyExplorer
+    from .widgets.tsne import TSNEExplorer as TSNEExplorer

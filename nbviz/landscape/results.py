@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .._figures import figure
+    from matplotlib.figure import Figure
 
 __all__ = ["LineResult", "PlaneResult", "TrajectoryResult"]
 

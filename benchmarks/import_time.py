@@ -4,7 +4,6 @@ import argparse
 import statistics
 import subprocess
 import sys
-import time
 
 
 def cold_import(statement: str) -> float:

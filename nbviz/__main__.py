@@ -108,6 +108,7 @@ def export(notebook: Path, out: Path, *, execute: bool, timeout: float) -> int:
     if (reason := _unwritable(out)) is not None:
         return _fail("export", f"cannot write {out}: {reason}")
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
     from nbviz.handout import export_notebook
 
     try:

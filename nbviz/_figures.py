@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 __all__ = ["figure"]
 
 
-def figure(**kwargs: Any) -> "Figure":
+def figure(**kwargs: Any) -> Figure:
     """A new matplotlib Figure (``kwargs`` as for ``Figure``) that a notebook cell displays as a PNG."""
     from matplotlib.figure import Figure
 
@@ -42,7 +42,7 @@ def _show_figures_in_ipython(figure_type: type) -> None:
     png.for_type(figure_type, _png)
 
 
-def _png(fig: "Figure") -> bytes:
+def _png(fig: Figure) -> bytes:
     from IPython.core.pylabtools import print_figure
 
     return print_figure(fig, "png", bbox_inches="tight")

@@ -35,7 +35,7 @@ from ._shadow import Shadow, shadow_of
 
 __all__ = ["ModelGuard", "model_guard", "model_device"]
 
-_locks: "weakref.WeakKeyDictionary[nn.Module, threading.RLock]" = weakref.WeakKeyDictionary()
+_locks: weakref.WeakKeyDictionary[nn.Module, threading.RLock] = weakref.WeakKeyDictionary()
 _locks_lock = threading.Lock()
 _depth = threading.local()  # per thread: id(model) -> how many guarded blocks are open on it
 

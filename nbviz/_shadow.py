@@ -176,7 +176,7 @@ def _rebind_methods(module: nn.Module, shadow: nn.Module, by_id: dict[int, nn.Mo
         shadow.__dict__["forward"] = by_id[id(inner)]
 
 
-_shadows: "weakref.WeakKeyDictionary[nn.Module, Shadow]" = weakref.WeakKeyDictionary()
+_shadows: weakref.WeakKeyDictionary[nn.Module, Shadow] = weakref.WeakKeyDictionary()
 _shadows_lock = threading.Lock()
 
 

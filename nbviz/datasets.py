@@ -38,7 +38,7 @@ class ImageDataset(torch.utils.data.Dataset):
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         return self.images[index], self.labels[index]
 
-    def split(self, n_train: int) -> tuple["ImageDataset", "ImageDataset"]:
+    def split(self, n_train: int) -> tuple[ImageDataset, ImageDataset]:
         """The first ``n_train`` samples and the rest, as two datasets."""
 
         def part(s: slice) -> ImageDataset:

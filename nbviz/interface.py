@@ -66,7 +66,7 @@ def _adapted_forward(self: nn.Module, *args: Any, **kwargs: Any) -> Any:
 
 def adapt(
     model: nn.Module,
-    output: "str | int | Callable[[Any], torch.Tensor] | None" = None,
+    output: str | int | Callable[[Any], torch.Tensor] | None = None,
     *,
     args: Sequence[Any] = (),
     forward_kwargs: Mapping[str, Any] | None = None,

@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import torch
 
 from nbviz import datasets, zoo
 
 
-@lru_cache(maxsize=None)
+@cache
 def digits_model() -> torch.nn.Module:
     return zoo.digits_cnn().model
 
 
-@lru_cache(maxsize=None)
+@cache
 def digits_images() -> torch.Tensor:
     return datasets.digits().images
 
 
-@lru_cache(maxsize=None)
+@cache
 def shapes_model() -> torch.nn.Module:
     return zoo.shapes_cnn().model
 
 
-@lru_cache(maxsize=None)
+@cache
 def shapes_images() -> torch.Tensor:
     return datasets.shapes(300, seed=1).images

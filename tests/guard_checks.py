@@ -118,7 +118,7 @@ class ForwardCalls(list):
         if module is self._module or module is self._shadow.resolve(self._module):
             self.append(inputs)
 
-    def __enter__(self) -> "ForwardCalls":
+    def __enter__(self) -> ForwardCalls:
         self._handle = nn.modules.module.register_module_forward_pre_hook(self._hook)
         return self
 

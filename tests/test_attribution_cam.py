@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from attribution_models import images, resnet18, small_cnn
 
+from attribution_models import images, resnet18, small_cnn
 from nbviz.attribution import saliency
 from reference_packages import require
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 import torch
-from guard_checks import ForwardCalls
-from attribution_models import images, resnet18, small_cnn
 
+from attribution_models import images, resnet18, small_cnn
+from guard_checks import ForwardCalls
 from nbviz.attribution import saliency
 from reference_packages import require
 

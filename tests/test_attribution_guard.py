@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+
 from attribution_models import images, small_cnn
 from guard_checks import assert_guarded
-
 from nbviz.attribution import SALIENCY_METHODS, pointing_game, randomization_check, saliency
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from attribution_models import images, small_cnn
 from torch import nn
 
+from attribution_models import images, small_cnn
 from nbviz.attribution import pointing_game, randomization_check, saliency
 from nbviz.attribution._similarity import spearman, ssim
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from attribution_models import images, small_cnn
 
+from attribution_models import images, small_cnn
 from nbviz.attribution import SALIENCY_METHODS, resolve_target, saliency
 
 OUTPUT = torch.tensor([[0.1, 2.0, -1.0], [3.0, 0.0, 1.0]])

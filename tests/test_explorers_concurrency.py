@@ -8,7 +8,6 @@ import copy
 import time
 
 import pytest
-import torch
 from torch import nn
 
 import nbviz

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pytest
@@ -15,7 +15,7 @@ from nbviz.layers import activations
 LAYER, UNIT, K, N_TOP = "features.3", 1, 3, 60
 
 
-@lru_cache(maxsize=None)
+@cache
 def facets():
     return multifaceted(digits_model(), LAYER, UNIT, digits_images(), k=K, n_top=N_TOP, steps=40)
 

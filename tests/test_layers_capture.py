@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 import torch
-from guard_checks import ForwardCalls
-from layers_models import Structured, TwiceCalled, VggLike, hooked_outputs, images, seeded, tiny_vit
 from torch import nn
 
+from guard_checks import ForwardCalls
+from layers_models import Structured, TwiceCalled, VggLike, hooked_outputs, images, seeded, tiny_vit
 from nbviz.layers import activations
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
-from layers_models import VggLike, seeded
 from torch import nn
 
+from layers_models import VggLike, seeded
 from nbviz.layers import filters
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 import torch
-from guard_checks import ModelSnapshot, assert_guarded
-from layers_models import GuardNet, images, seeded
 
 import nbviz.layers.filter_images as filters_module
+from guard_checks import ModelSnapshot, assert_guarded
+from layers_models import GuardNet, images, seeded
 from nbviz._progress import Cancelled
 from nbviz.layers import activation_stats, activations, filters, layer_tree, receptive_field, top_activating
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from layers_models import seeded
 from torch import nn
 
+from layers_models import seeded
 from nbviz.layers import receptive_field
 
 

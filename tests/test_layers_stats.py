@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from layers_models import digits_cnn, digits_data, images, tiny_vit
 from torch.utils.data import DataLoader, TensorDataset
 
+from layers_models import digits_cnn, digits_data, images, tiny_vit
 from nbviz.layers import activation_stats
 
 

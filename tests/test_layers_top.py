@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from layers_models import digits_cnn, digits_data, images, tiny_vit
-from test_layers_receptive_field import closed_form
 
+from layers_models import digits_cnn, digits_data, images, tiny_vit
 from nbviz.layers import activations, top_activating
+from test_layers_receptive_field import closed_form
 
 
 def _brute(outputs: torch.Tensor, channel: int, k: int):

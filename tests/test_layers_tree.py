@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import torch
-from layers_models import TwiceCalled, VggLike, images, seeded, tiny_vit
 
+from layers_models import TwiceCalled, VggLike, images, seeded, tiny_vit
 from nbviz.layers import layer_tree
 from nbviz.layers.channels import channel_axes
 

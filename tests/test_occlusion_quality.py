@@ -10,7 +10,7 @@ refinement the mean error of the shapes CNN is 5.7 % (benchmarks/deliberate_brea
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pytest
@@ -47,7 +47,7 @@ def errors(name: str) -> np.ndarray:
     return np.array(out)
 
 
-@lru_cache(maxsize=None)
+@cache
 def measured(name: str) -> np.ndarray:
     return errors(name)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import numpy as np
@@ -10,10 +9,9 @@ import pytest
 import torch
 
 import nbviz
+from guard_checks import ModelSnapshot
 from nbviz._progress import Cancelled
 from nbviz.widgets.tsne import TSNEExplorer
-
-from guard_checks import ModelSnapshot
 
 N = 500  # a slice of digits keeps every run well under a second or two
 

@@ -4,7 +4,6 @@ computes ends cleanly (issue 16, part 2)."""
 
 from __future__ import annotations
 
-import copy
 import gc
 import subprocess
 import sys

@@ -1,11 +1,11 @@
 """Attribution: which parts of an input made the network give its answer."""
 
 from .attention import AttentionMaps, attention_maps, attention_rollout
+from .occlusion import OcclusionResult, occlusion
 from .result import Attribution
 from .saliency import SALIENCY_METHODS, saliency
 from .scoring import RandomizationResult, pointing_game, randomization_check
 from .targets import Target, resolve_target
-from .occlusion import OcclusionResult, occlusion
 
 __all__ = [
     "AttentionMaps",

@@ -116,7 +116,7 @@ def probe_model(model: nn.Module, x1: torch.Tensor, guard: ModelGuard) -> tuple[
 
 # model → (key, probe, output): a probe depends on the architecture and the input's shape, not
 # on the weights, so repeated calls (a widget, the pointing game's chunks) skip its forward.
-_CACHE: "WeakKeyDictionary[nn.Module, tuple[tuple, Probe, torch.Tensor]]" = WeakKeyDictionary()
+_CACHE: WeakKeyDictionary[nn.Module, tuple[tuple, Probe, torch.Tensor]] = WeakKeyDictionary()
 
 
 def _key(model: nn.Module, x1: torch.Tensor) -> tuple:

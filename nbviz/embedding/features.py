@@ -9,14 +9,13 @@ import torch
 from torch import nn
 
 from .._data import Data, count_items, iter_inputs
-from .._guard import model_device, model_guard
-from .._guard import ModelGuard
+from .._guard import ModelGuard, model_device, model_guard
 from .._inputs import check_model, model_input
+from .._modules import resolve_layer
+from .._progress import Progress, report
 from ..layers.channels import layouts
 from ..layers.layout import Layout
 from ..layers.tree import collect_tree
-from .._modules import resolve_layer
-from .._progress import Progress, report
 from ._validate import check_points
 
 __all__ = ["extract_features", "pca"]

@@ -30,7 +30,7 @@ def _number(name: str, value: Any, minimum: float = 0.0) -> float:
 
 def invert(
     model: nn.Module,
-    layer: "str | nn.Module | None",
+    layer: str | nn.Module | None,
     x0: Any,
     steps: int = 300,
     alpha: float = 6.0,

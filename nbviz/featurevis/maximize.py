@@ -17,11 +17,10 @@ from .._progress import Progress
 from .objectives import Unit, check_units, parse_units, unit_values
 from .optimise import FrameCallback, run_steps
 from .params import PARAMS, make_param
-from .regularisers import l2 as l2_penalty
-from .regularisers import total_variation
+from .regularisers import l2 as l2_penalty, total_variation
+from .results import FeatureVis
 from .tap import LayerTap
 from .transforms import TRANSFORMS, RandomAffine, check_transforms
-from .results import FeatureVis
 
 __all__ = ["AMSettings", "maximize", "input_shape", "unit_seed"]
 
@@ -61,7 +60,7 @@ def unit_seed(seed: int, unit: Unit, extra: int = 0) -> int:
     return zlib.crc32(f"{seed}|{unit}|{extra}".encode())
 
 
-def input_shape(model: nn.Module, size: "int | tuple[int, int] | None", channels: int | None) -> tuple[int, int, int]:
+def input_shape(model: nn.Module, size: int | tuple[int, int] | None, channels: int | None) -> tuple[int, int, int]:
     """(C, H, W) of the images to optimise: ``channels`` or the first conv's input channels;
     ``size`` or the model's ``image_size`` attribute or 32."""
     if channels is None:
@@ -82,7 +81,7 @@ def input_shape(model: nn.Module, size: "int | tuple[int, int] | None", channels
 
 def optimise_units(
     model: nn.Module,
-    layer: "str | nn.Module | None",
+    layer: str | nn.Module | None,
     units: list[Unit],
     seeds: Sequence[int],
     settings: AMSettings,
@@ -135,7 +134,7 @@ def optimise_units(
 
 def maximize(
     model: nn.Module,
-    layer: "str | nn.Module | None",
+    layer: str | nn.Module | None,
     units: Any,
     steps: int = 256,
     param: str = "fft",
@@ -144,7 +143,7 @@ def maximize(
     tv: float = 0.0,
     blur_every: int = 0,
     blur_sigma: float = 0.5,
-    size: "int | tuple[int, int] | None" = None,
+    size: int | tuple[int, int] | None = None,
     seed: int = 0,
     progress: Progress | None = None,
     *,

@@ -43,7 +43,7 @@ def _pca(X: np.ndarray, k: int) -> np.ndarray:
 
 def multifaceted(
     model: nn.Module,
-    layer: "str | nn.Module",
+    layer: str | nn.Module,
     unit: int,
     data: Data,
     k: int = 4,
@@ -53,7 +53,7 @@ def multifaceted(
     seed: int = 0,
     progress: Progress | None = None,
     *,
-    feature_layer: "str | nn.Module | None" = None,
+    feature_layer: str | nn.Module | None = None,
     transforms: Sequence[str] | None = ("jitter",),
     l2: float = 0.0,
     tv: float = 0.0,

@@ -12,10 +12,10 @@ from torch import nn
 from .._guard import ModelGuard
 from ..layers.calls import resolve_call
 from ..layers.channels import layouts
-from ..layers.layout import Layout
-from ..layers.tree import collect_tree
 from ..layers.forward import StopForward, run_model
+from ..layers.layout import Layout
 from ..layers.outputs import first_tensor
+from ..layers.tree import collect_tree
 
 __all__ = ["LayerTap"]
 
@@ -24,7 +24,7 @@ class LayerTap:
     """``tap(x)`` runs the guarded model on ``x`` and returns ``layer``'s output with its graph
     (``layer=None``: the model's output, e.g. logits). ``"name#k"`` picks the k-th call of a module."""
 
-    def __init__(self, guard: ModelGuard, layer: "str | nn.Module | None") -> None:
+    def __init__(self, guard: ModelGuard, layer: str | nn.Module | None) -> None:
         self.model = guard.model
         if isinstance(layer, nn.Module):
             layer = guard.module(layer)  # the user's module -> the one the guarded block runs

@@ -20,13 +20,13 @@ from .tokens import tokens_to_grid
 __all__ = ["activations"]
 
 # Calls whose output a later in-place op changed, per model: cloned at once on the next capture.
-_EDITED_IN_PLACE: "weakref.WeakKeyDictionary[nn.Module, set[tuple[str, int]]]" = weakref.WeakKeyDictionary()
+_EDITED_IN_PLACE: weakref.WeakKeyDictionary[nn.Module, set[tuple[str, int]]] = weakref.WeakKeyDictionary()
 
 
 def activations(
     model: nn.Module,
     x: Any,
-    layers: "str | nn.Module | Sequence[str | nn.Module]",
+    layers: str | nn.Module | Sequence[str | nn.Module],
     *,
     reshape_tokens: bool = False,
     output: Literal["first", "full"] = "first",

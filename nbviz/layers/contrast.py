@@ -29,7 +29,7 @@ __all__ = ["ChannelContrast", "channel_contrast", "channel_means"]
 def channel_means(
     model: nn.Module,
     data: Data,
-    layers: "str | nn.Module | Sequence[str | nn.Module] | None" = None,
+    layers: str | nn.Module | Sequence[str | nn.Module] | None = None,
     batch_size: int = 64,
     progress: Progress | None = None,
 ) -> dict[str, np.ndarray]:

@@ -91,7 +91,7 @@ class Recorder:
             handle.remove()
         self._handles.clear()
 
-    def __enter__(self) -> "Recorder":
+    def __enter__(self) -> Recorder:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -100,7 +100,7 @@ class _Accumulator:
 def activation_stats(
     model: nn.Module,
     data: Data,
-    layers: "str | nn.Module | Sequence[str | nn.Module] | None" = None,
+    layers: str | nn.Module | Sequence[str | nn.Module] | None = None,
     batch_size: int = 64,
     progress: Progress | None = None,
 ) -> ActivationStats:

@@ -213,7 +213,7 @@ class Explorer(anywidget.AnyWidget):
         if not self._runner.queued:
             self.progress, self.status = 1.0, ""
 
-    def wait(self, timeout: float | None = 120.0) -> "Explorer":
+    def wait(self, timeout: float | None = 120.0) -> Explorer:
         """Block until pending work is done (useful in scripts, tests and headless notebooks)."""
         if not self._runner.wait(timeout):
             raise TimeoutError(f"{type(self).__name__}: work still running after {timeout} s")

@@ -9,8 +9,9 @@ The browser colours N points from N bytes plus the palette.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 

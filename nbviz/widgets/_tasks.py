@@ -44,7 +44,7 @@ Work = Callable[[Callable[[float, str], bool]], Any]
 #: Seconds :func:`shutdown` waits in all for running work to reach its next progress check at exit.
 EXIT_TIMEOUT = 5.0
 
-_open_runners: "weakref.WeakSet[TaskRunner]" = weakref.WeakSet()
+_open_runners: weakref.WeakSet[TaskRunner] = weakref.WeakSet()
 
 
 def _weak(callback: Callable[..., None] | None) -> Callable[..., None] | None:

@@ -65,7 +65,7 @@ class WeightsWatch:
             callback()
 
 
-_watches: "weakref.WeakSet[WeightsWatch]" = weakref.WeakSet()
+_watches: weakref.WeakSet[WeightsWatch] = weakref.WeakSet()
 _hook_lock = threading.Lock()
 _hook: Any = None
 

@@ -54,7 +54,7 @@ class Explored(ipywidgets.GridBox):
         """The linked explorers, in the order they are shown."""
         return (self.tsne, self.saliency, self.occlusion, self.layers)
 
-    def wait(self, timeout: float | None = 300.0) -> "Explored":
+    def wait(self, timeout: float | None = 300.0) -> Explored:
         """Block until every explorer's pending work is done."""
         for explorer in self.explorers:
             explorer.wait(timeout)

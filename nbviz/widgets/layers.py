@@ -14,7 +14,8 @@ One forward pass captures every layer for the current input and transform; resul
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -22,8 +23,7 @@ import traitlets
 from torch import nn
 
 from .. import render
-from .._data import as_tensor
-from .._data import count_items
+from .._data import as_tensor, count_items
 from ..layers import activation_stats, activations, channel_contrast, channel_means, filters, top_activating
 from ..transforms import affine
 from ._arrays import Array

@@ -15,9 +15,9 @@ import numpy as np
 import traitlets
 from torch import nn
 
+from .._inputs import check_class_names, check_model
 from ..attribution import _occlusion_grid as grid
 from ..attribution.occlusion import occlusion
-from .._inputs import check_class_names, check_model
 from ..prediction import predict
 from ._arrays import Array
 from ._base import Explorer

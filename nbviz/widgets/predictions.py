@@ -9,7 +9,8 @@ of values of each slider (one transform at a time), so the sliders step through 
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import traitlets
@@ -207,7 +208,7 @@ class TSNEExplorer(Explorer):
     @classmethod
     def from_embedding(
         cls, embedding: Any, labels: Any = None, images: Any = None, class_names: Sequence[Any] | None = None, **kwargs: Any
-    ) -> "TSNEExplorer":
+    ) -> TSNEExplorer:
         """Draw a given (N, 2) embedding (pan, zoom, hover, lasso) without optimising anything."""
         return cls(None, labels, images, class_names, embedding=embedding, **kwargs)
 

@@ -11,6 +11,7 @@ import shutil
 
 import nbformat
 import pytest
+
 from lab_driver import (
     Marimo,
     canvas_signature,
@@ -21,7 +22,6 @@ from lab_driver import (
     wait_canvas_drawn,
     wait_output,
 )
-
 from nbviz._notebooks import shipped_notebooks
 
 GRID = ".nbviz-layers-grid"  # the layer explorer's feature maps (a 2-D canvas)

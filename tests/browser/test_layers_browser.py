@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lab_driver import CANVAS_SUM, canvas_signature, cell_output_text, open_and_run, run_cell, wait_canvas_change, wait_canvas_drawn
+from lab_driver import (
+    CANVAS_SUM,
+    canvas_signature,
+    cell_output_text,
+    open_and_run,
+    run_cell,
+    wait_canvas_change,
+    wait_canvas_drawn,
+)
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 GRID = ".nbviz-layers-grid"

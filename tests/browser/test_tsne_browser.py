@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+
 from lab_driver import cell_output_text, open_and_run, run_cell
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

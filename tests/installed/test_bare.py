@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.util
 
 import pytest
+
 from run_cli import run_nbviz
 
 pytestmark = pytest.mark.skipif(

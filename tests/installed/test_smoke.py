@@ -15,9 +15,9 @@ from pathlib import Path
 import nbformat
 import pytest
 import torch
-from run_cli import free_port, run_nbviz, start_nbviz, stop
 
 import nbviz
+from run_cli import free_port, run_nbviz, start_nbviz, stop
 
 REPO = Path(__file__).resolve().parents[2]
 INSTALLED = os.environ.get("NBVIZ_TEST_INSTALLED") == "1"

@@ -23,12 +23,16 @@ import numpy as np
 import torch
 from torch import nn
 
+import torch.nn.functional as F
+
 from .._guard import model_device, model_guard
 from .._inputs import check_model, model_input
 from ..layers.forward import run_model
 from ..layers.layout import Layout
+from ._context import Context
+from .result import Attribution
 
-__all__ = ["AttentionMaps", "attention_maps", "attention_rollout"]
+__all__ = ["AttentionMaps", "attention_maps", "attention_rollout", "has_attention", "rollout_attribution"]
 
 
 @dataclass
@@ -147,3 +151,19 @@ def attention_rollout(model: nn.Module, x: torch.Tensor | np.ndarray, *, token: 
         flow = a if flow is None else a @ flow
     assert flow is not None
     return flow[:, token, maps.prefix :].reshape(len(flow), *maps.grid)
+
+
+def has_attention(model: nn.Module) -> bool:
+    """Whether ``model`` has an ``nn.MultiheadAttention`` (what the rollout needs)."""
+    return any(isinstance(m, nn.MultiheadAttention) for m in model.modules())
+
+
+def rollout_attribution(ctx: Context) -> Attribution:
+    """The rollout as a saliency method (``method="attention_rollout"``): the class token's sources,
+    bilinearly upsampled to the input size. It does not depend on the target class (attention is
+    computed before the head), so every target gets the same map."""
+    ctx.report(0.0, "attention rollout")
+    grid = torch.as_tensor(attention_rollout(ctx.model, ctx.x))[:, None]  # N×1×h×w
+    maps = F.interpolate(grid, size=tuple(ctx.x.shape[2:]), mode="bilinear", align_corners=False)[:, 0]
+    ctx.report(1.0, "attention rollout")
+    return Attribution(maps.numpy().astype(np.float32), grid.numpy().astype(np.float32), "attention_rollout", ctx.target.as_array())

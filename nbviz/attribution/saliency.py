@@ -16,13 +16,14 @@ from .._inputs import check_model, input_rank, model_input
 from .._progress import Progress, report
 from ._context import Context
 from ._probe import cached_probe
+from .attention import rollout_attribution
 from .cam import gradcam, gradcam_plus_plus, guided_gradcam
 from .gradients import gradient, gradient_x_input, guided_backprop, integrated_gradients, smoothgrad
 from .meaning import noise_note, noise_rows
 from .result import Attribution
 from .targets import TargetSpec, resolve_target
 
-__all__ = ["SALIENCY_METHODS", "saliency"]
+__all__ = ["ATTENTION_METHODS", "SALIENCY_METHODS", "saliency"]
 
 
 
@@ -42,9 +43,12 @@ _METHODS: dict[str, _Method] = {
     "gradcam": _Method(gradcam, cam=True),
     "gradcam++": _Method(gradcam_plus_plus, cam=True),
     "guided_gradcam": _Method(guided_gradcam, cam=True),
+    "attention_rollout": _Method(rollout_attribution, clean=False),  # transformers with nn.MultiheadAttention
 }
 
-SALIENCY_METHODS: tuple[str, ...] = tuple(_METHODS)
+#: methods that need an nn.MultiheadAttention model; SALIENCY_METHODS work on any differentiable model
+ATTENTION_METHODS: tuple[str, ...] = ("attention_rollout",)
+SALIENCY_METHODS: tuple[str, ...] = tuple(m for m in _METHODS if m not in ATTENTION_METHODS)
 _CAM_NAMES = tuple(name for name, m in _METHODS.items() if m.cam)
 
 
@@ -104,7 +108,8 @@ def saliency(
 ) -> Attribution:
     """Attribution maps of ``model``'s ``target`` score for the inputs ``x`` (N×C×H×W or C×H×W).
 
-    ``method`` is one of :data:`SALIENCY_METHODS`; ``target`` is ``None`` (predicted class), an
+    ``method`` is one of :data:`SALIENCY_METHODS`, or ``"attention_rollout"`` for transformers built on
+    ``nn.MultiheadAttention`` (:data:`ATTENTION_METHODS`); ``target`` is ``None`` (predicted class), an
     int, one int per input or a callable on the output returning one scalar per row; ``layer``
     picks the CAM layer (default: the last module with a spatial output). Rows per model pass
     (noise samples, IG steps, inputs) are ``batch_size`` or, with ``"auto"``, what fits
@@ -117,8 +122,8 @@ def saliency(
     parameters; errors for NaN/inf or the wrong channel count). Returns an :class:`Attribution`
     with N×H×W ``maps``. The model runs in eval mode under the model guard and is left exactly as it was.
     """
-    if not isinstance(method, str) or method not in SALIENCY_METHODS:
-        raise ValueError(f"method: expected one of {', '.join(SALIENCY_METHODS)}, got {method!r}")
+    if not isinstance(method, str) or method not in _METHODS:
+        raise ValueError(f"method: expected one of {', '.join(_METHODS)}, got {method!r}")
     chosen = _METHODS[method]
     if layer is not None and not chosen.cam:
         raise ValueError(f"layer: only the CAM methods ({', '.join(_CAM_NAMES)}) use a layer; {method!r} does not")

@@ -17,6 +17,7 @@ from torch import nn
 
 from .._inputs import check_class_names, check_labels, check_model
 from ..attribution import SALIENCY_METHODS, pointing_game, saliency
+from ..attribution.saliency import ATTENTION_METHODS
 from ..attribution.saliency import _METHODS
 from ..prediction import predict
 from ._arrays import Array
@@ -101,7 +102,7 @@ class SaliencyExplorer(Explorer):
         self._pixels = display_rgb(x)
         layers = spatial_layers(model, x)
         super().__init__(
-            methods=chosen, n_inputs=n, all_methods=list(SALIENCY_METHODS), cam_methods=list(CAM_METHODS),
+            methods=chosen, n_inputs=n, all_methods=_offered_methods(model), cam_methods=list(CAM_METHODS),
             layers=layers, layer_rows=_picker_rows(model, x, layers), class_names=names, labels=label_list,
             has_masks=self._masks is not None, **kwargs,
         )  # fmt: skip
@@ -112,9 +113,10 @@ class SaliencyExplorer(Explorer):
     def _check_methods(methods: Any) -> list[str]:
         if isinstance(methods, str) or not isinstance(methods, Sequence):
             raise TypeError(f"methods: expected a list of method names, got {type(methods).__name__}")
-        unknown = [m for m in methods if m not in SALIENCY_METHODS]
+        unknown = [m for m in methods if m not in SALIENCY_METHODS + ATTENTION_METHODS]
         if unknown:
-            raise ValueError(f"methods: unknown {unknown[0]!r}; expected names from {', '.join(SALIENCY_METHODS)}")
+            known = ", ".join(SALIENCY_METHODS + ATTENTION_METHODS)
+            raise ValueError(f"methods: unknown {unknown[0]!r}; expected names from {known}")
         return list(methods)
 
     @traitlets.validate("index")
@@ -168,7 +170,7 @@ class SaliencyExplorer(Explorer):
             for i, key in enumerate(missing):
                 _, target, method, layer = key
 
-                def sub(fraction: float, message: str, i=i) -> bool:
+                def sub(fraction: float, message: str, i=i, method=method) -> bool:
                     return progress((i + fraction) / len(missing), f"{method}: {message}")
 
                 found = saliency(self._model, self._x[index : index + 1], target, method, layer or None, progress=sub)
@@ -206,6 +208,13 @@ class SaliencyExplorer(Explorer):
     def cached(self) -> int:
         """How many maps are cached."""
         return len(self._cache)
+
+
+def _offered_methods(model: nn.Module) -> list[str]:
+    """The methods the explorer offers: attention rollout only for models with attention."""
+    from ..attribution.attention import has_attention
+
+    return list(SALIENCY_METHODS) + (list(ATTENTION_METHODS) if has_attention(model) else [])
 
 
 def _picker_rows(model: nn.Module, x: torch.Tensor, layers: list[str]) -> list[dict[str, Any]]:

@@ -78,7 +78,7 @@ def demo(app: App, port: int, folder: Path) -> int:
     print(f"nbviz: the tour notebooks are in {report.folder} (your copy: edit freely)")
     for name in report.kept:
         print(f"nbviz: kept your edited {name}; delete it to get the version shipped with nbviz {__version__}")
-    print("nbviz: training the demo models on first use takes a few seconds (cached afterwards).")
+    print("nbviz: the two demo models train once on first use (a minute or more on a small CPU; cached afterwards).")
     from nbviz import zoo  # warm the model cache before the notebook asks for it
 
     zoo.digits_cnn()

@@ -81,7 +81,8 @@ def main() -> None:
     scale = float(ref_up.detach().abs().max())
     print(f"max |nbviz − Captum| (upsampled CAM) / max: {float((torch.as_tensor(mine.maps) - ref_up[:, 0].detach()).abs().max()) / scale:.2e}")
 
-    engines = {"nbviz (targets given)": ours, "nbviz (target=None)": ours_predicted, "Captum LayerGradCam": captum, "pytorch-grad-cam GradCAM": grad_cam}
+    engines = {"nbviz (targets given)": ours, "nbviz (target=None)": ours_predicted,
+               "Captum LayerGradCam": captum, "pytorch-grad-cam GradCAM": grad_cam}
     for fn in engines.values():  # warm-up
         fn()
     times = median_times(engines, repeats)

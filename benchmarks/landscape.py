@@ -157,7 +157,7 @@ def main() -> None:
         runs["ours"].append(best_time(lambda: results.append(plane(model, loss_fn, (x, y), resolution=res)), 1, warmup=False))
         if loss_landscapes is not None and not args.quick:
             metric = loss_landscapes.metrics.Loss(loss_fn, x, y)
-            runs["loss-landscapes"].append(best_time(lambda: loss_landscapes.random_plane(
+            runs["loss-landscapes"].append(best_time(lambda metric=metric: loss_landscapes.random_plane(
                 model, metric, distance=1, steps=res, normalization="filter", deepcopy_model=True), 1, warmup=False))
     ours = results[-1]
     limit, limit_batched, t_ours = min(runs["limit"]), min(runs["limit_batched"]), min(runs["ours"])

@@ -32,18 +32,22 @@ from _copy import ROOT, copy_checkout, quiet_env
 
 # package → (source globs to mutate, test files that check it: fast unit tests only, no widgets)
 PACKAGES: dict[str, tuple[list[str], list[str]]] = {
-    "layers": (["nbviz/layers/*"], ["tests/test_layers_capture.py", "tests/test_layers_filters.py", "tests/test_layers_receptive_field.py",
-                                    "tests/test_layers_stats.py", "tests/test_layers_top.py", "tests/test_layers_tree.py", "tests/test_layers_guard.py"]),
-    "attribution": (["nbviz/attribution/*"], ["tests/test_attribution_cam.py", "tests/test_attribution_gradients.py", "tests/test_attribution_scoring.py",
+    "layers": (["nbviz/layers/*"], ["tests/test_layers_capture.py", "tests/test_layers_filters.py",
+                                    "tests/test_layers_receptive_field.py", "tests/test_layers_stats.py",
+                                    "tests/test_layers_top.py", "tests/test_layers_tree.py", "tests/test_layers_guard.py"]),
+    "attribution": (["nbviz/attribution/*"], ["tests/test_attribution_cam.py", "tests/test_attribution_gradients.py",
+                                              "tests/test_attribution_scoring.py",
                                               "tests/test_attribution_targets.py", "tests/test_attribution_guard.py", "tests/test_occlusion.py",
                                               "tests/test_occlusion_incremental.py", "tests/test_occlusion_quality.py"]),
     "embedding": (["nbviz/embedding/*"], ["tests/test_embedding_features.py", "tests/test_embedding_grid.py", "tests/test_embedding_quality.py",
                                           "tests/test_embedding_session.py", "tests/test_embedding_tsne.py", "tests/test_embedding_trajectory.py"]),
     "landscape": (["nbviz/landscape/*"], ["tests/test_landscape_guard.py", "tests/test_landscape_line.py", "tests/test_landscape_plane.py",
                                           "tests/test_landscape_reuse.py", "tests/test_landscape_trajectory.py"]),
-    "featurevis": (["nbviz/featurevis/*"], ["tests/test_featurevis_guard.py", "tests/test_featurevis_invert.py", "tests/test_featurevis_maximize.py",
-                                            "tests/test_featurevis_multifaceted.py", "tests/test_featurevis_parts.py", "tests/test_featurevis_quality.py"]),
-    "guard": (["nbviz/_guard.py", "nbviz/_shadow.py"], ["tests/test_guard.py", "tests/test_shadow.py", "tests/test_layers_guard.py", "tests/test_attribution_guard.py",
+    "featurevis": (["nbviz/featurevis/*"], ["tests/test_featurevis_guard.py", "tests/test_featurevis_invert.py",
+                                            "tests/test_featurevis_maximize.py", "tests/test_featurevis_multifaceted.py",
+                                            "tests/test_featurevis_parts.py", "tests/test_featurevis_quality.py"]),
+    "guard": (["nbviz/_guard.py", "nbviz/_shadow.py"], ["tests/test_guard.py", "tests/test_shadow.py",
+                                                       "tests/test_layers_guard.py", "tests/test_attribution_guard.py",
                                                        "tests/test_featurevis_guard.py", "tests/test_landscape_guard.py"]),
 }  # fmt: skip
 
@@ -116,7 +120,8 @@ def main() -> None:
         other = {n: s for n, s in status.items() if s not in (KILLED, TIMEOUT, SURVIVED, NO_TESTS)}
         n = killed + len(alive)
         lo, hi = wilson(killed, n)
-        sampled = f"a random sample of {len(chosen)} of {len(names)} mutants (seed {args.seed})" if len(chosen) < len(names) else f"all {len(names)} mutants"
+        sampled = (f"a random sample of {len(chosen)} of {len(names)} mutants (seed {args.seed})"
+                   if len(chosen) < len(names) else f"all {len(names)} mutants")
         print(f"{args.package}: mutation score {killed}/{n} = {killed / max(n, 1):.0%} (95 % interval {lo:.0%}–{hi:.0%}) on {sampled}")
         for name in alive:
             print(f"  {status[name]:9s} {name}")

@@ -76,8 +76,9 @@ def main() -> None:
         )
         ref_times.append(t)
     (w_ours, c_ours), (w_ref, c_ref) = np.min(ours_times, axis=0), np.min(ref_times, axis=0)
-    print("  (best of %d; wall and process CPU seconds — CPU is the fair measure on a shared machine)" % args.repeats)
-    print(f"  nbviz.tsne, frame every 10 its ({len(ours.iterations)} frames, {ours.params['negative_gradient_method']}): wall {w_ours:7.2f} s  CPU {c_ours:7.2f} s  KL {ours.final_kl:.4f}")
+    print(f"  (best of {args.repeats}; wall and process CPU seconds — CPU is the fair measure on a shared machine)")
+    print(f"  nbviz.tsne, frame every 10 its ({len(ours.iterations)} frames, {ours.params['negative_gradient_method']}): "
+          f"wall {w_ours:7.2f} s  CPU {c_ours:7.2f} s  KL {ours.final_kl:.4f}")
     print(f"  openTSNE, one plain call:                          wall {w_ref:7.2f} s  CPU {c_ref:7.2f} s  KL {ref.kl_divergence:.4f}")
     print(f"  ratio ours / openTSNE: wall {w_ours / w_ref:.3f}×  CPU {c_ours / c_ref:.3f}×   (target ≤ 1.05×)")
 
@@ -101,7 +102,7 @@ def main() -> None:
         start = time.perf_counter()
         first_frame: list[float] = []
 
-        def callback(iteration, kl, positions):
+        def callback(iteration, kl, positions, first_frame=first_frame, start=start):
             first_frame.append(time.perf_counter() - start)
             return False  # a widget would keep going; one frame is what we time
 

@@ -51,7 +51,9 @@ def hand_features(model: nn.Module, images: torch.Tensor, layer: nn.Module) -> t
     return out[0]
 
 
-@pytest.mark.parametrize(("pool", "reduce"), [("flatten", lambda t: t.flatten(1)), ("avg", lambda t: t.mean((2, 3))), ("max", lambda t: t.amax((2, 3)))])
+@pytest.mark.parametrize(
+    ("pool", "reduce"), [("flatten", lambda t: t.flatten(1)), ("avg", lambda t: t.mean((2, 3))), ("max", lambda t: t.amax((2, 3)))]
+)
 def test_matches_hand_hook(images, pool, reduce):
     model = tiny_cnn()
     expected = reduce(hand_features(model, images, model[4])).numpy()

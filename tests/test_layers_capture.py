@@ -81,7 +81,7 @@ def test_torchvision_resnet18_and_mobilenet_match_plain_hooks():
         (resnet18, ["conv1", "bn1", "layer1.0.relu", "layer1.0.relu#2", "layer2.1.conv2", "layer4", "fc"]),
         (mobilenet_v3_small, ["features.0.0", "features.1.block.1.fc1", "features.4.block.2", "classifier.0"]),
     ]:
-        model = seeded(lambda: build(weights=None)).eval()
+        model = seeded(lambda build=build: build(weights=None)).eval()
         x = images(2, 32)
         got = activations(model, x, names)
         modules = dict(model.named_modules())

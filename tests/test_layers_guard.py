@@ -46,7 +46,8 @@ def test_eval_mode_inside_does_not_touch_batchnorm_running_stats():
     before = model.bn.running_mean.clone()
     got = activations(model, images(4, 8), "bn")["bn"]
     with torch.no_grad():
-        expected = torch.nn.functional.batch_norm(model.conv(images(4, 8)), model.bn.running_mean, model.bn.running_var, model.bn.weight, model.bn.bias, False)
+        bn = model.bn
+        expected = torch.nn.functional.batch_norm(model.conv(images(4, 8)), bn.running_mean, bn.running_var, bn.weight, bn.bias, False)
     assert torch.allclose(got, expected) and torch.equal(model.bn.running_mean, before) and model.training
 
 

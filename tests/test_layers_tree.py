@@ -29,7 +29,7 @@ def test_containers_parents_depths_and_json():
     tree = layer_tree(model, x)
     names = [i.name for i in tree]
     assert names == ["features"] + [f"features.{k}" for k in range(9)] + ["classifier", "classifier.0", "classifier.1"]
-    features, classifier = tree[0], tree[10]
+    features = tree[0]
     assert not features.is_leaf and features.depth == 0 and features.parent is None
     assert all(i.parent == 0 and i.depth == 1 and i.is_leaf for i in tree[1:10])
     assert all(i.parent == 10 for i in tree[11:])

@@ -113,13 +113,16 @@ def test_compute_entry_points(case):
     _check(name, "predict", lambda: nbviz.predict(model, x).probabilities, lambda p: np.allclose(p.sum(1), 1, atol=1e-4))
     for method in ("gradient", "integrated_gradients", "gradcam"):
         options = {"n_steps": 8} if method == "integrated_gradients" else {}
-        _check(name, f"saliency {method}", lambda: nbviz.saliency(model, x[:2], method=method, **options), lambda r: varies(r.maps) or bool(r.notes))
+        _check(name, f"saliency {method}", lambda method=method, options=options: nbviz.saliency(model, x[:2], method=method, **options),
+               lambda r: varies(r.maps) or bool(r.notes))
     _check(name, "occlusion", lambda: nbviz.occlusion(model, x[0], window=8, stride=8).drop_map, lambda m: np.isfinite(m).all())
     ce = nn.CrossEntropyLoss()
     # finite, not necessarily varying: a random EfficientNet's logits are ~1e-14 everywhere near its weights
     _check(name, "landscape.plane", lambda: nbviz.landscape.plane(model, ce, (x, y), resolution=3, preview=None).loss,
            lambda loss: loss.shape == (3, 3) and np.isfinite(loss).all())
-    _check(name, "featurevis.maximize", lambda: nbviz.featurevis.maximize(model, layer, units=[0], steps=3, size=x.shape[-1] if x.ndim == 4 else None).images, lambda i: np.isfinite(i).all())
+    size = x.shape[-1] if x.ndim == 4 else None
+    _check(name, "featurevis.maximize", lambda: nbviz.featurevis.maximize(model, layer, units=[0], steps=3, size=size).images,
+           lambda i: np.isfinite(i).all())
     if name == "vit_b_16":
         _check(name, "attention_rollout", lambda: nbviz.attention_rollout(model, x[:2]), varies)
 

@@ -92,7 +92,7 @@ def test_sync_keeps_identity_and_follows_a_replaced_module():
 def test_the_shadow_of_a_gone_model_says_so():
     shadow = Shadow(Wrapper())  # the model is dropped at once
     with pytest.raises(ReferenceError, match="the model of this shadow is gone"):
-        shadow.root
+        _ = shadow.root
 
 
 def test_torch_compile_wrapper_runs_the_original_module_uncompiled():

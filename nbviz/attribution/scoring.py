@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 import torch
@@ -24,7 +24,7 @@ from .targets import TargetSpec
 __all__ = ["MapMethod", "RandomizationResult", "pointing_game", "randomization_check"]
 
 # a saliency method name, or a callable (model, images, target) -> N×H×W maps or an Attribution
-MapMethod = Union[str, Callable[..., Any]]
+MapMethod = str | Callable[..., Any]
 
 
 def _sub(progress: Progress | None, low: float, high: float) -> Progress | None:

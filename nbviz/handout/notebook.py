@@ -1,9 +1,10 @@
 """Export a notebook as a handout: execute it headless, precompute every explorer, write one HTML file.
 
-The notebook runs in a fresh kernel (nbclient, which records the widgets' state as they change). Two cells are injected and removed
-again before rendering: a first one turns on matplotlib's inline backend (so figures become images), a
-last one calls ``precompute()`` on every live explorer in that kernel. nbconvert's lab HTML template then renders the cells (text, tables, matplotlib figures) with the
-nbviz loader (:func:`nbviz.handout.assets.loader_html`) instead of CDN scripts. Widgets whose front end
+The notebook runs in a fresh kernel (nbclient, which records the widgets' state as they change). Two cells
+are injected and removed again before rendering: a first one turns on matplotlib's inline backend (so
+figures become images), a last one calls ``precompute()`` on every live explorer in that kernel.
+nbconvert's lab HTML template then renders the cells (text, tables, matplotlib figures) with the nbviz
+loader (:func:`nbviz.handout.assets.loader_html`) instead of CDN scripts. Widgets whose front end
 is not inlined become notes (:mod:`nbviz.handout.offline_state`) and markdown is sanitised
 (:mod:`nbviz.handout.exporter`), so the page fetches nothing and runs only nbviz's and ipywidgets' code.
 """

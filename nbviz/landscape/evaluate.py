@@ -188,14 +188,14 @@ class Evaluator:
                 states = [self._layout(first if k == points[0] else state_at(k)) for k in ids]
                 span = (lo + (hi - lo) * start / len(points), lo + (hi - lo) * (start + len(ids)) / len(points))
 
-                def tick(done: float, span=span, start=start) -> None:
+                def tick(done: float, span=span, start=start, ids=ids) -> None:
                     report(progress, span[0] + (span[1] - span[0]) * done, f"{message}: {start + len(ids)}/{len(points)} points")
 
                 if self.bn_model is not None:
                     states = self._with_bn_stats(states, lambda d: tick(d / passes))
-                l, a = self._group(states, lambda d: tick((passes - 1 + d) / passes))
-                loss[start : start + len(ids)] = l
-                acc[start : start + len(ids)] = a
+                group_loss, group_acc = self._group(states, lambda d: tick((passes - 1 + d) / passes))
+                loss[start : start + len(ids)] = group_loss
+                acc[start : start + len(ids)] = group_acc
         return Values(loss, acc if self.classification else None)
 
     # -- internals -----------------------------------------------------------------------------

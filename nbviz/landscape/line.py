@@ -19,6 +19,10 @@ from .results import LineResult
 
 __all__ = ["line", "random_init"]
 
+#: the default α values of :func:`line`: 41 steps from −0.5 to 1.5 (read-only: a default shared by every call)
+DEFAULT_ALPHAS = np.linspace(-0.5, 1.5, 41)
+DEFAULT_ALPHAS.flags.writeable = False
+
 
 def random_init(model: nn.Module, seed: int = 0) -> nn.Module:
     """A fresh initialisation of ``model``'s architecture: a deep copy on which every module's
@@ -40,7 +44,7 @@ def line(
     loss_fn: Callable[[torch.Tensor, torch.Tensor], Any],
     data: Any,
     start: dict | nn.Module | None = None,
-    alphas: Any = np.linspace(-0.5, 1.5, 41),
+    alphas: Any = DEFAULT_ALPHAS,
     seed: int = 0,
     progress: Progress | None = None,
     *,
@@ -56,7 +60,7 @@ def line(
     ``data`` and ``loss_fn`` as in :func:`plane`. The model is never written to.
     """
     check_model(model)
-    alphas = np.asarray(alphas, dtype=np.float64)
+    alphas = np.array(alphas, dtype=np.float64)  # a copy: the result owns its alphas
     if alphas.ndim != 1 or alphas.size == 0 or not np.isfinite(alphas).all():
         raise ValueError(f"alphas: expected a non-empty 1-D array of finite numbers, got shape {alphas.shape}")
     with model_guard(model) as guard:

@@ -68,7 +68,8 @@ def filters(model: nn.Module, layer: str | nn.Module) -> FilterImages:
         weight = getattr(module, "weight", None)
         if not isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)) or not isinstance(weight, torch.Tensor) or weight.ndim != 4:
             convs = [name for name, m in model.named_modules() if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d))]
-            hint = f"; convolution layers: {', '.join(repr(c) for c in convs[:6])}" + (", …" if len(convs) > 6 else "") if convs else "; the model has none"
+            shown = ", ".join(repr(c) for c in convs[:6]) + (", …" if len(convs) > 6 else "")
+            hint = f"; convolution layers: {shown}" if convs else "; the model has none"
             raise ValueError(f"layer: {ref.key!r} is a {type(module).__name__}, not a 2-D convolution with weights{hint}")
         w = weight.detach().to("cpu", torch.float64)
         if isinstance(module, nn.ConvTranspose2d):

@@ -31,8 +31,8 @@ class Explored(ipywidgets.GridBox):
     """The explorers :func:`explore` built, laid out side by side where the width allows.
 
     Attributes: ``tsne`` (:class:`TSNEExplorer`), ``saliency`` (:class:`SaliencyExplorer`), ``occlusion``
-    (:class:`OcclusionExplorer`), ``layers`` (:class:`LayerExplorer`), ``link`` (the :class:`~nbviz.widgets.linking.Link` between them) and ``images``/``labels``
-    (the dataset as tensors)."""
+    (:class:`OcclusionExplorer`), ``layers`` (:class:`LayerExplorer`), ``link`` (the
+    :class:`~nbviz.widgets.linking.Link` between them) and ``images``/``labels`` (the dataset as tensors)."""
 
     def __init__(self, tsne: TSNEExplorer, saliency: SaliencyExplorer, occlusion: OcclusionExplorer,
                  layers: LayerExplorer, link: Link, images: torch.Tensor, labels: torch.Tensor | None) -> None:  # fmt: skip

@@ -29,7 +29,8 @@ ISOLATED = """(root) => { const s = root.nbvizScatter; const p = s.positions; co
 
 STATE = (
     "e = explored.wait()\n"
-    "print('sel', e.tsne.selected[:3], 'n', len(e.tsne.selected), 'sal', e.saliency.index, 'occ', e.occlusion.index, e.occlusion.partial, 'lay', e.layers.input_index,"
+    "print('sel', e.tsne.selected[:3], 'n', len(e.tsne.selected), 'sal', e.saliency.index,"
+    " 'occ', e.occlusion.index, e.occlusion.partial, 'lay', e.layers.input_index,"
     " 'contrast', e.layers.contrast_layer, e.layers.contrast_size, e.layers.contrast_channels[:3], 'channel', e.layers.channel,"
     " 'errors', [x.error for x in e.explorers])"
 )

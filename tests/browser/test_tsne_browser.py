@@ -31,8 +31,10 @@ FPS = """async (root) => {
   const start = performance.now(), draws0 = scatter.draws; const n = 90;
   overlay.dispatchEvent(new PointerEvent('pointerdown', { clientX: cx, clientY: cy, button: 0, bubbles: true, pointerId: 1 }));
   for (let i = 0; i < n; i++) {
-    if (i % 2) overlay.dispatchEvent(new WheelEvent('wheel', { clientX: cx, clientY: cy, deltaY: i % 4 === 1 ? -60 : 60, bubbles: true, cancelable: true }));
-    else overlay.dispatchEvent(new PointerEvent('pointermove', { clientX: cx + 3 * Math.sin(i / 5), clientY: cy + 3 * Math.cos(i / 5), buttons: 1, bubbles: true, pointerId: 1 }));
+    if (i % 2) overlay.dispatchEvent(new WheelEvent('wheel', {
+      clientX: cx, clientY: cy, deltaY: i % 4 === 1 ? -60 : 60, bubbles: true, cancelable: true }));
+    else overlay.dispatchEvent(new PointerEvent('pointermove', {
+      clientX: cx + 3 * Math.sin(i / 5), clientY: cy + 3 * Math.cos(i / 5), buttons: 1, bubbles: true, pointerId: 1 }));
     await frame();
     if (gl) gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, pixel);  // wait until the GPU finished
   }
@@ -203,11 +205,17 @@ DRAWN = """async (root) => { await new Promise((ok) => requestAnimationFrame(() 
 # sits a quarter of its size left of the plot: the share of opaque pixels in its visible strip
 EDGE = """(root) => { const s = root.nbvizScatter; const p = s.positions; const t = s.thumbnailsDrawn();
   const c = s.canvas, h = c.clientHeight, ratio = c.width / c.clientWidth; let best = -1, far = Infinity;
-  for (const i of t.indices) { const y = s.toScreen(p[2 * i], p[2 * i + 1])[1]; if (Math.abs(y - h / 2) < far) { far = Math.abs(y - h / 2); best = i; } }
+  for (const i of t.indices) {
+    const y = s.toScreen(p[2 * i], p[2 * i + 1])[1]; if (Math.abs(y - h / 2) < far) { far = Math.abs(y - h / 2); best = i; }
+  }
   const gl = c.getContext('webgl'), ext = gl.getExtension('ANGLE_instanced_arrays'), modes = [];
   const plain = gl.drawArrays, instanced = ext && ext.drawArraysInstancedANGLE;
-  gl.drawArrays = function (mode, first, count) { modes.push(mode === gl.POINTS ? 'points' : 'triangles'); return plain.call(this, mode, first, count); };
-  if (ext) ext.drawArraysInstancedANGLE = function (mode, first, count, n) { modes.push('instanced ' + (mode === gl.POINTS ? 'points' : 'triangles')); return instanced.call(this, mode, first, count, n); };
+  gl.drawArrays = function (mode, first, count) {
+    modes.push(mode === gl.POINTS ? 'points' : 'triangles'); return plain.call(this, mode, first, count);
+  };
+  if (ext) ext.drawArraysInstancedANGLE = function (mode, first, count, n) {
+    modes.push('instanced ' + (mode === gl.POINTS ? 'points' : 'triangles')); return instanced.call(this, mode, first, count, n);
+  };
   s.setSelection([best]); s.pan(-s.toScreen(p[2 * best], p[2 * best + 1])[0] - t.size / 4, 0); s.draw();
   gl.drawArrays = plain; if (ext) ext.drawArraysInstancedANGLE = instanced;
   const size = s.thumbnailsDrawn().size, [cx, cy] = s.toScreen(p[2 * best], p[2 * best + 1]);

@@ -28,7 +28,8 @@ def run_nbviz(*args: str, cwd: Path, timeout: float = 600, **env: str) -> subpro
 def start_nbviz(*args: str, cwd: Path, log: Path, **env: str) -> subprocess.Popen[Any]:
     """Start ``nbviz ARGS`` in its own process group (stop it with :func:`stop`), output to ``log``."""
     with open(log, "w") as out:
-        return subprocess.Popen([*nbviz_command(), *args], cwd=cwd, env=environment(**env), stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen([*nbviz_command(), *args], cwd=cwd, env=environment(**env), stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
 
 
 def stop(process: subprocess.Popen[Any]) -> None:

@@ -64,7 +64,7 @@ def _(mo):
 @app.cell
 def _(digits, mo, model, nbviz):
     tsne = mo.ui.anywidget(nbviz.TSNEExplorer((model, digits, "classifier.0"), n_iter=300))
-    tsne
+    tsne  # noqa: B018 -- marimo shows a cell's last expression
     return (tsne,)
 
 
@@ -89,7 +89,7 @@ def _(mo):
 @app.cell
 def _(digits, mo, model, nbviz):
     layers = mo.ui.anywidget(nbviz.LayerExplorer(model, digits.images[:8], dataset=digits.images))
-    layers
+    layers  # noqa: B018 -- marimo shows a cell's last expression
     return (layers,)
 
 

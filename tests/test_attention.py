@@ -85,7 +85,8 @@ def test_unknown_layer_names_are_refused(vit):
 def test_rollout_is_a_saliency_method_and_the_explorer_offers_it_only_with_attention(vit):
     model, x = vit
     result = nbviz.saliency(model, x, method="attention_rollout")
-    expected = torch.nn.functional.interpolate(torch.as_tensor(nbviz.attention_rollout(model, x))[:, None], size=(32, 32), mode="bilinear", align_corners=False)[:, 0]
+    rollout = torch.as_tensor(nbviz.attention_rollout(model, x))[:, None]
+    expected = torch.nn.functional.interpolate(rollout, size=(32, 32), mode="bilinear", align_corners=False)[:, 0]
     np.testing.assert_allclose(result.maps, expected.numpy(), rtol=1e-5, atol=1e-7)
     explorer = nbviz.SaliencyExplorer(model, x, methods=["gradient", "attention_rollout"]).wait()
     assert not explorer.error and "attention_rollout" in explorer.all_methods and len(explorer.maps) == 2

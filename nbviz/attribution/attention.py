@@ -21,9 +21,8 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
-
 import torch.nn.functional as F
+from torch import nn
 
 from .._guard import model_device, model_guard
 from .._inputs import check_model, model_input

@@ -17,8 +17,7 @@ from torch import nn
 
 from .._inputs import check_class_names, check_labels, check_model
 from ..attribution import SALIENCY_METHODS, pointing_game, saliency
-from ..attribution.saliency import ATTENTION_METHODS
-from ..attribution.saliency import _METHODS
+from ..attribution.saliency import _METHODS, ATTENTION_METHODS
 from ..prediction import predict
 from ._arrays import Array
 from ._base import Explorer

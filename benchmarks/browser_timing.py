@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "browser"))
 
-from lab_driver import CHROMIUM_ARGS, JupyterLab, chromium_path, open_and_run, wait_canvas_drawn  # noqa: E402
+from lab_driver import CHROMIUM_ARGS, JupyterLab, chromium_path, open_and_run, wait_canvas_drawn
 
 # click a picker row; resolves with the ms until the grid canvas was redrawn for that layer
 SWITCH = """async ([row, canvas, target]) => {
@@ -76,7 +76,7 @@ def layer_switch(page, lab, switches: int) -> None:
         row = page.locator(f'.nbviz-picker-row[data-layer="{target}"]').element_handle()
         times.append(page.evaluate(SWITCH, [row, handle, target]))
     print(f"layer switch {big[0]} ↔ {big[1]} (64×32×32), click → new pixels: median {statistics.median(times):.0f} ms "
-          f"(target < 150 ms; {', '.join(f'{t:.0f}' for t in times)}; {load()})")  # fmt: skip
+          f"(target < 150 ms; {', '.join(f'{t:.0f}' for t in times)}; {load()})")
 
 
 def pan_zoom(page, lab) -> None:
@@ -86,7 +86,7 @@ def pan_zoom(page, lab) -> None:
     page.wait_for_function(f"() => document.querySelector('{PLOT}')?.nbvizScatter?.count() === 70000", timeout=60_000)
     result = page.locator(PLOT).first.evaluate(FPS)
     print(f"pan/zoom of {result['points']} points ({result['renderer']}): {result['fps']:.1f} frames/s "
-          f"(target ≥ 20 on an idle machine; {result['draws']} draws in {result['seconds']:.2f} s; {load()})")  # fmt: skip
+          f"(target ≥ 20 on an idle machine; {result['draws']} draws in {result['seconds']:.2f} s; {load()})")
 
 
 def main() -> None:

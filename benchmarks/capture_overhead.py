@@ -19,7 +19,7 @@ import torch
 import torchvision
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
-from nbviz.layers import activations  # noqa: E402
+from nbviz.layers import activations
 
 
 def main() -> None:

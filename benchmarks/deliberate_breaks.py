@@ -79,7 +79,7 @@ BREAKS = [
         "FINAL_MOMENTUM = 0.6",
         ("tests/test_embedding_tsne.py", "tests/test_embedding_trajectory.py"),
     ),
-]  # fmt: skip
+]
 
 # the interpolation rule of approximate occlusion (used where the linearisation misfits) is part of
 # the same break: no refinement after interpolating from the even rows and columns
@@ -89,7 +89,7 @@ EXTRA = {
          "level = np.sort(ranked[: int(round(APPROXIMATE_REFINE * len(level)))])",
          "level = level[:0]"),
     ],
-}  # fmt: skip
+}
 
 
 def edits(b: Break) -> list[tuple[str, str, str]]:

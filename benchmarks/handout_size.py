@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
-import nbviz  # noqa: E402
-from nbviz.embedding import snap_to_grid  # noqa: E402
+import nbviz
+from nbviz.embedding import snap_to_grid
 
 
 def data(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -49,7 +49,7 @@ PACKAGES: dict[str, tuple[list[str], list[str]]] = {
     "guard": (["nbviz/_guard.py", "nbviz/_shadow.py"], ["tests/test_guard.py", "tests/test_shadow.py",
                                                        "tests/test_layers_guard.py", "tests/test_attribution_guard.py",
                                                        "tests/test_featurevis_guard.py", "tests/test_landscape_guard.py"]),
-}  # fmt: skip
+}
 
 KILLED, SURVIVED, NO_TESTS, TIMEOUT = "killed", "survived", "no tests", "timeout"
 NO_MUTANT = "no_such_mutant__mutmut_0"  # a name that matches nothing: mutmut generates and maps, then stops

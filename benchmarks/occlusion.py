@@ -51,7 +51,7 @@ def main() -> None:
             attribution = Occlusion(prob).attribute(
                 x[None], sliding_window_shapes=(3, window, window), strides=(3, stride, stride),
                 baselines=0.0, target=target, perturbations_per_eval=ppe,
-            )  # fmt: skip
+            )
         captum[ppe] = time.perf_counter() - start
         print(f"captum Occlusion, perturbations_per_eval={ppe:2d}: {captum[ppe]:7.2f} s", flush=True)
     best_ppe = min(captum, key=captum.get)
@@ -63,7 +63,7 @@ def main() -> None:
         result = occlusion(
             model, x, target, window=window, stride=stride, mode=mode,
             on_partial=lambda r, f: first or first.append(time.perf_counter() - start),
-        )  # fmt: skip
+        )
         return result, time.perf_counter() - start, first[0]
 
     exact, t_exact, first_exact = timed("exact")

@@ -67,7 +67,7 @@ def main(n: int = 100, seeds: int = 5) -> None:
     runs = [scores_for_seed(model, methods, n, s) for s in range(seeds)]
     seconds = time.perf_counter() - start
     accuracy = np.mean([(predict(model, nbviz.datasets.shapes(n, seed=1 + s).images).predicted
-                         == nbviz.datasets.shapes(n, seed=1 + s).labels.numpy()).mean() for s in range(seeds)])  # fmt: skip
+                         == nbviz.datasets.shapes(n, seed=1 + s).labels.numpy()).mean() for s in range(seeds)])
     print(f"Pointing game on nbviz.datasets.shapes({n}, seed=1 + s), s = 0…{seeds - 1}, target = true class, "
           f"mean ± sd over the {seeds} seeds; trained shapes_cnn test accuracy {trained.accuracy:.2f} "
           f"(here {accuracy:.2f}); {seconds:.0f} s.\n")

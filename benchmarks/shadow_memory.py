@@ -18,7 +18,7 @@ import torch
 import torchvision
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
-from nbviz._guard import model_guard  # noqa: E402
+from nbviz._guard import model_guard
 
 
 def rss_mb() -> float:

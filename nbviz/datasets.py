@@ -97,7 +97,7 @@ def _shape_masks(kinds: np.ndarray, size: int, cy: np.ndarray, cx: np.ndarray, r
         (np.abs(u) <= r * 0.85) & (np.abs(v) <= r * 0.85),  # square
         (h >= 0) & (h <= 1.5 * r) & (np.abs(u) <= (1.5 * r - h) / np.sqrt(3)),  # triangle
         ((np.abs(u) <= arm) & (np.abs(v) <= r)) | ((np.abs(v) <= arm) & (np.abs(u) <= r)),  # cross
-    ])  # fmt: skip
+    ])
     return candidates[kinds, np.arange(len(kinds))]
 
 

@@ -44,7 +44,7 @@ class DigitsCNN(nn.Module):
             nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(),
             nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
             nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        )  # fmt: skip
+        )
         self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(64 * 2 * 2, 10))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -68,7 +68,7 @@ class ShapesCNN(nn.Module):
             nn.Conv2d(64, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
             nn.Conv2d(32, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
             nn.Conv2d(64, 128, 3, padding=1, bias=False), nn.BatchNorm2d(128), nn.ReLU(),
-        )  # fmt: skip
+        )
         self.classifier = nn.Sequential(nn.AdaptiveMaxPool2d(1), nn.Flatten(), nn.Linear(128, n_classes))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -111,7 +111,7 @@ class _Recipe:
 
     def key(self) -> str:
         fields = (_FORMAT, self.name, repr(self.model()), self.dataset, self.data_kwargs, self.n_train,
-                  self.epochs, self.batch_size, self.lr, self.channels_last)  # fmt: skip
+                  self.epochs, self.batch_size, self.lr, self.channels_last)
         return hashlib.sha256("|".join(map(str, fields)).encode()).hexdigest()[:12]
 
 
@@ -119,7 +119,7 @@ _DIGITS = _Recipe("digits_cnn", DigitsCNN, "digits", (), n_train=1400, epochs=12
 _SHAPES = _Recipe(
     "shapes_cnn", ShapesCNN, "shapes", (("n", 5000), ("seed", 0)),
     n_train=4000, epochs=4, batch_size=64, lr=5e-3, channels_last=True,
-)  # fmt: skip
+)
 _EVAL_BATCH = 250  # held-out images per forward pass (bounds memory: 64×32×32 maps are 256 KB each)
 
 
@@ -183,7 +183,7 @@ def _load_or_train(recipe: _Recipe, retrain: bool, progress: Progress | None) ->
             model.load_state_dict(saved["state_dict"])
             model.eval()
             return TrainedModel(model, float(saved["accuracy"]), float(saved["train_seconds"]), list(saved["checkpoints"]))
-        except Exception as error:  # corrupt, truncated or from another layout: retrain
+        except Exception as error:  # noqa: BLE001 - corrupt, truncated or from another layout: retrain
             log.warning("nbviz: retraining %s, the cached weights at %s could not be loaded (%s)", recipe.name, path, error)
     trained = _train(recipe, progress)
     try:

@@ -25,7 +25,7 @@ def _thousand_class_cnn(seed: int = 0) -> nn.Module:
     return nn.Sequential(
         nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.Conv2d(16, 16, 3, padding=1), nn.Tanh(),
         nn.Flatten(), nn.Linear(16 * 8 * 8, 1000),
-    ).eval()  # fmt: skip
+    ).eval()
 
 
 def _standard_digits(n: int) -> torch.Tensor:

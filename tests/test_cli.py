@@ -62,7 +62,7 @@ def test_export_without_nbconvert_names_the_fix(without, tmp_path, capsys):
     ("lab", ["-m", "jupyterlab", "--LabApp.default_url=/lab/tree/00_tour.ipynb"]),
     ("notebook", ["-m", "notebook", "--JupyterNotebookApp.default_url=/notebooks/00_tour.ipynb"]),
     ("marimo", ["-m", "marimo", "edit"]),
-])  # fmt: skip
+])
 def test_demo_serves_a_copy_of_the_tour(monkeypatch, tmp_path, capsys, app, expected):
     started = []
     monkeypatch.setattr(cli.subprocess, "call", lambda command: started.append(command) or 0)

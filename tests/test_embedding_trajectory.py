@@ -39,7 +39,7 @@ def opentsne_frames(start, affinities, phases, method="bh", seed=0, every=10) ->
         embedding = embedding.optimize(
             n_iter, exaggeration=exaggeration, momentum=momentum, learning_rate="auto", inplace=True,
             callbacks=lambda it, err, pos: frames.append(np.array(pos)) and False, callbacks_every_iters=every,
-        )  # fmt: skip
+        )
     return frames
 
 
@@ -54,7 +54,7 @@ def test_fft_run_follows_opentsne(small):
     openTSNE.TSNE(
         perplexity=20, n_iter=40, early_exaggeration_iter=30, random_state=3, negative_gradient_method="fft",
         callbacks=lambda it, err, pos: seen.append(np.array(pos)) and False, callbacks_every_iters=10,
-    ).fit(small)  # fmt: skip
+    ).fit(small)
     ours = tsne(small, perplexity=20, n_iter=70, early_iter=30, seed=3, snapshot_every=10, negative_gradient_method="fft")
     assert ours.params["negative_gradient_method"] == "fft"
     assert_same_frames(ours, seen, 6)

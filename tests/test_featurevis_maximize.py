@@ -79,7 +79,7 @@ def test_progress_and_frames():
     calls, frames = [], []
     maximize(digits_model(), "features.3", [0, 1], steps=10, size=8,
              progress=lambda f, m: calls.append(f), on_frame=lambda imgs, step: frames.append((imgs.shape, step)),
-             frame_every=4)  # fmt: skip
+             frame_every=4)
     assert calls[-1] == 1.0 and calls == sorted(calls)
     assert [s for _, s in frames] == [0, 4, 8, 9]
     assert all(shape == (2, 1, 8, 8) for shape, _ in frames)

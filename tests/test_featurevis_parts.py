@@ -65,7 +65,7 @@ def test_affine_identity_and_pure_jitter_is_a_shift():
     fy, fx = y - y0, xx - x0
     img = x[0]
     hand = (img[:, y0, x0] * (1 - fy) * (1 - fx) + img[:, y0 + 1, x0] * fy * (1 - fx)
-            + img[:, y0, x0 + 1] * (1 - fy) * fx + img[:, y0 + 1, x0 + 1] * fy * fx)  # fmt: skip
+            + img[:, y0, x0 + 1] * (1 - fy) * fx + img[:, y0 + 1, x0 + 1] * fy * fx)
     torch.testing.assert_close(out[0, :, i, j], hand, atol=1e-5, rtol=1e-4)
 
 

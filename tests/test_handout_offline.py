@@ -72,7 +72,7 @@ def test_offline_state_turns_models_that_would_be_fetched_into_notes():
             "c": _model(THIRD_PARTY, "EvilModel"),
             "d": _model("@jupyter-widgets/base", "LayoutModel", _view_module=THIRD_PARTY),  # a view from elsewhere
         },
-    }  # fmt: skip
+    }
     before = json.dumps(state)
     out = offline_state(state)
     assert json.dumps(state) == before, "the input is not changed"

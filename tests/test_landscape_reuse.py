@@ -49,7 +49,7 @@ def test_span_change_reuses_shared_points_and_skips_the_preview(data):
         calls.clear()
         partials: list[bool] = []
         again = plane(model, CE, data, resolution=9, span=2.0, reuse=cache, preview=50, batch_size=1000,
-                      on_partial=lambda r, f: partials.append(r.preview))  # fmt: skip
+                      on_partial=lambda r, f: partials.append(r.preview))
         assert len(calls) == 0 and partials == [False] * len(partials)  # all known: no preview
         assert np.isfinite(again.loss).all() and again.accuracy is not None
 

@@ -23,7 +23,7 @@ from nbviz.attribution.meaning import NOISE_ULPS
 def _net(act: type[nn.Module] | None, seed: int = 0, head_scale: float = 1.0) -> nn.Module:
     torch.manual_seed(seed)
     layers = [nn.Conv2d(3, 8, 3, padding=1), act() if act else nn.Identity(), nn.Conv2d(8, 8, 3, padding=1),
-              act() if act else nn.Identity(), nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(32, 5)]  # fmt: skip
+              act() if act else nn.Identity(), nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(32, 5)]
     model = nn.Sequential(*layers).eval()
     with torch.no_grad():
         model[-1].weight.mul_(head_scale)

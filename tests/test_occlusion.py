@@ -26,7 +26,7 @@ def captum_drop_map(model, x, target, window, stride, baseline):
         attr = Occlusion(lambda t: torch.softmax(model(t), 1)).attribute(
             x[None], sliding_window_shapes=(x.shape[0], *w), strides=(x.shape[0], *s),
             baselines=base, target=target, perturbations_per_eval=7,
-        )  # fmt: skip
+        )
     return attr[0, 0].numpy()
 
 

@@ -119,7 +119,7 @@ def test_precompute_stores_each_slider_ladder_equal_to_predict_on_the_transforme
     assert explorer.handout_ladders == {"angle": [-90.0, 0.0, 90.0], "shift_x": [0.0], "shift_y": [0.0], "zoom": [1.0]}
     assert explorer.handout_params == [[10.0, 0.0, 0.0, 1.0], [0.0, 0.0, 0.0, 1.0], [-90.0, 0.0, 0.0, 1.0], [90.0, 0.0, 0.0, 1.0]]
     for bad, error in (({"spin": [1]}, ValueError), ({"zoom": [0]}, ValueError), ({"angle": []}, ValueError),
-                       ({"angle": ["a"]}, ValueError), ([15], TypeError)):  # fmt: skip
+                       ({"angle": ["a"]}, ValueError), ([15], TypeError)):
         with pytest.raises(error, match="ladders"):
             explorer.precompute(ladders=bad)
 

@@ -45,7 +45,7 @@ def _model() -> torch.nn.Module:
     model = torch.nn.Sequential(
         torch.nn.Conv2d(1, 8, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
         torch.nn.Conv2d(8, 8, 3, padding=1), torch.nn.ReLU(), torch.nn.Flatten(), torch.nn.Linear(8 * 16, 10),
-    )  # fmt: skip
+    )
     model.ballast = torch.rand(BALLAST)
     return model
 

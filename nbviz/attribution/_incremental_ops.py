@@ -95,7 +95,7 @@ _POINTWISE_MODULES = (
     nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.ELU, nn.SELU, nn.CELU, nn.GELU, nn.SiLU, nn.Mish,
     nn.Sigmoid, nn.Tanh, nn.Hardswish, nn.Hardsigmoid, nn.Hardtanh, nn.Softplus, nn.PReLU,
     nn.Identity, nn.Dropout, nn.Dropout2d,
-)  # fmt: skip
+)
 
 _POINTWISE_FUNCTIONS = {
     operator.add, operator.sub, operator.mul, operator.truediv, operator.neg,
@@ -103,7 +103,7 @@ _POINTWISE_FUNCTIONS = {
     torch.clamp, torch.exp, torch.abs,
     F.relu, F.relu6, F.gelu, F.silu, F.hardswish, F.hardsigmoid, F.leaky_relu, F.hardtanh, F.elu,
     F.mish, F.sigmoid, F.tanh,
-}  # fmt: skip
+}
 
 _POINTWISE_METHODS = {"relu", "sigmoid", "tanh", "add", "sub", "mul", "div", "clamp", "neg", "exp", "abs"}
 

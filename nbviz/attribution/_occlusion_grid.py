@@ -13,7 +13,7 @@ import torch.nn.functional as F
 __all__ = [
     "as_pair", "origins", "levels", "patch_boxes", "occluded_batch", "occluded_boxes", "upsample", "make_baseline",
     "anchors", "interpolate_from_anchors", "interpolate_from_even",
-]  # fmt: skip
+]
 
 
 def as_pair(value: Any, argument: str) -> tuple[int, int]:

@@ -91,7 +91,7 @@ class IncrementalEngine:
             raise ValueError(f"x: expected a 1×C×H×W tensor, got shape {tuple(x.shape)}")
         try:
             self.graph_module = symbolic_trace(model)  # thread-safe: the notebook may run the model meanwhile
-        except Exception as error:  # noqa: BLE001 - any tracing failure means "not traceable"
+        except Exception as error:  # any tracing failure means "not traceable"
             raise UnsupportedModel(f"torch.fx could not trace {type(model).__name__}: {error}") from error
         self.nodes = list(self.graph_module.graph.nodes)
         placeholders = [n for n in self.nodes if n.op == "placeholder"]

@@ -36,7 +36,7 @@ NOISE_ULPS = 16  # how many units in the last place of the output a map's effect
 ACTIVATIONS: tuple[type[nn.Module], ...] = (
     nn.GELU, nn.SiLU, nn.Mish, nn.Hardswish, nn.Hardsigmoid, nn.ReLU6, nn.Hardtanh, nn.ELU, nn.SELU, nn.CELU,
     nn.LeakyReLU, nn.PReLU, nn.RReLU, nn.Softplus, nn.Tanh, nn.Sigmoid,
-)  # fmt: skip
+)
 # methods whose raw values are already in score units (a sum over them approximates a change of the score)
 _SCORE_UNITS = ("gradient_x_input", "integrated_gradients", "gradcam", "gradcam++")
 # methods whose raw values are d score / d input (score units once multiplied by the input's scale);

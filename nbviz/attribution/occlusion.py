@@ -341,7 +341,7 @@ def occlusion(
                 return
             try:
                 out = evaluator(ys, xs)
-            except Exception as error:  # noqa: BLE001 - an op the engine mishandles: go plain
+            except Exception as error:  # an op the engine mishandles: go plain
                 if isinstance(evaluator, _Plain):
                     raise
                 log.warning("occlusion: incremental inference failed (%s); falling back to plain", error)

@@ -119,7 +119,7 @@ def optimise_units(
             param, loss_fn, settings.steps, settings.lr,
             blur_every=settings.blur_every, blur_sigma=settings.blur_sigma, center_bias=settings.center_bias,
             progress=progress, on_frame=on_frame, frame_every=frame_every, label=f"maximising {tap.name}",
-        )  # fmt: skip
+        )
         with torch.no_grad():
             images = param.image().detach()
             final = unit_values(tap(images.to(device=device, dtype=dtype)), units)

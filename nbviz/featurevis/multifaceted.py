@@ -116,4 +116,4 @@ def multifaceted(
         layer=top.layer, unit=channel, images=am.images, starts=start.numpy(), members=members,
         activations=am.activations, top_indices=top.indices, top_values=top.values,
         embedding=np.asarray(embedded, dtype=np.float32), labels=labels.astype(np.int64), member_images=member_images,
-    )  # fmt: skip
+    )

@@ -105,7 +105,7 @@ def export_notebook(
     else:
         nb.metadata.pop("widgets", None)  # nothing to render: no loader needed, but the page still works
     exporter = HandoutExporter(template_name="nbviz_handout", extra_template_basedirs=[str(TEMPLATES)],
-                               embed_images=True, sanitize_html=not trusted)  # fmt: skip
+                               embed_images=True, sanitize_html=not trusted)
     resources = {"metadata": {"name": source.stem, "path": str(source.resolve().parent)}, "nbviz_loader": loader_html()}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -63,7 +63,7 @@ def _note(what: str) -> dict[str, Any]:
             "_view_name": "HTMLView", "_view_module": "@jupyter-widgets/controls",
             **versions, "_dom_classes": [OMITTED_CLASS], "value": text,
         },
-    }  # fmt: skip
+    }
 
 
 def offline_state(state: Mapping[str, Any]) -> dict[str, Any]:

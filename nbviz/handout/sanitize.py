@@ -39,7 +39,7 @@ _STYLE_PROPERTIES = frozenset({
     "padding", "padding-top", "padding-right", "padding-bottom", "padding-left",
     "border", "border-top", "border-right", "border-bottom", "border-left", "border-color", "border-style",
     "border-width", "border-radius", "border-collapse", "border-spacing",
-})  # fmt: skip
+})
 _URL_SCHEMES = frozenset({"http", "https", "mailto", "tel", "data"})
 _SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*):")
 _DATA_IMAGE = re.compile(r"^\s*data:image/(png|jpeg|gif|webp|bmp|svg\+xml)[;,]", re.IGNORECASE)

@@ -202,7 +202,7 @@ class TaskRunner:
                 task.done(result)
         except Cancelled:
             log.debug("nbviz: %s request %d superseded", task.key, task.generation)
-        except BaseException as error:  # noqa: BLE001 - shown in the widget, never swallowed
+        except BaseException as error:  # shown in the widget, never swallowed
             if not self.is_current(task.key, task.generation):
                 return
             log.exception("nbviz: %s request failed", task.key)

@@ -35,7 +35,7 @@ class Explored(ipywidgets.GridBox):
     :class:`~nbviz.widgets.linking.Link` between them) and ``images``/``labels`` (the dataset as tensors)."""
 
     def __init__(self, tsne: TSNEExplorer, saliency: SaliencyExplorer, occlusion: OcclusionExplorer,
-                 layers: LayerExplorer, link: Link, images: torch.Tensor, labels: torch.Tensor | None) -> None:  # fmt: skip
+                 layers: LayerExplorer, link: Link, images: torch.Tensor, labels: torch.Tensor | None) -> None:
         self.tsne, self.saliency, self.occlusion, self.layers = tsne, saliency, occlusion, layers
         self.link, self.images, self.labels = link, images, labels
         hint = ipywidgets.HTML(

@@ -136,7 +136,7 @@ class FeatureVisExplorer(Explorer):
         super().__init__(
             tree=picker.rows, layer=first, units=units, channels=count, invert_layers=pick,
             dataset_size=0 if self._dataset is None else len(self._dataset), **kwargs,
-        )  # fmt: skip
+        )
         self.observe(self._on_layer, names=["layer"])
         self.observe(self._request, names=["mode", "k", "input_index", "invert_layers", "frame_every", *_SETTINGS])
         self._request()

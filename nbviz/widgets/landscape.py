@@ -184,7 +184,7 @@ class LandscapeExplorer(Explorer):
                 self._model, self._loss_fn, self._data, directions=how, span=span, resolution=resolution,
                 seed=self._seed, preview=self._preview, progress=progress, on_partial=partial,
                 reuse=self._points.setdefault(directions, PointCache()),
-            ))  # fmt: skip
+            ))
 
         def done(result):
             self._cache[key] = result

@@ -130,7 +130,7 @@ class OcclusionExplorer(Explorer):
         super().__init__(
             window=window, stride=stride, baseline=baseline, mode=mode, target=target, class_names=names,
             index=index, n_inputs=n, image=display_rgb(self._x)[0], probabilities=probabilities, **kwargs,
-        )  # fmt: skip
+        )
         self.observe(self._request, names=["window", "stride", "baseline", "mode", "target"])
         self.observe(self._switch, names=["index"])
         self.observe(self._request_hover, names=["hover"])

@@ -104,7 +104,7 @@ class SaliencyExplorer(Explorer):
             methods=chosen, n_inputs=n, all_methods=_offered_methods(model), cam_methods=list(CAM_METHODS),
             layers=layers, layer_rows=_picker_rows(model, x, layers), class_names=names, labels=label_list,
             has_masks=self._masks is not None, **kwargs,
-        )  # fmt: skip
+        )
         self.observe(self._request, names=["index", "methods", "target", "layer"])
         self._request()
 
@@ -200,7 +200,7 @@ class SaliencyExplorer(Explorer):
         score = pointing_game(
             lambda model, images, target: cached[None], self._model, self._x[index : index + 1],
             self._masks[index : index + 1], target=target,
-        )  # fmt: skip
+        )
         return int(score)
 
     @property

@@ -186,7 +186,7 @@ class TSNEExplorer(Explorer):
             perplexity=float(perplexity), max_perplexity=float(top), learning_rate=lr,
             exaggeration=float(exaggeration), n_iter=int(n_iter), seed=int(seed), metrics_k=_check_metrics_k(k, n),
             can_run=X is not None, perplexities=[float(p) for p in values], **kwargs,
-        )  # fmt: skip
+        )
         if n is not None:
             self._set_points(n, labels, images, color_by)
         if embedding is not None:
@@ -286,7 +286,7 @@ class TSNEExplorer(Explorer):
         values = [check_perplexity(p, n, argument="perplexities") for p in values]
         n_iter = self.n_iter if n_iter is None else int(n_iter)
         settings = dict(n_iter=n_iter, early_iter=self._early(n_iter), exaggeration=self.exaggeration,
-                        learning_rate=self._lr(), snapshot_every=max(self._snapshot_every, 50))  # fmt: skip
+                        learning_rate=self._lr(), snapshot_every=max(self._snapshot_every, 50))
 
         def work(progress):
             session = self._ensure_session(progress)
@@ -445,7 +445,7 @@ class TSNEExplorer(Explorer):
             n_iter=n_iter, early_iter=None if warm else self._early(n_iter), exaggeration=self.exaggeration,
             learning_rate=self._lr(), seed=seed, warm_start=warm, init=None if warm else init,
             snapshot_every=self._snapshot_every,
-        )  # fmt: skip
+        )
         self.cancel("metrics")
         self.cancel("multiples")
         self.live = True  # a new run is followed as it streams

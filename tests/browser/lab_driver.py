@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
+]
 
 
 def installed_mode() -> bool:
@@ -112,7 +112,7 @@ class JupyterServer(Server):
             sys.executable, "-m", self.module, "--no-browser", f"--port={self.port}", "--ip=127.0.0.1",
             "--IdentityProvider.token=", "--ServerApp.disable_check_xsrf=True", "--allow-root",
             f"--ServerApp.root_dir={self.root}", *self.app_options(),
-        ]  # fmt: skip
+        ]
 
     def app_options(self) -> list[str]:
         return []
@@ -136,7 +136,7 @@ class JupyterServer(Server):
         try:
             urllib.request.urlopen(urllib.request.Request(f"{self.base}/api/shutdown", method="POST"), timeout=10)
             self.process.wait(timeout=20)
-        except Exception:
+        except Exception:  # noqa: BLE001 - a server that does not shut down when asked is killed
             self.process.kill()
         self.log.close()
 
@@ -152,7 +152,7 @@ class JupyterLab(JupyterServer):
         return [
             f"--LabApp.workspaces_dir={self.root / '.ws'}", "--LabApp.expose_app_in_browser=True",
             "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        ]  # fmt: skip
+        ]
 
     def url(self, notebook: str) -> str:
         return f"{self.base}/lab/workspaces/{notebook.rsplit('.', 1)[0]}/tree/{notebook}"

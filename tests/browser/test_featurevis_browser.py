@@ -13,7 +13,7 @@ def caption_has(page, text: str, timeout: float = 30_000) -> None:
     page.wait_for_function(
         "(t) => [...document.querySelectorAll('.nbviz-caption')].some((c) => c.textContent.includes(t))",
         arg=text, timeout=timeout,
-    )  # fmt: skip
+    )
 
 
 def test_live_frames_restart_and_facets(page, lab):

@@ -153,7 +153,7 @@ def test_notebook_export_offline(browser, name, tmp_path):
     out = tmp_path / f"{name}.html"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]), MPLBACKEND="Agg")
     done = subprocess.run([sys.executable, "-m", "nbviz", "export", str(ROOT / "notebooks" / f"{name}.ipynb"), str(out)],
-                          env=env, capture_output=True, text=True, timeout=900)  # fmt: skip
+                          env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     html = out.read_text(encoding="utf-8")
     assert re.search(r"<script[^>]+src=", html) is None  # every script inline

@@ -13,7 +13,7 @@ import pytest
 from test_handout_browser import Offline
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the hostile notebook is shared with unit tests
-from handout_hostile import THIRD_PARTY, hostile_notebook, hostile_widgets  # noqa: E402
+from handout_hostile import THIRD_PARTY, hostile_notebook, hostile_widgets
 
 
 def _page(kind: str, folder: Path) -> Path:

@@ -295,7 +295,7 @@ def test_tsne_handout_scrubs_and_plays_saved_frames_offline(browser, tmp_path):
     n = 600
     X = data.images[:n].reshape(n, -1).numpy()
     e = nbviz.TSNEExplorer(X, data.labels[:n], images=data.images[:n], class_names=data.class_names,
-                           perplexity=15, max_perplexity=20, n_iter=120)  # fmt: skip
+                           perplexity=15, max_perplexity=20, n_iter=120)
     path = e.save_html(tmp_path / "tsne.html", precompute={"perplexities": [5, 15], "multiples_iter": 60})
     frames = len(e.iterations)
     assert e.handout_frames.shape == (frames, n, 2)
@@ -325,10 +325,10 @@ def test_tsne_handout_scrubs_and_plays_saved_frames_offline(browser, tmp_path):
     assert button.is_disabled() and button.inner_text() == "small multiples: perplexity 5, 15", button.inner_text()
     root.locator(".nbviz-tsne-view select").select_option("images")
     page.wait_for_function("(r) => r.querySelector('.nbviz-tsne-plot').nbvizScatter.thumbnailsDrawn().indices.length > 20",
-                           arg=root.element_handle(), timeout=5_000)  # fmt: skip
+                           arg=root.element_handle(), timeout=5_000)
     root.locator(".nbviz-tsne-view select").select_option("grid")
     page.wait_for_function(f"(r) => r.querySelector('.nbviz-tsne-plot').nbvizScatter.thumbnailsDrawn().indices.length === {n}",
-                           arg=root.element_handle(), timeout=5_000)  # fmt: skip
+                           arg=root.element_handle(), timeout=5_000)
     offline.finish("tsne")
     print(f"t-SNE handout ({n} points, {frames} frames): {path.stat().st_size / 1e6:.2f} MB")
     e.close()
@@ -350,7 +350,7 @@ def test_tsne_thumbnails_without_instancing(browser, tmp_path):
     data = nbviz.datasets.digits()
     n = 300
     e = nbviz.TSNEExplorer(data.images[:n].reshape(n, -1).numpy(), data.labels[:n], images=data.images[:n],
-                           perplexity=10, max_perplexity=10, n_iter=60, view="images")  # fmt: skip
+                           perplexity=10, max_perplexity=10, n_iter=60, view="images")
     path = e.save_html(tmp_path / "tsne.html", precompute={"multiples": False, "grid": False})
     e.close()
     context = browser.new_context(viewport={"width": 1280, "height": 1000})

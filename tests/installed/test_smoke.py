@@ -68,7 +68,7 @@ def test_every_explorer_works_headless():
 
 def test_export_writes_a_handout(tmp_path):
     cells = ["import nbviz\nd = nbviz.datasets.digits()\nm = nbviz.zoo.digits_cnn().model\n"
-             "nbviz.OcclusionExplorer(m, d.images[:2], window=2, stride=2)"]  # fmt: skip
+             "nbviz.OcclusionExplorer(m, d.images[:2], window=2, stride=2)"]
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells]), tmp_path / "small.ipynb")
     result = run_nbviz("export", "small.ipynb", "small.html", cwd=tmp_path)
     assert result.returncode == 0, result.stderr

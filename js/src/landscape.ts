@@ -6,7 +6,7 @@ import { decodeArray, extent, type NDArray } from "./lib/arrays";
 import { drawAxis, drawColorbar, formatTick, niceTicks, scale, type Rect } from "./lib/axes";
 import { drawOverlay, setupCanvas } from "./lib/canvas";
 import { colorAt, colorize } from "./lib/colormap";
-import { contourLevels, contourSegments } from "./lib/contour";
+import { basinLevels, contourLines } from "./lib/contour";
 import { checkbox, debounce, h, select, slider } from "./lib/controls";
 import { createFrame, update, type Model } from "./lib/explorer";
 import { isHandout, kernelOnly } from "./lib/handout";
@@ -106,12 +106,13 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
     ctx.clip();
     ctx.strokeStyle = "rgba(255,255,255,0.55)";
     ctx.lineWidth = 0.8;
+    ctx.lineJoin = "round";
     ctx.beginPath();
-    for (const level of contourLevels(p.lo, p.hi, 12)) {
-      const seg = contourSegments(p.shown, p.rows, p.cols, level);
-      for (let k = 0; k < seg.length; k += 4) {
-        ctx.moveTo(colX(p, seg[k]), rowY(p, seg[k + 1]));
-        ctx.lineTo(colX(p, seg[k + 2]), rowY(p, seg[k + 3]));
+    // levels dense in the basin (geometric above the minimum), each contour one joined line
+    for (const level of basinLevels(p.shown, p.lo, p.hi, 12)) {
+      for (const line of contourLines(p.shown, p.rows, p.cols, level)) {
+        ctx.moveTo(colX(p, line[0]), rowY(p, line[1]));
+        for (let k = 2; k < line.length; k += 2) ctx.lineTo(colX(p, line[k]), rowY(p, line[k + 1]));
       }
     }
     ctx.stroke();

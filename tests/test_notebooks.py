@@ -51,8 +51,9 @@ def test_teaching_notebook_has_checks_questions_and_a_folded_exercise(path):
     assert _tagged(nb, "claim-check", "code"), "claims in the text need a code cell tagged claim-check asserting them"
     assert len(_tagged(nb, "question", "markdown")) >= 3, "at least three questions (markdown tagged question)"
     exercises = _tagged(nb, "exercise", "markdown")
-    assert any("<details>" in c.source and "</details>" in c.source for c in exercises), \
+    assert any("<details>" in c.source and "</details>" in c.source for c in exercises), (
         "at least one exercise (markdown tagged exercise) with its answer folded in <details>"
+    )
     assert all("<details open" not in c.source for c in nb.cells if c.cell_type == "markdown"), "answers start folded"
 
 

@@ -178,3 +178,28 @@ def test_a_cycle_inside_a_function_is_found(tmp_path: pathlib.Path) -> None:
     assert graph["pkg.a"] == {"pkg.sub.b"} and graph["pkg.sub.b"] == {"pkg.a"}
     assert graph["pkg.c"] == set() and graph["pkg.sub.d"] == {"pkg.c"}
     assert cycles(graph) == [["pkg.a", "pkg.sub.b", "pkg.a"]]
+
+
+def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    seen, stack = set(), [start]
+    while stack:
+        for target in graph[stack.pop()]:
+            if target not in seen:
+                seen.add(target)
+                stack.append(target)
+    return seen
+
+
+def test_imports_go_one_way() -> None:
+    """Compute never reaches widgets or handout (README: "compute never imports widgets"); handout never
+    reaches widgets (it finds explorers by protocol). Directly or through other modules."""
+    graph = import_graph(module_names(ROOT / "nbviz"))
+    front = ("nbviz.widgets", "nbviz.handout")
+    for name in graph:
+        if name.startswith(front) or name in ("nbviz", "nbviz.__main__"):
+            continue
+        bad = sorted(m for m in _reachable(graph, name) if m.startswith(front))
+        assert not bad, f"{name} (compute) imports {bad}"
+    for name in (m for m in graph if m.startswith("nbviz.handout")):
+        bad = sorted(m for m in _reachable(graph, name) if m.startswith("nbviz.widgets"))
+        assert not bad, f"{name} imports {bad}: the handout writer finds explorers by protocol (nbviz.handout.explorers)"

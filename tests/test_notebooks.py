@@ -55,6 +55,10 @@ def test_teaching_notebook_has_checks_questions_and_a_folded_exercise(path):
         "at least one exercise (markdown tagged exercise) with its answer folded in <details>"
     )
     assert all("<details open" not in c.source for c in nb.cells if c.cell_type == "markdown"), "answers start folded"
+    blocks = [
+        b.split("</details>")[0] for c in nb.cells if c.cell_type == "markdown" for b in c.source.split("<details>")[1:]
+    ]
+    assert all("\n\n" not in b for b in blocks), "a blank line inside <details> unfolds the rest of the answer"
 
 
 def test_handout_keeps_answers_folded(tmp_path):
@@ -66,6 +70,11 @@ def test_handout_keeps_answers_folded(tmp_path):
     folded = sum(c.source.count("<details>") for c in nb.cells if c.cell_type == "markdown")
     html = export_notebook(path, tmp_path / "handout.html", execute=False).read_text(encoding="utf-8")
     assert folded and html.count("<details>") == folded and "<details open" not in html
+    # the answer is inside its <details> (markdown renderers close an HTML block at a blank line, which would
+    # leave the answer outside, unfolded): answers are written as one HTML block, without blank lines
+    for block in html.split("<details>")[1:]:
+        answer = block.split("</details>")[0].split("</summary>")[-1]
+        assert len(answer.strip()) > 100, f"answer not folded: {block[:200]!r}"
 
 
 def test_notebooks_are_stored_without_outputs():

@@ -1,12 +1,14 @@
 """What a caller sees while attribution runs: the pointing game and the randomisation check report
 one rising fraction from 0 to 1 over all their chunks and steps (each chunk's or step's own progress
 scaled into its share), also for a map method given as a callable; and every saliency method labels
-its result with its own name (plot titles and the numerical-noise judgement read it)."""
+its result with its own name, attention rollout included (plot titles and the numerical-noise judgement read it)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
+import torchvision
 
 from attribution_models import images, small_cnn
 from nbviz.attribution import SALIENCY_METHODS, pointing_game, randomization_check, saliency
@@ -71,3 +73,11 @@ def test_result_is_labelled_with_its_method(method):
     result = saliency(small_cnn(), images(1, 16), method=method)
     assert result.method == method
     assert result.maps.shape == (1, 16, 16)
+
+
+def test_attention_rollout_is_labelled_with_its_method():
+    torch.manual_seed(0)
+    vit = torchvision.models.VisionTransformer(image_size=32, patch_size=8, num_layers=2, num_heads=2, hidden_dim=24, mlp_dim=48)
+    result = saliency(vit.eval(), torch.randn(1, 3, 32, 32), method="attention_rollout")
+    assert result.method == "attention_rollout"
+    assert result.maps.shape == (1, 32, 32)

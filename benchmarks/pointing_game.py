@@ -1,8 +1,9 @@
-"""Pointing-game accuracy on the shapes dataset for every attribution method, for the trained
-shapes CNN and for a randomised copy (every layer re-initialised), as mean ± sd over seeds.
+"""Pointing-game accuracy on the shapes dataset for every attribution method, for a trained zoo model
+(the shapes CNN, or with ``--model shapes_vit`` the hybrid vision transformer, whose methods add
+attention rollout) and for a randomised copy (every layer re-initialised), as mean ± sd over seeds.
 Prints the markdown table of the README.
 
-    nice -n 10 python benchmarks/pointing_game.py [n_images] [--seeds 5]
+    nice -n 10 python benchmarks/pointing_game.py [n_images] [--seeds 5] [--model shapes_cnn|shapes_vit] [--methods ...]
 
 Seed s draws its own images, ``shapes(n_images, seed=1 + s)`` (seed 1 is not the training seed),
 and its own randomised copy (``torch.manual_seed(s)`` before re-initialising). The pointing game
@@ -59,17 +60,19 @@ def spread(values: np.ndarray) -> str:
     return f"{values.mean():.2f} ± {values.std(ddof=1):.2f}" if len(values) > 1 else f"{values.mean():.2f}"
 
 
-def main(n: int = 100, seeds: int = 5) -> None:
-    trained = nbviz.zoo.shapes_cnn()
+def main(n: int = 100, seeds: int = 5, model_name: str = "shapes_cnn", methods: list[str] | None = None) -> None:
+    trained = getattr(nbviz.zoo, model_name)()
     model = trained.model.eval()
-    methods = [*nbviz.SALIENCY_METHODS, "occlusion"]
+    if methods is None:
+        attention = ["attention_rollout"] if model_name == "shapes_vit" else []
+        methods = [*nbviz.SALIENCY_METHODS, *attention, "occlusion"]
     start = time.perf_counter()
     runs = [scores_for_seed(model, methods, n, s) for s in range(seeds)]
     seconds = time.perf_counter() - start
     accuracy = np.mean([(predict(model, nbviz.datasets.shapes(n, seed=1 + s).images).predicted
                          == nbviz.datasets.shapes(n, seed=1 + s).labels.numpy()).mean() for s in range(seeds)])
     print(f"Pointing game on nbviz.datasets.shapes({n}, seed=1 + s), s = 0…{seeds - 1}, target = true class, "
-          f"mean ± sd over the {seeds} seeds; trained shapes_cnn test accuracy {trained.accuracy:.2f} "
+          f"mean ± sd over the {seeds} seeds; trained {model_name} test accuracy {trained.accuracy:.2f} "
           f"(here {accuracy:.2f}); {seconds:.0f} s.\n")
     print("| method | trained | randomised | trained − randomised |")
     print("|---|---:|---:|---:|")
@@ -85,5 +88,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("n_images", type=int, nargs="?", default=100)
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--model", default="shapes_cnn", choices=["shapes_cnn", "shapes_vit"])
+    parser.add_argument("--methods", nargs="+", default=None, help="default: every method (and occlusion)")
     args = parser.parse_args()
-    main(args.n_images, args.seeds)
+    main(args.n_images, args.seeds, args.model, args.methods)

@@ -72,13 +72,14 @@ class Shadow:
         pairs: list[tuple[nn.Module, nn.Module]] = []
         shared: dict[int, nn.Parameter] = {}  # tied weights stay tied
 
-        def visit(module: nn.Module) -> nn.Module:
+        def visit(module: nn.Module, cls: type | None = None) -> nn.Module:
             found = self._by_id.get(id(module))
             if found is not None:
                 return found
+            cls = type(module) if cls is None else cls
             shadow = previous.get(id(module))
-            if shadow is None or type(shadow) is not type(module):
-                shadow = object.__new__(type(module))
+            if shadow is None or type(shadow) is not cls:
+                shadow = object.__new__(cls)
             self._by_id[id(module)] = shadow
             pairs.append((module, shadow))
             state = {k: _CONTAINERS[type(v)](v) if type(v) in _CONTAINERS else v for k, v in module.__dict__.items()}
@@ -94,10 +95,9 @@ class Shadow:
             shadow.__dict__.update(state)
             return shadow
 
-        root = visit(user)
+        root = visit(user, _picking_class(type(user)))
         for module, shadow in pairs:
             _rebind_methods(module, shadow, self._by_id)
-        _pick_the_output(root)
         return root
 
     def is_root(self, module: nn.Module) -> bool:
@@ -121,21 +121,29 @@ def _parameter(p: torch.Tensor, shared: dict[int, nn.Parameter], copy_parameters
     return found
 
 
-def _pick_the_output(root: nn.Module) -> None:
-    """The shadow root returns the tensor nbviz explains (:func:`nbviz.interface.pick_output`): the
-    ``logits`` of a dict or ``ModelOutput``, the first tensor of a tuple."""
-    inner = root.__dict__.get("forward") or types.MethodType(type(root).forward, root)
-    if getattr(inner, "__func__", None) is _picking_forward:  # a shadow of a shadow: picks already
-        return
-    # bound methods, not closures: a deep copy of the shadow (randomisation checks) calls itself
-    root.__dict__["_nbviz_inner_forward"] = inner
-    root.__dict__["forward"] = types.MethodType(_picking_forward, root)
+_picking_classes: dict[type, type] = {}
 
 
-def _picking_forward(self: nn.Module, *args: Any, **kwargs: Any) -> Any:
-    from .interface import pick_output
+def _picking_class(cls: type) -> type:
+    """A subclass of the user's root class whose forward returns the tensor nbviz explains
+    (:func:`nbviz.interface.pick_output`: the ``logits`` of a dict or ``ModelOutput``, the first tensor of
+    a tuple). A class, not an instance attribute: no shadow refers to itself (it is freed by reference
+    counting with its model), deep copies (randomisation checks) keep it, and ``torch.fx`` traces it."""
+    if getattr(cls, "_nbviz_picks_output", False):  # a shadow of a shadow
+        return cls
+    found = _picking_classes.get(cls)
+    if found is None:
 
-    return pick_output(self.__dict__["_nbviz_inner_forward"](*args, **kwargs))
+        @functools.wraps(cls.forward)  # the model's own signature, which torch.fx traces with
+        def forward(self: nn.Module, *args: Any, **kwargs: Any) -> Any:
+            from .interface import pick_output
+
+            return pick_output(cls.forward(self, *args, **kwargs))
+
+        namespace = {"forward": forward, "_nbviz_picks_output": True, "__module__": cls.__module__,
+                     "__qualname__": cls.__qualname__, "__doc__": cls.__doc__}
+        found = _picking_classes[cls] = type(cls.__name__, (cls,), namespace)
+    return found
 
 
 def _defines_weights(hook: object) -> bool:

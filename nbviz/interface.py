@@ -45,7 +45,7 @@ def pick_output(out: Any, output: Any = None) -> Any:
             keys = list(out.keys()) if isinstance(out, Mapping) or hasattr(out, "keys") else None
             what = f"its keys are {keys}" if keys is not None else f"it is a {type(out).__name__}"
             raise ValueError(f"output: the model's output has no {output!r}; {what}") from error
-    if isinstance(out, torch.Tensor):
+    if isinstance(out, (torch.Tensor, torch.fx.Proxy)):  # a Proxy: torch.fx tracing the model
         return out
     if isinstance(out, Mapping) or hasattr(out, "keys"):
         if "logits" in out.keys():

@@ -158,3 +158,17 @@ def test_image_explorers_take_containers_with_their_labels_and_names(data, form)
         e.wait()
         assert e.error == ""
         e.close()
+
+
+def test_layer_explorer_takes_any_container_and_finds_its_labels():
+    import nbviz
+    from torch.utils.data import DataLoader, TensorDataset
+
+    model = nbviz.zoo.digits_cnn().model
+    digits = nbviz.datasets.digits()
+    x, y = digits.images[:12], digits.labels[:12]
+    for data in ((x, y), TensorDataset(x, y), DataLoader(TensorDataset(x, y), batch_size=5)):
+        explorer = nbviz.LayerExplorer(model, data, max_inputs=8).wait()
+        assert not explorer.error and explorer.n_inputs == 8
+        assert explorer.labels == [str(int(v)) for v in y[:8]]
+        explorer.close()

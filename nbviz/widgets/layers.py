@@ -23,7 +23,7 @@ import traitlets
 from torch import nn
 
 from .. import render
-from .._data import as_tensor, count_items
+from .._data import as_tensor, count_items, examples
 from ..layers import activation_stats, activations, channel_contrast, channel_means, filters, top_activating
 from ..transforms import affine
 from ._arrays import Array
@@ -122,13 +122,16 @@ class LayerExplorer(Explorer):
     ) -> None:
         if not isinstance(model, nn.Module):
             raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
-        x = as_tensor(inputs, argument="inputs")
+        if isinstance(max_inputs, bool) or not isinstance(max_inputs, int) or max_inputs < 1:
+            raise ValueError(f"max_inputs: expected a positive integer, got {max_inputs!r}")
+        found = examples(inputs, limit=max_inputs, argument="inputs")  # a tensor, pair, Dataset or DataLoader
+        x = as_tensor(found.inputs, argument="inputs")
         if x.ndim != 4:
             raise ValueError(f"inputs: expected N×C×H×W images, got shape {tuple(x.shape)}")
         if x.shape[0] == 0:
             raise ValueError("inputs: got no images")
-        if isinstance(max_inputs, bool) or not isinstance(max_inputs, int) or max_inputs < 1:
-            raise ValueError(f"max_inputs: expected a positive integer, got {max_inputs!r}")
+        labels = found.labels if labels is None else labels
+        class_names = found.class_names if class_names is None else class_names
         self._model = model
         self._watch_weights(model)
         self._inputs = x[:max_inputs]

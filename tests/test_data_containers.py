@@ -161,8 +161,9 @@ def test_image_explorers_take_containers_with_their_labels_and_names(data, form)
 
 
 def test_layer_explorer_takes_any_container_and_finds_its_labels():
-    import nbviz
     from torch.utils.data import DataLoader, TensorDataset
+
+    import nbviz
 
     model = nbviz.zoo.digits_cnn().model
     digits = nbviz.datasets.digits()

@@ -11,7 +11,7 @@ from torch import nn
 from ._data import as_tensor, iter_inputs
 from ._guard import model_device, model_guard
 from ._inputs import check_model, model_input
-from ._progress import Progress, report
+from ._progress import Progress, report, with_progress_bar
 
 __all__ = ["Predictions", "predict"]
 
@@ -33,6 +33,7 @@ class Predictions:
         return [(int(c), float(p[c])) for c in order]
 
 
+@with_progress_bar("predictions")
 def predict(model: nn.Module, x: torch.Tensor, *, batch_size: int = 256, progress: Progress | None = None) -> Predictions:
     """Softmax probabilities of ``model`` on ``x`` (N×…), evaluated in eval mode in batches.
 

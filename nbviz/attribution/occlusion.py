@@ -52,7 +52,7 @@ from torch import nn
 
 from nbviz._guard import model_device, model_guard
 from nbviz._inputs import check_model, model_input
-from nbviz._progress import Progress, report
+from nbviz._progress import Progress, report, with_progress_bar
 from nbviz.attribution import _occlusion_grid as grid
 from nbviz.attribution.incremental import IncrementalEngine
 from nbviz.attribution.targets import Target, resolve_target
@@ -240,6 +240,7 @@ def _evaluator(model: nn.Module, x: torch.Tensor, baseline: torch.Tensor, window
     return _Plain(model, x, baseline, window, guard)
 
 
+@with_progress_bar("occlusion")
 def occlusion(
     model: nn.Module,
     x: torch.Tensor | np.ndarray,

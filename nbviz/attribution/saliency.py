@@ -13,7 +13,7 @@ from torch import nn
 
 from .._guard import model_device, model_guard
 from .._inputs import check_model, input_rank, model_input
-from .._progress import Progress, report
+from .._progress import Progress, report, with_progress_bar
 from ._context import Context
 from ._probe import cached_probe
 from .attention import rollout_attribution
@@ -94,6 +94,7 @@ def _batch_size(batch_size: int | str) -> int | None:
     return batch_size
 
 
+@with_progress_bar("saliency")
 def saliency(
     model: nn.Module,
     x: torch.Tensor | np.ndarray,

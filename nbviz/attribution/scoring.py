@@ -14,7 +14,7 @@ from torch import nn
 
 from .._guard import model_guard
 from .._modules import resolve_layers
-from .._progress import Progress, report
+from .._progress import Progress, report, with_progress_bar
 from ._probe import probe_model
 from ._similarity import spearman, ssim
 from .result import Attribution
@@ -66,6 +66,7 @@ def _hits(maps: np.ndarray, masks: np.ndarray, tolerance: float) -> np.ndarray:
     return hits
 
 
+@with_progress_bar("pointing game")
 def pointing_game(
     method: MapMethod,
     model: nn.Module,
@@ -170,6 +171,7 @@ def _reinitialise(module: nn.Module, seed: int) -> None:
                 p.normal_(0.0, float(p.std()) if p.numel() > 1 else 1.0)
 
 
+@with_progress_bar("randomisation check")
 def randomization_check(
     model: nn.Module,
     x: torch.Tensor | np.ndarray,

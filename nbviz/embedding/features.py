@@ -12,7 +12,7 @@ from .._data import Data, count_items, iter_inputs
 from .._guard import ModelGuard, model_device, model_guard
 from .._inputs import check_model, model_input
 from .._modules import resolve_layer
-from .._progress import Progress, report
+from .._progress import Progress, report, with_progress_bar
 from ..layers.channels import layouts
 from ..layers.layout import Layout
 from ..layers.tree import collect_tree
@@ -27,6 +27,7 @@ class _LayerDone(Exception):
     """Raised by the capture hook to skip the rest of the forward pass."""
 
 
+@with_progress_bar("features")
 def extract_features(
     model: nn.Module,
     data: Data,

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .._progress import Progress, report
+from .._progress import Progress, report, with_progress_bar
 from ._validate import check_points
 
 __all__ = ["knn_preservation", "trustworthiness"]
@@ -19,6 +19,7 @@ __all__ = ["knn_preservation", "trustworthiness"]
 CHUNK_ELEMENTS = 2**24  # distances held at once (128 MB of float64)
 
 
+@with_progress_bar("trustworthiness")
 def trustworthiness(X: Any, Y: Any, k: int = 10, *, progress: Progress | None = None) -> float:
     """Trustworthiness of embedding ``Y`` (N, d) of ``X`` (N, D) at ``k`` neighbours, in [0, 1].
 
@@ -49,6 +50,7 @@ def trustworthiness(X: Any, Y: Any, k: int = 10, *, progress: Progress | None = 
     return float(1.0 - penalty * 2.0 / (n * k * (2.0 * n - 3.0 * k - 1.0)))
 
 
+@with_progress_bar("kNN preservation")
 def knn_preservation(X: Any, Y: Any, k: int = 10, *, progress: Progress | None = None) -> float:
     """Mean fraction of each point's ``k`` nearest neighbours in ``X`` that are also among its ``k``
     nearest in ``Y`` (1 = every neighbourhood kept), in [0, 1]."""

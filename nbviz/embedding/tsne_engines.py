@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .._progress import Progress, report
+from .._progress import Progress, report, with_progress_bar
 from ._optimize import TSNECallback
 from ._validate import check_distinct, check_perplexity, check_points
 from .result import TSNEResult
@@ -20,6 +20,7 @@ __all__ = ["tsne"]
 SKLEARN_EARLY_ITER = 250  # fixed inside scikit-learn's TSNE
 
 
+@with_progress_bar("t-SNE")
 def tsne(
     X: Any,
     perplexity: float = 30,

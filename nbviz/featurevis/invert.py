@@ -12,7 +12,7 @@ from torch import nn
 from .._data import as_tensor
 from .._guard import model_device, model_guard
 from .._inputs import check_model
-from .._progress import Progress
+from .._progress import Progress, with_progress_bar
 from .optimise import FrameCallback, run_steps
 from .params import PixelImage
 from .regularisers import alpha_norm, total_variation
@@ -28,6 +28,7 @@ def _number(name: str, value: Any, minimum: float = 0.0) -> float:
     return float(value)
 
 
+@with_progress_bar("inversion")
 def invert(
     model: nn.Module,
     layer: str | nn.Module | None,

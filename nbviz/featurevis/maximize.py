@@ -13,7 +13,7 @@ from torch import nn
 
 from .._guard import model_device, model_guard
 from .._inputs import check_model
-from .._progress import Progress
+from .._progress import Progress, with_progress_bar
 from .objectives import Unit, check_units, parse_units, unit_values
 from .optimise import FrameCallback, run_steps
 from .params import PARAMS, make_param
@@ -132,6 +132,7 @@ def optimise_units(
     )
 
 
+@with_progress_bar("activation maximisation")
 def maximize(
     model: nn.Module,
     layer: str | nn.Module | None,

@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from .._data import Data
-from .._progress import Progress
+from .._progress import Progress, with_progress_bar
 from ..embedding import pca, tsne
 from ..layers import activations, top_activating
 from .maximize import AMSettings, optimise_units, unit_seed
@@ -41,6 +41,7 @@ def _pca(X: np.ndarray, k: int) -> np.ndarray:
     return (u[:, :k] * s[:k]).astype(np.float32)
 
 
+@with_progress_bar("facets")
 def multifaceted(
     model: nn.Module,
     layer: str | nn.Module,

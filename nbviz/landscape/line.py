@@ -12,7 +12,7 @@ from torch import nn
 
 from .._guard import model_device, model_guard
 from .._inputs import check_model
-from .._progress import Progress
+from .._progress import Progress, with_progress_bar
 from .evaluate import DEFAULT_BATCH_SIZE, DEFAULT_MEMORY_BUDGET, DataSource, Evaluator
 from .params import Params, load_state
 from .results import LineResult
@@ -39,6 +39,7 @@ def random_init(model: nn.Module, seed: int = 0) -> nn.Module:
     return fresh
 
 
+@with_progress_bar("loss line")
 def line(
     model: nn.Module,
     loss_fn: Callable[[torch.Tensor, torch.Tensor], Any],

@@ -12,7 +12,7 @@ from torch import nn
 
 from .._guard import model_device, model_guard
 from .._inputs import check_model
-from .._progress import Progress
+from .._progress import Progress, with_progress_bar
 from .directions import plane_directions
 from .evaluate import DEFAULT_BATCH_SIZE, DEFAULT_MEMORY_BUDGET, DataSource, Evaluator, subset
 from .params import Params, to_numpy
@@ -53,6 +53,7 @@ def grid_stages(resolution: int, first: int = FIRST_LEVEL) -> list[np.ndarray]:
     return stages
 
 
+@with_progress_bar("loss plane")
 def plane(
     model: nn.Module,
     loss_fn: Callable[[torch.Tensor, torch.Tensor], Any],

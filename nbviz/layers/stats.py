@@ -13,7 +13,7 @@ from torch import nn
 from .._data import Data
 from .._guard import ModelGuard, model_guard
 from .._inputs import check_model
-from .._progress import Progress
+from .._progress import Progress, with_progress_bar
 from .calls import CallRef, resolve_call, resolve_calls
 from .channels import channel_axes
 from .outputs import output_tensor
@@ -97,6 +97,7 @@ class _Accumulator:
         self.count += t.numel() // t.shape[self.axis]
 
 
+@with_progress_bar("activation statistics")
 def activation_stats(
     model: nn.Module,
     data: Data,

@@ -12,7 +12,7 @@ from torch import nn
 from .._data import Data
 from .._guard import model_guard
 from .._inputs import check_model
-from .._progress import Progress
+from .._progress import Progress, with_progress_bar
 from .calls import resolve_call
 from .channels import channel_axes
 from .outputs import output_tensor
@@ -71,6 +71,7 @@ def _displayable(image: np.ndarray) -> np.ndarray:
     return (image - low) / (high - low) if high > low else np.zeros_like(image)
 
 
+@with_progress_bar("top-activating inputs")
 def top_activating(
     model: nn.Module,
     data: Data,

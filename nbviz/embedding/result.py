@@ -45,6 +45,15 @@ class TSNEResult:
         index = int(np.searchsorted(self.iterations, iteration, side="right")) - 1
         return self.snapshots[max(index, 0)]
 
+    def transform(self, X_new: Any, **options: Any) -> np.ndarray:
+        """New points (M, D) placed on this map without moving it: (M, 2) positions (see
+        :meth:`nbviz.TSNESession.transform`; ``options``: ``perplexity``, ``n_iter``). Needs a map
+        made by openTSNE (``nbviz.tsne`` or a :class:`~nbviz.TSNESession`)."""
+        session = getattr(self, "_session", None)
+        if session is None:
+            raise ValueError("X_new: this map keeps no kNN index to place new points with (made by the scikit-learn engine?)")
+        return session.transform(X_new, self, **options)
+
     def plot(self, labels: Any = None, *, frame: int = -1, class_names: Any = None, point_size: float = 3.0) -> Any:
         """A matplotlib Figure: the embedding (snapshot ``frame``, coloured by ``labels``) beside the KL curve."""
         from .._figures import figure

@@ -194,7 +194,40 @@ class TSNESession:
                 ),
             )
             self.result = result
+            result._session = self  # so that result.transform can place new points on this map
             return result
+
+    def transform(self, X_new: Any, result: TSNEResult | None = None, *, perplexity: float = 5.0, n_iter: int = 250) -> np.ndarray:
+        """Place new points on a finished map without moving it (openTSNE's ``transform``).
+
+        Each new point starts at the median position of its nearest points in the map and is then
+        optimised against the fixed map (the map's points do not move).
+
+        :param X_new: (M, D) new points in the space of the session's ``X`` (the same features).
+        :param result: the map to place them on (default: the session's last run).
+        :param perplexity: of the new points' affinities to the map's points (openTSNE's default 5:
+            a new point should land among its nearest neighbours, not between clusters).
+        :param n_iter: optimisation steps of the new points.
+        :returns: (M, 2) float32 positions in the map's coordinates.
+        """
+        from openTSNE import TSNEEmbedding
+
+        result = self.result if result is None else result
+        if result is None:
+            raise ValueError("result: no map yet; run the session (or pass a TSNEResult of it) first")
+        if result.embedding.shape[0] != self.n_points:
+            raise ValueError(f"result: a map of {result.embedding.shape[0]} points, but this session has {self.n_points}")
+        X_new = check_points(X_new, argument="X_new", min_points=1)
+        if X_new.shape[1] != self.X.shape[1]:
+            raise ValueError(f"X_new: expected points with {self.X.shape[1]} features (as the map's), got {X_new.shape[1]}")
+        with self._lock:
+            affinities = self._affinities_at(float(result.params.get("perplexity", self._max_perplexity)), None)
+            embedding = TSNEEmbedding(
+                np.array(result.embedding, dtype=np.float64), affinities, negative_gradient_method=self.method,
+                n_jobs=self.n_jobs, theta=self.theta, random_state=self.seed,
+            )  # fmt: skip
+            placed = embedding.transform(X_new, perplexity=float(perplexity), n_iter=int(n_iter))
+        return np.asarray(placed, dtype=np.float32)
 
     def small_multiples(
         self,

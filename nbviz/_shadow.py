@@ -19,6 +19,10 @@ user module's, with
 With ``copy_parameters`` the shadow's parameters and buffers are clones instead, for work that writes
 weights in place or runs in train mode.
 
+The shadow *root* is of a subclass of the user's root class whose ``forward`` returns the tensor nbviz
+explains (the ``logits`` of a dict or ``ModelOutput``, the first tensor of a tuple; see
+:mod:`nbviz.interface`), so every entry point works on models that do not return a plain tensor.
+
 A model's shadow is kept (weakly keyed by the user's model) and re-synchronised from the user's
 modules at the start of every guarded block, so it follows the user's changes (new layers, new
 hooks, re-assigned weights) while each shadow module keeps its identity from one call to the next:

@@ -95,3 +95,11 @@ def test_rollout_is_a_saliency_method_and_the_explorer_offers_it_only_with_atten
     explorer = nbviz.SaliencyExplorer(cnn, x, methods=["gradient"]).wait()
     assert "attention_rollout" not in explorer.all_methods
     explorer.close()
+
+
+def test_the_model_comes_back_unchanged_after_a_failing_forward(vit):
+    model, _ = vit
+    snapshot = ModelSnapshot(model)
+    with pytest.raises(ValueError, match="x: the model failed"):
+        nbviz.attention_maps(model, torch.randn(1, 3, 24, 24))  # the wrong image size fails inside the forward
+    snapshot.assert_unchanged(model)  # weights, modes, flags and no hooks left, also after the error

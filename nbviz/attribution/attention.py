@@ -21,7 +21,6 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from .._guard import model_device, model_guard
@@ -29,6 +28,7 @@ from .._inputs import check_model, model_input
 from ..layers.forward import run_model
 from ..layers.layout import Layout
 from ._context import Context
+from .cam import _upsample as upsample
 from .result import Attribution
 
 __all__ = ["AttentionMaps", "attention_maps", "attention_rollout", "has_attention", "rollout_attribution"]
@@ -163,6 +163,6 @@ def rollout_attribution(ctx: Context) -> Attribution:
     computed before the head), so every target gets the same map."""
     ctx.report(0.0, "attention rollout")
     grid = torch.as_tensor(attention_rollout(ctx.model, ctx.x))[:, None]  # N×1×h×w
-    maps = F.interpolate(grid, size=tuple(ctx.x.shape[2:]), mode="bilinear", align_corners=False)[:, 0]
+    maps = upsample(grid, tuple(ctx.x.shape[2:]), "bilinear")[:, 0]  # CAM's resampling
     ctx.report(1.0, "attention rollout")
     return Attribution(maps.numpy().astype(np.float32), grid.numpy().astype(np.float32), "attention_rollout", ctx.target.as_array())

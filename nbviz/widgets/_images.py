@@ -71,10 +71,31 @@ def as_masks(masks: Any, images: torch.Tensor) -> np.ndarray | None:
     return m != 0
 
 
-def display_rgb(images: torch.Tensor) -> np.ndarray:
-    """N×C×H×W → N×H×W×3 uint8; values outside [0, 1] are rescaled per image instead of clipped."""
-    outside = bool(images.min() < 0 or images.max() > 1)
-    return render.to_rgb_uint8(images, scale="each" if outside else None)
+def display_rgb(images: torch.Tensor | np.ndarray) -> np.ndarray:
+    """Pixels to show: N×C×H×W images → N×H×W×3 uint8.
+
+    The one place the display rule lives (occlusion, saliency, layer and feature-visualisation
+    explorers): values inside [0, 1] are shown as they are; if any value lies outside, each image
+    is stretched to [0, 1] on its own (min → 0, max → 1) instead of clipped, so normalised inputs
+    and optimised pictures stay visible. The first three channels are shown (the first one when
+    there are fewer than three).
+
+    Parameters
+    ----------
+    images : torch.Tensor or numpy.ndarray
+        N×C×H×W values (any float or integer dtype; compared in float32, as displayed).
+
+    Returns
+    -------
+    numpy.ndarray
+        N×H×W×3 uint8.
+    """
+    a = images.detach().cpu().numpy() if isinstance(images, torch.Tensor) else np.asarray(images)
+    a = a.astype(np.float32, copy=False)
+    if a.ndim == 4:
+        a = a[:, :3] if a.shape[1] >= 3 else a[:, :1]
+    outside = a.size > 0 and bool(a.min() < 0.0 or a.max() > 1.0)
+    return render.to_rgb_uint8(a, scale="each" if outside else None)
 
 
 def spatial_layers(model: nn.Module, example: torch.Tensor) -> list[str]:

@@ -21,27 +21,19 @@ import torch
 import traitlets
 from torch import nn
 
-from .. import render
 from .._data import _first, indexable
 from ..featurevis import invert, maximize, multifaceted
 from ..featurevis.maximize import input_shape
 from ..featurevis.optimise import span
 from ._arrays import Array
 from ._base import Explorer
+from ._images import display_rgb
 from ._layer_tree import picker_tree
 
 __all__ = ["FeatureVisExplorer"]
 
 _MODES = ("maximize", "invert", "facets")
 _SETTINGS = ("steps", "l2", "tv", "blur_every", "param", "layer", "units")
-
-
-def _pictures(images: Any) -> np.ndarray:
-    """N×C×H×W float images → N×H×W×3 uint8 (clipped to [0, 1] when inside it, else stretched each)."""
-    a = np.asarray(images, dtype=np.float32)
-    a = a[:, :3] if a.shape[1] >= 3 else a[:, :1]
-    inside = a.min() >= 0.0 and a.max() <= 1.0
-    return render.to_rgb_uint8(a, scale=None if inside else "each")
 
 
 class FeatureVisExplorer(Explorer):
@@ -262,7 +254,7 @@ class FeatureVisExplorer(Explorer):
 
             def show(images: np.ndarray, step: int) -> None:
                 self.frame_step, self.frame_units, self.frame_final = step, settings["units"], False
-                self.frames = _pictures(images)
+                self.frames = display_rgb(images)
 
             def on_frame(images: np.ndarray, step: int) -> None:
                 now = time.monotonic()  # at most one frame per frame_interval s: never flood the kernel's messages
@@ -282,7 +274,7 @@ class FeatureVisExplorer(Explorer):
             self.frame_units = [u.channel for u in result.units]
             self.frame_step, self.frame_final = settings["steps"], True
             self.activations = [float(a) for a in result.activations]
-            self.frames = _pictures(result.images)
+            self.frames = display_rgb(result.images)
 
         self.run("optimise", work, done)
 
@@ -304,10 +296,10 @@ class FeatureVisExplorer(Explorer):
             members = np.zeros((len(facets.images), m, h, w, 3), dtype=np.uint8)
             for j, imgs in enumerate(facets.member_images):
                 if len(imgs):
-                    members[j, : min(m, len(imgs))] = _pictures(imgs[:m])
+                    members[j, : min(m, len(imgs))] = display_rgb(imgs[:m])
             self.members = [[int(i) for i in idx[:m]] for idx in facets.members]
             self.member_images = members
-            self.facet_images = _pictures(facets.images)
+            self.facet_images = display_rgb(facets.images)
 
         self.run("facets", work, done)
 
@@ -325,11 +317,11 @@ class FeatureVisExplorer(Explorer):
 
         def done(results: list[Any]) -> None:
             self.inversion = results
-            self.inversion_original = _pictures(x0[None].numpy())[0]
+            self.inversion_original = display_rgb(x0[None].numpy())[0]
             self.inversion_layers = [r.layer for r in results]
             self.inversion_errors = [float(r.relative_error[0]) for r in results]
             if results:
-                self.inversions = np.concatenate([_pictures(r.images) for r in results])
+                self.inversions = np.concatenate([display_rgb(r.images) for r in results])
             else:
                 self.inversions = None
 

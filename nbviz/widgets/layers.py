@@ -28,6 +28,7 @@ from ..layers import activation_stats, activations, channel_contrast, channel_me
 from ..transforms import affine
 from ._arrays import Array
 from ._base import Explorer
+from ._images import display_rgb
 from ._layer_tree import picker_tree
 from ._packed import pack_arrays
 
@@ -37,13 +38,6 @@ _COLORMAPS = ("viridis", "magma", "inferno", "coolwarm", "gray")
 _TRANSFORMS = ("shift_x", "shift_y", "angle", "scale")
 STRIP = 32  # inputs shown in the strip at most
 CONTRAST_TOP = 12  # channels listed for a selection
-
-
-def _pictures(images: torch.Tensor) -> np.ndarray:
-    """N×C×H×W → N×H×W×3 uint8: as is when values lie in [0, 1], else each image stretched."""
-    low, high = float(images.min()), float(images.max())
-    scale = None if low >= 0.0 and high <= 1.0 else "each"
-    return render.to_rgb_uint8(images[:, :3] if images.shape[1] >= 3 else images[:, :1], scale=scale)
 
 
 class LayerExplorer(Explorer):
@@ -154,7 +148,7 @@ class LayerExplorer(Explorer):
         self.forwards = 0  # how many forward passes the explorer ran (stale requests never run one)
         strip = list(range(min(n, STRIP)))
         super().__init__(
-            tree=rows, labels=label_text, strip=strip, thumbnails=_pictures(self._inputs[strip]), layer=first, **kwargs
+            tree=rows, labels=label_text, strip=strip, thumbnails=display_rgb(self._inputs[strip]), layer=first, **kwargs
         )
         self.observe(self._request_maps, names=["layer", "input_index", "normalize", *_TRANSFORMS])
         self.observe(self._on_layer, names=["layer"])
@@ -244,7 +238,7 @@ class LayerExplorer(Explorer):
 
     # -- the strip of inputs ------------------------------------------------------------------------
     def _show_strip(self, change: Any = None) -> None:
-        self.thumbnails = _pictures(self._inputs[self.strip]) if self.strip else None
+        self.thumbnails = display_rgb(self._inputs[self.strip]) if self.strip else None
 
     def _follow_input(self, change: Any) -> None:
         if change["new"] not in self.strip:
@@ -276,7 +270,7 @@ class LayerExplorer(Explorer):
             return dict(
                 maps=render.to_uint8(maps, scale=normalize),
                 map_range=torch.stack([flat.min(dim=1).values, flat.max(dim=1).values], dim=1),
-                input_image=_pictures(captured[""][None])[0],
+                input_image=display_rgb(captured[""][None])[0],
                 layer=layer,
             )
 
@@ -429,7 +423,7 @@ class LayerExplorer(Explorer):
             self.filter_kind = "signed"
             self.filter_image = render.to_uint8(weights.scaled[channel], scale="shared", symmetric=True)
         images = torch.as_tensor(top.images)
-        self.top_images = _pictures(images) if images.ndim == 4 else None
+        self.top_images = display_rgb(images) if images.ndim == 4 else None
         self.top_boxes = None if top.boxes is None else np.asarray(top.boxes, dtype=np.int32)
         self.top_indices = [int(i) for i in top.indices]
         self.top_values = [float(v) for v in top.values]

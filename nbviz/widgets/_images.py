@@ -1,6 +1,6 @@
-"""Helpers shared by the image explorers (occlusion, saliency): argument checks for images and
-masks (on top of :mod:`nbviz._inputs`, which also checks models, labels and class names), display
-pixels, and the spatial layers a CAM can use."""
+"""Helpers shared by the image explorers (occlusion, saliency, layers, feature vis, t-SNE):
+argument checks for images and masks (on top of :mod:`nbviz._inputs`, which also checks models,
+labels and class names), display pixels and thumbnails, and the spatial layers a CAM can use."""
 
 from __future__ import annotations
 
@@ -14,7 +14,21 @@ from .. import render
 from .._data import Examples, as_tensor, examples
 from .._inputs import input_rank, model_input
 
-__all__ = ["as_examples", "as_images", "as_masks", "display_rgb", "fitting_names", "spatial_layers"]
+__all__ = [
+    "THUMBNAIL_BYTES",
+    "THUMBNAIL_MAX",
+    "as_examples",
+    "as_images",
+    "as_masks",
+    "display_rgb",
+    "fitting_names",
+    "pictures_or_none",
+    "spatial_layers",
+    "thumbnails",
+]
+
+THUMBNAIL_MAX = 32  # thumbnails larger than this are subsampled
+THUMBNAIL_BYTES = 8_000_000  # and all of them together stay under this (one sprite sheet, one message)
 
 
 def as_images(x: Any, model: nn.Module, *, argument: str, single: bool = False) -> torch.Tensor:
@@ -96,6 +110,56 @@ def display_rgb(images: torch.Tensor | np.ndarray) -> np.ndarray:
         a = a[:, :3] if a.shape[1] >= 3 else a[:, :1]
     outside = a.size > 0 and bool(a.min() < 0.0 or a.max() > 1.0)
     return render.to_rgb_uint8(a, scale="each" if outside else None)
+
+
+def pictures_or_none(inputs: Any) -> Any:
+    """``inputs`` if they are N×C×H×W pictures (C = 1 or 3) to show as thumbnails, else ``None``.
+
+    Parameters
+    ----------
+    inputs : array-like
+        Any inputs found in a data container.
+    """
+    shape = tuple(getattr(inputs, "shape", ()))
+    return inputs if len(shape) == 4 and shape[1] in (1, 3) else None
+
+
+def thumbnails(images: Any, n: int, *, max_side: int = THUMBNAIL_MAX, max_bytes: int = THUMBNAIL_BYTES) -> np.ndarray:
+    """Small uint8 copies of ``images`` for hover and image maps, subsampled by a whole step.
+
+    Parameters
+    ----------
+    images : array-like or torch.Tensor
+        N×C×H×W (C = 1 or 3) or N×H×W values in [0, 1].
+    n : int
+        The number of points the images belong to (one image each).
+    max_side : int, default 32
+        Longest side of a thumbnail at most (larger images are subsampled).
+    max_bytes : int, default 8,000,000
+        All thumbnails together at most this many bytes (subsampled further for many points).
+
+    Returns
+    -------
+    numpy.ndarray
+        uint8 N×h×w (grey) or N×h×w×3.
+    """
+    array = images.detach().cpu().numpy() if hasattr(images, "detach") else np.asarray(images)
+    if array.ndim == 3:
+        array = array[:, None]
+    if array.ndim != 4 or array.shape[1] not in (1, 3):
+        raise ValueError(f"images: expected N×C×H×W (C = 1 or 3) or N×H×W, got shape {tuple(array.shape)}")
+    if array.shape[0] != n:
+        raise ValueError(f"images: has {array.shape[0]} images but there are {n} points")
+
+    def size(k: int) -> int:
+        return n * array.shape[1] * -(-array.shape[2] // k) * -(-array.shape[3] // k)
+
+    step = int(np.ceil(max(array.shape[2:]) / max_side))
+    while size(step) > max_bytes and step < max(array.shape[2:]):
+        step += 1
+    array = array[:, :, ::step, ::step]
+    rgb = render.to_rgb_uint8(array.astype(np.float32))
+    return np.ascontiguousarray(rgb[..., 0]) if array.shape[1] == 1 else rgb
 
 
 def spatial_layers(model: nn.Module, example: torch.Tensor) -> list[str]:

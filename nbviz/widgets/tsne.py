@@ -9,8 +9,6 @@ it shows (the browser holds one frame, so 70,000 points × many frames never pil
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,7 +16,6 @@ import numpy as np
 import traitlets
 from torch import nn
 
-from .. import render
 from .._data import Examples, count_items, examples
 from .._modules import resolve_layer
 from .._progress import Cancelled
@@ -28,15 +25,13 @@ from ..embedding.grid import GridLayout, snap_to_grid
 from ._arrays import Array
 from ._base import Explorer
 from ._categories import DEFAULT_TOP, Coloring, categories, check_top, coloring
+from ._frames import FrameBuffer, FrameSender
+from ._images import THUMBNAIL_BYTES, pictures_or_none, thumbnails
+from ._tsne_handout import quantise_frames
+from ._tsne_settings import check_metrics_k, run_settings
 
-__all__ = ["TSNEExplorer"]
+__all__ = ["TSNEExplorer", "quantise_frames"]
 
-DEFAULT_PERPLEXITY = 30.0  # lowered to the largest allowed for small N
-DEFAULT_PERPLEXITIES = (2, 5, 30, 50, 100)
-DEFAULT_METRICS_K = 10  # neighbours in the quality scores; lowered below N / 2 for small N
-FRAME_BYTES_PER_SECOND = 40e6  # positions streamed to the browser at most this fast (and ≤ 20 frames/s)
-THUMBNAIL_MAX = 32  # thumbnails larger than this are subsampled
-THUMBNAIL_BYTES = 8_000_000  # and all of them together stay under this (one sprite sheet, one message)
 GRID_MAX_POINTS = 3_000  # the grid view snaps at most this many points (a fixed random subsample beyond)
 VIEWS = ("points", "images", "grid")
 
@@ -143,10 +138,7 @@ class TSNEExplorer(Explorer):
         self._session: TSNESession | None = None
         self._result: TSNEResult | None = None
         self._small: SmallMultiples | None = None
-        self._frames: list[np.ndarray] = []
-        self._frame_iterations: list[int] = []
-        self._frame_kl: list[float] = []
-        self._frames_lock = threading.Lock()
+        self._frames = FrameBuffer()
         self._showing = False
         self._colorings: dict[str, Coloring] = {}
         self._top = check_top(top_classes)
@@ -160,33 +152,17 @@ class TSNEExplorer(Explorer):
         self._ready = False
 
         n, found = self._take_input(X, embedding, pool, batch_size)
-        data_images = None if found is None else _images(found.inputs)
+        data_images = None if found is None else pictures_or_none(found.inputs)
         if found is not None and labels is None:
             labels = found.labels
             class_names = found.class_names if class_names is None else class_names
             self._class_names = None if class_names is None else [str(c) for c in class_names]
         images = data_images if images is None else images
-        lr = _check_learning_rate(learning_rate)
-        top = _default_max_perplexity(n) if max_perplexity is None else float(max_perplexity)
-        if perplexity is None:
-            perplexity = min(DEFAULT_PERPLEXITY, _default_max_perplexity(n))
-        k = _default_metrics_k(n) if metrics_k is None else metrics_k
-        if n is not None and X is not None:
-            perplexity = check_perplexity(perplexity, n)
-            top = check_perplexity(max(top, perplexity), n, argument="max_perplexity")
-            values = _default_perplexities(n) if perplexities is None else [
-                check_perplexity(p, n, argument="perplexities") for p in perplexities
-            ]
-        else:
-            values = list(perplexities or ())
-        if isinstance(n_iter, bool) or not isinstance(n_iter, int) or n_iter < 1:
-            raise ValueError(f"n_iter: expected a positive integer, got {n_iter!r}")
-
-        super().__init__(
-            perplexity=float(perplexity), max_perplexity=float(top), learning_rate=lr,
-            exaggeration=float(exaggeration), n_iter=int(n_iter), seed=int(seed), metrics_k=_check_metrics_k(k, n),
-            can_run=X is not None, perplexities=[float(p) for p in values], **kwargs,
+        settings = run_settings(
+            n, checked=X is not None, perplexity=perplexity, max_perplexity=max_perplexity, perplexities=perplexities,
+            metrics_k=metrics_k, learning_rate=learning_rate, n_iter=n_iter,
         )
+        super().__init__(exaggeration=float(exaggeration), seed=int(seed), can_run=X is not None, **settings, **kwargs)
         if n is not None:
             self._set_points(n, labels, images, color_by)
         if embedding is not None:
@@ -236,8 +212,7 @@ class TSNEExplorer(Explorer):
     @property
     def snapshots(self) -> np.ndarray:
         """Every frame of the current run so far, (S, N, 2) float32."""
-        with self._frames_lock:
-            return np.stack(self._frames) if self._frames else np.zeros((0, 0, 2), np.float32)
+        return self._frames.stack()
 
     @property
     def grid(self) -> GridLayout | None:
@@ -376,11 +351,11 @@ class TSNEExplorer(Explorer):
         Y = check_points(embedding, argument="embedding")
         if Y.shape[1] != 2:
             raise ValueError(f"embedding: expected shape (N, 2), got {tuple(Y.shape)}")
-        with self._frames_lock:
-            self._frames, self._frame_iterations, self._frame_kl = [Y.astype(np.float32)], [0], [float("nan")]
+        self._frames.replace([Y], [0], [float("nan")])
+        _, first = self._frames.pick(0)
         self._showing = True
         try:
-            self.positions, self.iterations, self.kl, self.frame = self._frames[0], np.zeros(1, np.int32), None, 0
+            self.positions, self.iterations, self.kl, self.frame = first, np.zeros(1, np.int32), None, 0
         finally:
             self._showing = False
 
@@ -455,10 +430,10 @@ class TSNEExplorer(Explorer):
             if self.color_by == "prediction" and self.color_codes is None:
                 self._show_coloring()
             self._start_frames(n_iter)
-            sender = _FrameSender(self, self._n_points())
+            sender = FrameSender(self._send_frames, self._n_points())
 
             def callback(iteration: int, kl: float, positions: np.ndarray) -> bool:
-                self._add_frame(iteration, kl, positions)
+                self._frames.add(iteration, kl, positions)
                 sender.maybe_send()
                 return progress(iteration / max(n_iter, 1), f"t-SNE iteration {iteration}/{n_iter}") is not False
 
@@ -471,10 +446,7 @@ class TSNEExplorer(Explorer):
 
     def _finish(self, result: TSNEResult) -> None:
         self._result = result
-        with self._frames_lock:
-            self._frames = list(result.snapshots)
-            self._frame_iterations = [int(i) for i in result.iterations]
-            self._frame_kl = [float(k) for k in result.kl]
+        self._frames.replace(list(result.snapshots), result.iterations, result.kl)
         self.early_iter = int(result.params["early_iter"])
         self._send_frames()
         if self.view == "grid":
@@ -495,27 +467,14 @@ class TSNEExplorer(Explorer):
 
     # -- frames --------------------------------------------------------------------------------
     def _start_frames(self, n_iter: int) -> None:
-        with self._frames_lock:
-            self._frames, self._frame_iterations, self._frame_kl = [], [], []
+        self._frames.replace([], [], [])
         with self.hold_sync():
             self.trustworthiness = self.knn_preservation = None
             self.early_iter = 0
 
-    def _add_frame(self, iteration: int, kl: float, positions: np.ndarray) -> None:
-        with self._frames_lock:
-            if self._frame_iterations and self._frame_iterations[-1] == iteration:
-                self._frames.pop(), self._frame_iterations.pop(), self._frame_kl.pop()
-            self._frames.append(np.array(positions, dtype=np.float32))
-            self._frame_iterations.append(int(iteration))
-            self._frame_kl.append(float(kl))
-
     def _send_frames(self) -> None:
         """Send the curve and, when following live, the newest frame (from the worker thread)."""
-        with self._frames_lock:
-            iterations = np.asarray(self._frame_iterations, dtype=np.int32)
-            kl = np.asarray(self._frame_kl, dtype=np.float32)
-            last = len(self._frames) - 1
-            newest = self._frames[last] if last >= 0 else None
+        iterations, kl, last, newest = self._frames.curve()
         with self.hold_sync():
             self.iterations, self.kl = iterations, kl
             if self.live and newest is not None:
@@ -554,7 +513,7 @@ class TSNEExplorer(Explorer):
     @traitlets.validate("metrics_k")
     def _valid_metrics_k(self, proposal: Any) -> int:
         known = self._X is not None or self._features is not None or self.positions is not None
-        return _check_metrics_k(proposal["value"], self._n_points() if known else None)
+        return check_metrics_k(proposal["value"], self._n_points() if known else None)
 
     @traitlets.validate("n_iter")
     def _valid_n_iter(self, proposal: Any) -> int:
@@ -640,12 +599,9 @@ class TSNEExplorer(Explorer):
                 self.live = False
             finally:
                 self._showing = False
-        with self._frames_lock:
-            if not self._frames:
-                return
-            index = len(self._frames) - 1 if self.live else min(max(self.frame, 0), len(self._frames) - 1)
-            positions = self._frames[index]
-        self._show_frame(index, positions)
+        picked = self._frames.pick(None if self.live else self.frame)
+        if picked is not None:
+            self._show_frame(*picked)
 
     def _on_color_by(self, change: Any) -> None:
         if self._ready:
@@ -670,99 +626,6 @@ class TSNEExplorer(Explorer):
         return min(250, int(round(n_iter / 3)))
 
 
-class _FrameSender:
-    """Sends frames no faster than the browser can take them: ≤ 20 per second and ≤ 40 MB/s."""
-
-    def __init__(self, explorer: TSNEExplorer, n_points: int) -> None:
-        self.explorer = explorer
-        self.interval = max(0.05, n_points * 8 / FRAME_BYTES_PER_SECOND)
-        self.last = -np.inf
-
-    def maybe_send(self) -> None:
-        now = time.monotonic()
-        if now - self.last >= self.interval:
-            self.last = now
-            self.explorer._send_frames()
-
-
-def quantise_frames(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(S, N, 2) float frames → (S, N, 2) uint16 codes over each frame's own extent and the (S, 2, 2) float32
-    extents (low corner, high corner); ``lo + code / 65535 * (hi - lo)`` recovers a frame to 1/131070 of its
-    extent (early t-SNE frames are thousands of times smaller than late ones, so one shared extent would not do)."""
-    frames = np.asarray(frames, dtype=np.float64)
-    if frames.ndim != 3 or frames.shape[2] != 2:
-        raise ValueError(f"frames: expected shape (S, N, 2), got {tuple(frames.shape)}")
-    lo = frames.min(axis=1, keepdims=True) if frames.shape[1] else np.zeros((frames.shape[0], 1, 2))
-    hi = frames.max(axis=1, keepdims=True) if frames.shape[1] else np.ones((frames.shape[0], 1, 2))
-    span = np.where(hi > lo, hi - lo, 1.0)
-    codes = np.rint((frames - lo) / span * 65535).astype(np.uint16)
-    return codes, np.concatenate([lo, lo + span], axis=1).astype(np.float32)
-
-
-def _check_learning_rate(value: Any) -> float:
-    if value == "auto" or value is None:
-        return 0.0
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value) or value <= 0:
-        raise ValueError(f"learning_rate: expected 'auto' or a positive number, got {value!r}")
-    return float(value)
-
-
-def _limit(n: int) -> float:
-    return (n - 1) / 3
-
-
-def _default_max_perplexity(n: int | None) -> float:
-    if n is None:
-        return 100.0
-    return float(min(100.0, np.floor(_limit(n) - 1e-9))) if _limit(n) > 1 else 1.0
-
-
-def _default_perplexities(n: int) -> list[float]:
-    """The distill set (2, 5, 30, 50, 100) below N's limit; for small N the largest allowed value joins
-    when the set would be empty or end far below it (N = 15 → [2, 4], N = 5 → [1])."""
-    values = [float(p) for p in DEFAULT_PERPLEXITIES if p < _limit(n)]
-    top = _default_max_perplexity(n)
-    if not values or values[-1] * 2 <= top:
-        values.append(top)
-    return values
-
-
-def _default_metrics_k(n: int | None) -> int:
-    """10 neighbours, or the largest k below N / 2 that trustworthiness allows for small N."""
-    return DEFAULT_METRICS_K if n is None else int(min(DEFAULT_METRICS_K, max(1, (n - 1) // 2)))
-
-
-def _check_metrics_k(k: Any, n: int | None) -> int:
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"metrics_k: expected a positive integer, got {k!r}")
-    if n is not None and k >= n / 2:
-        raise ValueError(
-            f"metrics_k: must be below N / 2 = {n / 2:g} for N = {n} points (trustworthiness compares k-neighbourhoods), "
-            f"got {k}; use metrics_k ≤ {max(1, (n - 1) // 2)} or leave it out"
-        )
-    return int(k)
-
-
-def _images(inputs: Any) -> Any:
-    """``inputs`` if they are N×C×H×W pictures (C = 1 or 3) to show as thumbnails, else ``None``."""
-    shape = tuple(getattr(inputs, "shape", ()))
-    return inputs if len(shape) == 4 and shape[1] in (1, 3) else None
-
-
 def _thumbnails(images: Any, n: int) -> np.ndarray:
-    """N×C×H×W (C = 1 or 3) or N×H×W images in [0, 1] → uint8 N×h×w (grey) or N×h×w×3, h, w ≤ 32 and
-    at most 8 MB in all (subsampled further for many points)."""
-    array = images.detach().cpu().numpy() if hasattr(images, "detach") else np.asarray(images)
-    if array.ndim == 3:
-        array = array[:, None]
-    if array.ndim != 4 or array.shape[1] not in (1, 3):
-        raise ValueError(f"images: expected N×C×H×W (C = 1 or 3) or N×H×W, got shape {tuple(array.shape)}")
-    if array.shape[0] != n:
-        raise ValueError(f"images: has {array.shape[0]} images but there are {n} points")
-    step = int(np.ceil(max(array.shape[2:]) / THUMBNAIL_MAX))
-    size = lambda k: n * array.shape[1] * -(-array.shape[2] // k) * -(-array.shape[3] // k)  # noqa: E731
-    while size(step) > THUMBNAIL_BYTES and step < max(array.shape[2:]):
-        step += 1
-    array = array[:, :, ::step, ::step]
-    rgb = render.to_rgb_uint8(array.astype(np.float32))
-    return np.ascontiguousarray(rgb[..., 0]) if array.shape[1] == 1 else rgb
+    """The explorer's thumbnails of ``images`` for ``n`` points (see :func:`._images.thumbnails`)."""
+    return thumbnails(images, n, max_bytes=THUMBNAIL_BYTES)

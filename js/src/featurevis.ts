@@ -2,12 +2,46 @@
 // regulariser sliders; a facet gallery (each facet beside its members); inversion from several layers.
 // In a handout (no kernel) the saved images are shown, the mode switches between the saved results and
 // every control that would start an optimisation is disabled with a note.
-import { decodeArray, slice, type NDArray } from "./lib/arrays";
+import type { RenderProps } from "@anywidget/types";
+import { slice, type NDArray } from "./lib/arrays";
 import { drawPixels, setupCanvas, toRGBA } from "./lib/canvas";
 import { debounce, h, select, slider } from "./lib/controls";
-import { createFrame, update, type Model } from "./lib/explorer";
+import { createFrame, update } from "./lib/explorer";
 import { isHandout, kernelOnly } from "./lib/handout";
 import { layerPicker, type LayerNode } from "./lib/layerPicker";
+import { keysOf, typedModel, type Binary, type BinaryKeys, type BinarySpec, type ExplorerTraits, type Wire } from "./lib/model";
+
+/** FeatureVisExplorer's synced traits (nbviz/widgets/featurevis.py). */
+export interface FeatureVisTraits extends ExplorerTraits {
+  activations: number[];
+  blur_every: number;
+  channels: number;
+  dataset_size: number;
+  facet_images: Binary<Uint8Array>;
+  frame_every: number;
+  frame_final: boolean;
+  frame_step: number;
+  frame_units: number[];
+  frames: Binary<Uint8Array>;
+  input_index: number;
+  inversion_errors: number[];
+  inversion_layers: string[];
+  inversion_original: Binary<Uint8Array>;
+  inversions: Binary<Uint8Array>;
+  invert_layers: string[];
+  k: number;
+  l2: number;
+  layer: string;
+  member_images: Binary<Uint8Array>;
+  members: number[][];
+  mode: string;
+  param: string;
+  steps: number;
+  tree: LayerNode[];
+  tv: number;
+  units: number[];
+}
+const BINARY: BinarySpec<FeatureVisTraits> = { facet_images: true, frames: true, inversion_original: true, inversions: true, member_images: true };
 
 /** "0-3, 7" → [0, 1, 2, 3, 7] (null if not understood). */
 function parseUnits(text: string): number[] | null {
@@ -60,22 +94,23 @@ function drawRows(canvas: HTMLCanvasElement, rows: Row[], cell: number, color: s
   });
 }
 
-function render({ model, el }: { model: Model; el: HTMLElement }) {
+function render({ model: wire, el }: Pick<RenderProps<Wire<FeatureVisTraits>>, "model" | "el">) {
+  const model = typedModel(wire, BINARY);
   const frame = createFrame(model, el, "Feature visualisation");
   const color = () => getComputedStyle(frame.root).color;
 
   // -- controls ---------------------------------------------------------------------------------
-  let pending: Record<string, unknown> = {};
+  let pending: Partial<FeatureVisTraits> = {};
   const flush = debounce(() => {
     const values = pending;
     pending = {};
     update(model, values);
   }, 120);
-  const send = (values: Record<string, unknown>) => {
+  const send = (values: Partial<FeatureVisTraits>) => {
     Object.assign(pending, values); // several sliders moved within the debounce all count
     flush();
   };
-  const saved: Record<string, string> = { maximize: "frames", invert: "inversions", facets: "facet_images" };
+  const saved: Record<string, BinaryKeys<FeatureVisTraits>> = { maximize: "frames", invert: "inversions", facets: "facet_images" };
   const modes = ["maximize", "invert", "facets"].filter((m) => !isHandout() || m === model.get("mode") || model.get(saved[m]) != null);
   const mode = select("mode", modes, model.get("mode"), (v) => update(model, { mode: v }));
   const param = select("param", ["fft", "pixel"], model.get("param"), (v) => update(model, { param: v }));
@@ -92,7 +127,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
   });
   const unitsBox = h("label", { className: "nbviz-select" }, [h("span", { text: "units" }), unitsInput]);
   const size = model.get("dataset_size") as number;
-  const sliders: Record<string, ReturnType<typeof slider>> = {
+  const sliders: Record<"steps" | "l2" | "tv" | "blur_every" | "k" | "input_index", ReturnType<typeof slider>> = {
     steps: slider({ label: "steps", min: 8, max: 512, step: 8, value: model.get("steps"), onInput: (v) => send({ steps: v }) }),
     l2: slider({ label: "l2", min: 0, max: 2, step: 0.05, value: model.get("l2"), onInput: (v) => send({ l2: v }) }),
     tv: slider({ label: "tv", min: 0, max: 2, step: 0.05, value: model.get("tv"), onInput: (v) => send({ tv: v }) }),
@@ -105,7 +140,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
     kernelOnly(control, "needs a running kernel: the handout shows the saved images");
   }
   if (modes.length < 2) kernelOnly(mode.root, "only this mode's images were saved (precompute(modes=[...]) saves more)");
-  frame.listen(Object.keys(sliders), () => Object.entries(sliders).forEach(([k, s]) => s.set(model.get(k))));
+  frame.listen(keysOf(sliders), () => keysOf(sliders).forEach((k) => sliders[k].set(model.get(k))));
   frame.listen(["units"], () => (unitsInput.value = unitsText(model.get("units"))));
   frame.listen(["param"], () => (param.input.value = model.get("param")));
 
@@ -143,7 +178,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
 
   // -- drawing ------------------------------------------------------------------------------------
   const drawFrames = () => {
-    const frames = decodeArray<Uint8Array>(model.get("frames"));
+    const frames = model.get("frames");
     if (!frames) return "optimising…";
     const units: number[] = model.get("frame_units");
     const acts: number[] = model.get("activations");
@@ -165,8 +200,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
   };
 
   const drawFacets = () => {
-    const facets = decodeArray<Uint8Array>(model.get("facet_images"));
-    const members = decodeArray<Uint8Array>(model.get("member_images"));
+    const facets = model.get("facet_images");
+    const members = model.get("member_images");
     if (!facets || !members) return "clustering the top-activating inputs…";
     const ids: number[][] = model.get("members");
     const rows: Row[] = [];
@@ -183,8 +218,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
   };
 
   const drawInversion = () => {
-    const original = decodeArray<Uint8Array>(model.get("inversion_original"));
-    const inv = decodeArray<Uint8Array>(model.get("inversions"));
+    const original = model.get("inversion_original");
+    const inv = model.get("inversions");
     if (!original || !inv) return "inverting…";
     const names: string[] = model.get("inversion_layers");
     const errors: number[] = model.get("inversion_errors");

@@ -2,17 +2,43 @@
 // rotatable 3-D surface. Partial grids (NaN = not computed yet) are filled for display, so the
 // picture sharpens as refinement levels arrive. Log scale, hover readout and rotation are local, so they
 // also work in a handout (no kernel), where the grid controls are disabled with a note.
-import { decodeArray, extent, type NDArray } from "./lib/arrays";
+import type { RenderProps } from "@anywidget/types";
+import { extent, type NDArray } from "./lib/arrays";
 import { drawAxis, drawColorbar, formatTick, niceTicks, scale, type Rect } from "./lib/axes";
 import { drawOverlay, setupCanvas } from "./lib/canvas";
 import { colorAt, colorize } from "./lib/colormap";
 import { basinLevels, contourLines } from "./lib/contour";
 import { checkbox, debounce, h, select, slider } from "./lib/controls";
-import { createFrame, update, type Model } from "./lib/explorer";
+import { createFrame, update } from "./lib/explorer";
 import { isHandout, kernelOnly } from "./lib/handout";
 import { countFinite, fillGaps, nearestIndex } from "./lib/grid";
 import { drawLinePlot } from "./lib/lineplot";
 import { SurfaceView } from "./lib/surface";
+import { typedModel, type Binary, type BinarySpec, type ExplorerTraits, type Wire } from "./lib/model";
+
+/** LandscapeExplorer's synced traits (nbviz/widgets/landscape.py). */
+export interface LandscapeTraits extends ExplorerTraits {
+  accuracy: Binary<Float32Array>;
+  alphas: Binary<Float32Array>;
+  betas: Binary<Float32Array>;
+  direction_kinds: string[];
+  directions: string;
+  explained_variance: number[];
+  grid_complete: boolean;
+  grid_kind: string;
+  grid_preview: boolean;
+  grid_samples: number;
+  line_accuracy: Binary<Float32Array>;
+  line_alphas: Binary<Float32Array>;
+  line_loss: Binary<Float32Array>;
+  log_scale: boolean;
+  loss: Binary<Float32Array>;
+  mode: string;
+  path: Binary<Float32Array>;
+  resolution: number;
+  span: number;
+}
+const BINARY: BinarySpec<LandscapeTraits> = { accuracy: true, alphas: true, betas: true, line_accuracy: true, line_alphas: true, line_loss: true, loss: true, path: true };
 
 const WIDTH = 560;
 const HEIGHT = 440;
@@ -32,7 +58,8 @@ interface Plane {
   cols: number;
 }
 
-function render({ model, el }: { model: Model; el: HTMLElement }) {
+function render({ model: wire, el }: Pick<RenderProps<Wire<LandscapeTraits>>, "model" | "el">) {
+  const model = typedModel(wire, BINARY);
   const frame = createFrame(model, el, "Loss landscape");
   const canvas = h("canvas", { className: "nbviz-landscape-canvas" });
   const readout = h("div", { className: "nbviz-landscape-readout nbviz-caption" });
@@ -41,7 +68,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
   const surface = new SurfaceView();
   canvas.dataset.renderer = surface.webgl ? "webgl" : "canvas2d";
 
-  const send = debounce((values: Record<string, unknown>) => update(model, values), 120);
+  const send = debounce((values: Partial<LandscapeTraits>) => update(model, values), 120);
   // in a handout only the views whose data was saved can be shown; switching between them stays in the page
   const views = isHandout()
     ? ["line", "plane", "surface"].filter((v) => model.get(v === "line" ? "line_loss" : "loss") != null)
@@ -69,12 +96,12 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
   const ink = () => getComputedStyle(frame.root).color;
 
   const readPlane = (): Plane | null => {
-    const loss = decodeArray<Float32Array>(model.get("loss"));
-    const alphas = decodeArray<Float32Array>(model.get("alphas"));
-    const betas = decodeArray<Float32Array>(model.get("betas"));
+    const loss = model.get("loss");
+    const alphas = model.get("alphas");
+    const betas = model.get("betas");
     if (!loss || !alphas || !betas) return null;
     const [rows, cols] = loss.shape;
-    const acc = decodeArray<Float32Array>(model.get("accuracy"));
+    const acc = model.get("accuracy");
     const logged = model.get("log_scale") ? loss.data.map((v) => Math.log10(Math.max(v, 1e-12))) : loss.data;
     const shown = fillGaps(logged, rows, cols);
     const [lo, hi] = extent(shown);
@@ -117,7 +144,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
     }
     ctx.stroke();
     const sx = dataX(p), sy = dataY(p);
-    const path = decodeArray<Float32Array>(model.get("path"));
+    const path = model.get("path");
     if (path && model.get("grid_kind") === "pca") {
       ctx.strokeStyle = "#e53935";
       ctx.fillStyle = "#e53935";
@@ -150,14 +177,14 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
   };
 
   const drawLine = (ctx: CanvasRenderingContext2D) => {
-    const alphas = decodeArray<Float32Array>(model.get("line_alphas"));
-    const loss = decodeArray<Float32Array>(model.get("line_loss"));
+    const alphas = model.get("line_alphas");
+    const loss = model.get("line_loss");
     if (!alphas || !loss) {
       ctx.fillStyle = ink();
       ctx.fillText("computing the loss along the line…", MAP.x, MAP.y + 20);
       return;
     }
-    const acc = decodeArray<Float32Array>(model.get("line_accuracy"));
+    const acc = model.get("line_accuracy");
     const values = model.get("log_scale") ? loss.data.map((v) => Math.log10(Math.max(v, 1e-12))) : loss.data;
     const series = [{ values, label: model.get("log_scale") ? "log₁₀ loss" : "loss", color: "#1f77b4" }];
     if (acc) series.push({ values: acc.data, label: "accuracy", color: "#ff7f0e", range: [0, 1] } as never);
@@ -246,13 +273,13 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
   });
 
   const showLine = (e: MouseEvent) => {
-    const alphas = decodeArray<Float32Array>(model.get("line_alphas"));
-    const loss = decodeArray<Float32Array>(model.get("line_loss"));
+    const alphas = model.get("line_alphas");
+    const loss = model.get("line_loss");
     if (!alphas || !loss) return;
     const x = e.clientX - canvas.getBoundingClientRect().left;
     const [a0, a1] = extent(alphas.data);
     const k = nearestIndex(alphas.data, scale(MAP.x, MAP.x + MAP.w + 30, a0, a1)(x));
-    const acc = decodeArray<Float32Array>(model.get("line_accuracy")) as NDArray<Float32Array> | null;
+    const acc = model.get("line_accuracy") as NDArray<Float32Array> | null;
     readout.textContent = `α = ${formatTick(alphas.data[k])}  loss = ${loss.data[k].toPrecision(4)}` + (acc ? `  accuracy = ${(100 * acc.data[k]).toFixed(1)}%` : "");
   };
 

@@ -1,14 +1,56 @@
 // LayerExplorer front end: layer picker, channel grid of feature maps, input strip with transform
 // sliders, channel detail (large map, filter, top-9 images with receptive-field crops), layer stats, channels
 // that respond to a selection. In a handout (no kernel) the layer and input pickers read precomputed maps.
-import { decodeArray, slice, type NDArray } from "./lib/arrays";
+import type { RenderProps } from "@anywidget/types";
+import { slice, type NDArray } from "./lib/arrays";
 import { cellAt, cellOrigin, drawPixels, gridLayout, setupCanvas, toRGBA, type GridLayout } from "./lib/canvas";
 import { COLORMAPS } from "./lib/colormap";
 import { h, select, slider, throttle } from "./lib/controls";
-import { createFrame, update, type Model } from "./lib/explorer";
+import { createFrame, update } from "./lib/explorer";
 import { isHandout, kernelOnly } from "./lib/handout";
 import { layerPicker, type LayerNode } from "./lib/layerPicker";
 import { unpack, type PackedEntry } from "./lib/packed";
+import { keysOf, typedModel, type Binary, type BinarySpec, type ExplorerTraits, type Wire } from "./lib/model";
+
+/** LayerExplorer's synced traits (nbviz/widgets/layers.py). */
+export interface LayerTraits extends ExplorerTraits {
+  angle: number;
+  channel: number;
+  channel_stats: Binary<Float32Array>;
+  colormap: string;
+  contrast_channels: number[];
+  contrast_layer: string;
+  contrast_scores: number[];
+  contrast_size: number;
+  detail_channel: number;
+  filter_image: Binary<Uint8Array>;
+  filter_kind: string;
+  input_image: Binary<Uint8Array>;
+  input_index: number;
+  labels: string[];
+  layer: string;
+  layer_summary: Summary[];
+  map_range: Binary<Float32Array>;
+  maps: Binary<Uint8Array>;
+  maps_layer: string;
+  normalize: string;
+  offline_index: OfflineEntry[];
+  offline_maps: Binary<Uint8Array>;
+  offline_ranges: Binary<Float32Array>;
+  offline_stats: Record<string, PackedEntry>;
+  scale: number;
+  selection: number[];
+  shift_x: number;
+  shift_y: number;
+  strip: number[];
+  thumbnails: Binary<Uint8Array>;
+  top_boxes: Binary<Int32Array>;
+  top_images: Binary<Uint8Array>;
+  top_indices: number[];
+  top_values: number[];
+  tree: LayerNode[];
+}
+const BINARY: BinarySpec<LayerTraits> = { channel_stats: true, filter_image: true, input_image: true, map_range: true, maps: true, offline_maps: true, offline_ranges: true, thumbnails: true, top_boxes: true, top_images: true };
 
 interface OfflineEntry {
   layer: string;
@@ -26,21 +68,22 @@ interface Summary {
 
 const fmt = (v: number) => (Math.abs(v) >= 100 || v === 0 ? v.toFixed(0) : v.toPrecision(3));
 
-function render({ model, el }: { model: Model; el: HTMLElement }) {
+function render({ model: wire, el }: Pick<RenderProps<Wire<LayerTraits>>, "model" | "el">) {
+  const model = typedModel(wire, BINARY);
   const frame = createFrame(model, el, "Layers");
   const textColor = () => getComputedStyle(frame.root).color;
   const offline = isHandout();
   // pick something: with a kernel, send it to Python; in a handout, change it here only
-  const choose = (values: Record<string, unknown>) => {
+  const choose = (values: Partial<LayerTraits>) => {
     if (!offline) return update(model, values);
-    for (const [k, v] of Object.entries(values)) model.set(k, v);
+    for (const k of keysOf(values)) model.set(k, values[k]!);
   };
 
   // -- controls ---------------------------------------------------------------------------------
-  const send = throttle((values: Record<string, unknown>) => update(model, values), 60);
+  const send = throttle((values: Partial<LayerTraits>) => update(model, values), 60);
   const cmap = select("colormap", COLORMAPS, model.get("colormap"), (v) => update(model, { colormap: v }));
   const norm = select("scale maps", ["each", "shared"], model.get("normalize"), (v) => update(model, { normalize: v }));
-  const sliders: Record<string, ReturnType<typeof slider>> = {
+  const sliders: Record<"shift_x" | "shift_y" | "angle" | "scale", ReturnType<typeof slider>> = {
     shift_x: slider({ label: "shift x", min: -0.5, max: 0.5, step: 0.05, value: model.get("shift_x"), onInput: (v) => send({ shift_x: v }) }),
     shift_y: slider({ label: "shift y", min: -0.5, max: 0.5, step: 0.05, value: model.get("shift_y"), onInput: (v) => send({ shift_y: v }) }),
     angle: slider({ label: "rotate", min: -180, max: 180, step: 5, value: model.get("angle"), format: (v) => `${v}°`, onInput: (v) => send({ angle: v }) }),
@@ -50,7 +93,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
   for (const control of [norm.root, ...Object.values(sliders).map((s) => s.root)]) {
     kernelOnly(control, "transforms and scaling need a running kernel; the maps shown were precomputed");
   }
-  frame.listen(Object.keys(sliders), () => Object.entries(sliders).forEach(([k, s]) => s.set(model.get(k))));
+  frame.listen(keysOf(sliders), () => keysOf(sliders).forEach((k) => sliders[k].set(model.get(k))));
   frame.listen(["colormap"], () => (cmap.input.value = model.get("colormap")));
   frame.listen(["normalize"], () => (norm.input.value = model.get("normalize")));
 
@@ -89,7 +132,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
 
   // -- input strip ----------------------------------------------------------------------------------
   const drawStrip = () => {
-    const thumbs = decodeArray<Uint8Array>(model.get("thumbnails"));
+    const thumbs = model.get("thumbnails");
     const labels: string[] = model.get("labels");
     const shown: number[] = model.get("strip");
     strip.replaceChildren();
@@ -118,20 +161,20 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
   /** What the grid draws: Python's latest maps, or in a handout the precomputed ones for the picks. */
   const current = () => {
     const live = {
-      maps: decodeArray<Uint8Array>(model.get("maps")),
+      maps: model.get("maps"),
       layer: model.get("maps_layer") as string,
-      range: decodeArray<Float32Array>(model.get("map_range")),
-      stats: decodeArray<Float32Array>(model.get("channel_stats")),
+      range: model.get("map_range"),
+      stats: model.get("channel_stats"),
     };
     const entry = offline ? offlineEntry(model.get("layer"), model.get("input_index")) : undefined;
     if (!entry) return live;
-    const flat = decodeArray<Uint8Array>(model.get("offline_maps"));
-    const numbers = decodeArray<Float32Array>(model.get("offline_ranges"));
+    const flat = model.get("offline_maps");
+    const numbers = model.get("offline_ranges");
     const statsEntry = (model.get("offline_stats") as Record<string, PackedEntry>)[entry.layer];
     return { maps: unpack(flat, entry.maps), layer: entry.layer, range: unpack(numbers, entry.range), stats: unpack(numbers, statsEntry) };
   };
   const offlineInput = () => {
-    const thumbs = decodeArray<Uint8Array>(model.get("thumbnails"));
+    const thumbs = model.get("thumbnails");
     const at = (model.get("strip") as number[]).indexOf(model.get("input_index"));
     return thumbs && at >= 0 ? slice(thumbs, at) : null;
   };
@@ -143,7 +186,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
   const drawGrid = () => {
     const shown = current();
     maps = shown.maps;
-    const input = (offline && offlineInput()) || decodeArray<Uint8Array>(model.get("input_image"));
+    const input = (offline && offlineInput()) || model.get("input_image");
     if (input) drawPixels(setupCanvas(inputCanvas, 96, 96), toRGBA(input), 0, 0, 96, 96);
     if (!maps) return;
     const n = maps.shape[0];
@@ -254,7 +297,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
       detail.appendChild(h("div", { className: "nbviz-caption", text: note }));
       return;
     }
-    const filter = decodeArray<Uint8Array>(model.get("filter_image"));
+    const filter = model.get("filter_image");
     const kind: string = model.get("filter_kind");
     if (filter) {
       const canvas = document.createElement("canvas");
@@ -273,8 +316,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
       const note = kind === "rgb" ? "filter (RGB, grey = 0)" : `filter per input channel (${filter.shape[0]}; blue < 0 < red)`;
       detail.appendChild(h("div", {}, [h("div", { text: note }), canvas]));
     }
-    const images = decodeArray<Uint8Array>(model.get("top_images"));
-    const boxes = decodeArray<Int32Array>(model.get("top_boxes"));
+    const images = model.get("top_images");
+    const boxes = model.get("top_boxes");
     const indices: number[] = model.get("top_indices");
     const values: number[] = model.get("top_values");
     const top = h("div", { className: "nbviz-layers-top" });

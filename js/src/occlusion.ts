@@ -2,13 +2,47 @@
 // to fine, and a preview of the occluded image (with its top classes) under the pointer. In a handout (no
 // kernel) the window slider steps through the precomputed window sizes and hovering reads the precomputed
 // per-position probability; controls that need Python are disabled with a note.
-import { decodeArray, extent, type NDArray } from "./lib/arrays";
+import type { RenderProps } from "@anywidget/types";
+import { extent, type NDArray } from "./lib/arrays";
 import { COLORMAPS } from "./lib/colormap";
 import { debounce, h, select, slider, throttle } from "./lib/controls";
-import { createFrame, update, type Model } from "./lib/explorer";
+import { createFrame, update } from "./lib/explorer";
 import { isHandout, kernelOnly } from "./lib/handout";
 import { createHeatmap } from "./lib/heatmap";
 import { createTopK } from "./lib/topk";
+import { typedModel, type Binary, type BinarySpec, type ExplorerTraits, type Wire } from "./lib/model";
+
+/** OcclusionExplorer's synced traits (nbviz/widgets/occlusion.py). */
+export interface OcclusionTraits extends ExplorerTraits {
+  base_probability: number;
+  baseline: string;
+  class_names: string[];
+  computed: number;
+  explained: number;
+  handout_maps: Binary<Float32Array>;
+  handout_origins_x: number[][];
+  handout_origins_y: number[][];
+  handout_probability: Binary<Float32Array>;
+  handout_windows: number[];
+  heatmap: Binary;
+  hover: number[];
+  hover_image: Binary<Uint8Array>;
+  hover_probabilities: Binary<Float32Array>;
+  image: Binary<Uint8Array>;
+  index: number;
+  map_window: number;
+  mode: string;
+  n_inputs: number;
+  origins_x: number[];
+  origins_y: number[];
+  partial: boolean;
+  pinned: boolean;
+  probabilities: Binary<Float32Array>;
+  stride: number;
+  target: number | null;
+  window: number;
+}
+const BINARY: BinarySpec<OcclusionTraits> = { handout_maps: true, handout_probability: true, heatmap: true, hover_image: true, hover_probabilities: true, image: true, probabilities: true };
 
 /** Index of the window (along one axis) whose centre is nearest to `p`. */
 function nearest(origins: number[], window: number, p: number): number {
@@ -19,19 +53,20 @@ function nearest(origins: number[], window: number, p: number): number {
   return best;
 }
 
-function render({ model, el }: { model: Model; el: HTMLElement }) {
+function render({ model: wire, el }: Pick<RenderProps<Wire<OcclusionTraits>>, "model" | "el">) {
+  const model = typedModel(wire, BINARY);
   const frame = createFrame(model, el, "Occlusion");
-  let image = decodeArray<Uint8Array>(model.get("image"))!; // the image on show (replaced when `index` changes)
+  let image = model.get("image")!; // the image on show (replaced when `index` changes)
   const [height, width] = image.shape;
   const local = { opacity: 0.7, cmap: "coolwarm" };
   // handout: maps made by precompute() for several windows; `shown` indexes them, `cell` is the hovered position
   const windows: number[] = isHandout() ? model.get("handout_windows") ?? [] : [];
   const offline = { shown: Math.max(0, windows.indexOf(model.get("window"))), cell: [] as number[], pinned: false };
-  const maps = windows.length ? decodeArray<Float32Array>(model.get("handout_maps")) : null;
-  const grids = windows.length ? decodeArray<Float32Array>(model.get("handout_probability")) : null;
+  const maps = windows.length ? model.get("handout_maps") : null;
+  const grids = windows.length ? model.get("handout_probability") : null;
   /** The map on show and the settings it was made with: the live traits, or a precomputed window. */
   function shownMap(): { heat: NDArray | null; win: number; oy: number[]; ox: number[]; hover: number[] } {
-    if (!maps) return { heat: decodeArray(model.get("heatmap")) as NDArray | null, win: model.get("window"), oy: model.get("origins_y"), ox: model.get("origins_x"), hover: model.get("hover") };
+    if (!maps) return { heat: model.get("heatmap") as NDArray | null, win: model.get("window"), oy: model.get("origins_y"), ox: model.get("origins_x"), hover: model.get("hover") };
     const i = offline.shown;
     const plane = height * width;
     const heat = { data: maps.data.subarray(i * plane, (i + 1) * plane), shape: [height, width], dtype: maps.dtype } as NDArray;
@@ -45,7 +80,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
   }
 
   // -- controls: server-side settings are debounced, display settings stay in the browser --------
-  const send = debounce((values: Record<string, unknown>) => update(model, values), 120);
+  const send = debounce((values: Partial<OcclusionTraits>) => update(model, values), 120);
   const n: number = model.get("n_inputs") ?? 1;
   const inputSlider = n > 1
     ? slider({ label: "input", min: 0, max: n - 1, step: 1, value: model.get("index"), onInput: debounce((v: number) => update(model, { index: v }), 80) })
@@ -149,24 +184,24 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
     previewCaption.textContent = inside
       ? `${offline.pinned ? "pinned: " : ""}with the ${win}px window at row ${hover[0]}, column ${hover[1]} covered, p(${names()[cls] ?? cls}) = ${(p * 100).toFixed(1)}% (unoccluded ${(Number(model.get("base_probability")) * 100).toFixed(1)}%)`
       : "hover the map: the probability with that spot covered; unoccluded top classes:";
-    const base = decodeArray<Float32Array>(model.get("probabilities"));
+    const base = model.get("probabilities");
     top.show(base?.data ?? null, names(), cls);
   }
   function drawPreview() {
     if (maps) return drawPreviewOffline();
-    const hovered = decodeArray<Uint8Array>(model.get("hover_image"));
-    const probs = decodeArray<Float32Array>(model.get("hover_probabilities"));
+    const hovered = model.get("hover_image");
+    const probs = model.get("hover_probabilities");
     preview.draw({ image: hovered ?? image, map: null });
     preview.canvas.dataset.occluded = String(Boolean(hovered));
     const hover: number[] = model.get("hover");
     previewCaption.textContent = hovered
       ? `${model.get("pinned") ? "pinned" : "window"} at row ${hover[0]}, column ${hover[1]}${model.get("pinned") ? " (click again to unpin)" : ""}`
       : "hover the map to see the occluded image; unoccluded:";
-    const base = decodeArray<Float32Array>(model.get("probabilities"));
+    const base = model.get("probabilities");
     top.show((probs ?? base)?.data ?? null, names(), model.get("explained"));
   }
   frame.listen(["image"], () => {
-    image = decodeArray<Uint8Array>(model.get("image")) ?? image;
+    image = model.get("image") ?? image;
     drawMap();
     drawPreview();
   });

@@ -1,18 +1,40 @@
 // PredictionExplorer front end: image tiles with the model's top prediction, and transform sliders.
 // In a handout (no kernel) the sliders step through the values precompute() stored — one transform at a
 // time, the others at rest — and the tiles show the stored images and predictions.
-import { decodeArray, slice, type NDArray } from "./lib/arrays";
+import type { RenderProps } from "@anywidget/types";
+import { slice, type NDArray } from "./lib/arrays";
 import { cellOrigin, drawPixels, gridLayout, setupCanvas, toRGBA } from "./lib/canvas";
 import { debounce, h, slider } from "./lib/controls";
-import { createFrame, update, type Model } from "./lib/explorer";
+import { createFrame, update } from "./lib/explorer";
 import { isHandout, kernelOnly } from "./lib/handout";
+import { typedModel, type Binary, type BinarySpec, type ExplorerTraits, type Wire } from "./lib/model";
 
-const NAMES = ["angle", "shift_x", "shift_y", "zoom"];
+/** PredictionExplorer's synced traits (nbviz/widgets/predictions.py). */
+export interface PredictionTraits extends ExplorerTraits {
+  angle: number;
+  shift_x: number;
+  shift_y: number;
+  zoom: number;
+  images: Binary<Uint8Array>;
+  probabilities: Binary<Float32Array>;
+  accuracy: number | null;
+  class_names: string[];
+  labels: number[];
+  handout_params: number[][];
+  handout_ladders: Record<string, number[]>;
+  handout_images: Binary<Uint8Array>;
+  handout_probabilities: Binary<Float32Array>;
+  handout_accuracy: number[];
+}
+const BINARY: BinarySpec<PredictionTraits> = { images: true, probabilities: true, handout_images: true, handout_probabilities: true };
+
+const NAMES = ["angle", "shift_x", "shift_y", "zoom"] as const;
 const REST = [0, 0, 0, 1];
 const LABELS = ["rotate", "shift x", "shift y", "zoom"];
 const FORMATS: ((v: number) => string)[] = [(v) => `${v}°`, String, String, (v) => `${v}×`];
 
-function render({ model, el }: { model: Model; el: HTMLElement }) {
+function render({ model: wire, el }: Pick<RenderProps<Wire<PredictionTraits>>, "model" | "el">) {
+  const model = typedModel(wire, BINARY);
   const frame = createFrame(model, el, "Predictions");
   const canvas = document.createElement("canvas");
   canvas.className = "nbviz-predictions-canvas";
@@ -24,8 +46,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
   const ladders: Record<string, number[]> = model.get("handout_ladders") ?? {};
   const offline = params.length
     ? {
-        images: decodeArray<Uint8Array>(model.get("handout_images"))!,
-        probs: decodeArray<Float32Array>(model.get("handout_probabilities"))!,
+        images: model.get("handout_images")!,
+        probs: model.get("handout_probabilities")!,
         accuracy: (model.get("handout_accuracy") ?? []) as number[],
         state: 0, // the first stored state is the setting the page was saved with
       }
@@ -51,7 +73,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
     draw();
   };
 
-  const send = debounce((values: Record<string, number>) => update(model, values), 40);
+  const send = debounce((values: Partial<PredictionTraits>) => update(model, values), 40);
   const STEPS = [5, 0.05, 0.05, 0.05];
   const LIMITS = [[-180, 180], [-0.5, 0.5], [-0.5, 0.5], [0.5, 2]];
   const controls = NAMES.map((name, i) =>
@@ -71,7 +93,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
 
   const shown = (): { images: NDArray<Uint8Array> | null; probs: NDArray<Float32Array> | null; accuracy: number | null } => {
     if (!offline) {
-      return { images: decodeArray<Uint8Array>(model.get("images")), probs: decodeArray<Float32Array>(model.get("probabilities")), accuracy: model.get("accuracy") ?? null };
+      return { images: model.get("images"), probs: model.get("probabilities"), accuracy: model.get("accuracy") ?? null };
     }
     const s = offline.state;
     return { images: slice(offline.images, s), probs: slice(offline.probs, s), accuracy: offline.accuracy.length ? offline.accuracy[s] : null };

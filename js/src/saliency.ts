@@ -1,17 +1,44 @@
 // SaliencyExplorer front end: the chosen input and one heat map per method side by side, a target
 // picker (top-5 classes), method checkboxes, the shared layer picker for the CAM layer (spatial layers
 // only), and opacity/colormap in the browser.
-import { decodeArray, slice } from "./lib/arrays";
+import type { RenderProps } from "@anywidget/types";
+import { slice } from "./lib/arrays";
 import { checklist } from "./lib/checklist";
 import { COLORMAPS } from "./lib/colormap";
 import { debounce, h, select, slider } from "./lib/controls";
-import { createFrame, update, type Model } from "./lib/explorer";
+import { createFrame, update } from "./lib/explorer";
 import { kernelOnly } from "./lib/handout";
 import { createHeatmap, type Heatmap } from "./lib/heatmap";
 import { layerPicker, type LayerNode } from "./lib/layerPicker";
 import { createTopK } from "./lib/topk";
+import { typedModel, type Binary, type BinarySpec, type ExplorerTraits, type Wire } from "./lib/model";
 
-function render({ model, el }: { model: Model; el: HTMLElement }) {
+/** SaliencyExplorer's synced traits (nbviz/widgets/saliency.py). */
+export interface SaliencyTraits extends ExplorerTraits {
+  all_methods: string[];
+  cam_methods: string[];
+  class_names: string[];
+  explained: number;
+  has_masks: boolean;
+  hits: number[];
+  image: Binary<Uint8Array>;
+  index: number;
+  labels: number[];
+  layer: string;
+  layer_rows: LayerNode[];
+  layers: string[];
+  map_methods: string[];
+  map_notes: string[];
+  maps: Binary<Float32Array>;
+  methods: string[];
+  n_inputs: number;
+  probabilities: Binary<Float32Array>;
+  target: number | null;
+}
+const BINARY: BinarySpec<SaliencyTraits> = { image: true, maps: true, probabilities: true };
+
+function render({ model: wire, el }: Pick<RenderProps<Wire<SaliencyTraits>>, "model" | "el">) {
+  const model = typedModel(wire, BINARY);
   const frame = createFrame(model, el, "Saliency");
   const local = { opacity: 0.6, cmap: "inferno" };
   const names = (): string[] => model.get("class_names");
@@ -55,10 +82,10 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
   const inputCaption = h("div", { className: "nbviz-caption" });
   const grid = h("div", { className: "nbviz-saliency-maps" });
   frame.body.append(h("div", {}, [original.canvas, inputCaption, target.root, layer]), grid);
-  let panels: { heat: Heatmap; root: HTMLElement; caption: HTMLElement }[] = [];
+  const panels: { heat: Heatmap; root: HTMLElement; caption: HTMLElement }[] = [];
 
   function drawInput() {
-    const image = decodeArray<Uint8Array>(model.get("image"));
+    const image = model.get("image");
     original.draw({ image, map: null });
     const labels: number[] = model.get("labels");
     const index: number = model.get("index");
@@ -66,12 +93,12 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
     const truth = labels.length ? ` · true class ${names()[labels[index]] ?? labels[index]}` : "";
     inputCaption.textContent = `input ${index}${truth} · explaining ${names()[explained] ?? explained}` +
       (model.get("target") === null ? " (predicted)" : "");
-    target.show(decodeArray<Float32Array>(model.get("probabilities"))?.data ?? null, names(), explained);
+    target.show(model.get("probabilities")?.data ?? null, names(), explained);
   }
 
   function drawMaps() {
-    const image = decodeArray<Uint8Array>(model.get("image"));
-    const maps = decodeArray<Float32Array>(model.get("maps"));
+    const image = model.get("image");
+    const maps = model.get("maps");
     const shown: string[] = model.get("map_methods");
     const hits: number[] = model.get("hits");
     const notes: string[] = model.get("map_notes") ?? [];

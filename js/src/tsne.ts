@@ -2,20 +2,65 @@
 // iteration marked, playback and a scrubber over the frames, a legend, hover thumbnails, lasso
 // selection, small multiples over perplexity, and image-map / grid views. In a handout (no kernel) the
 // scrubber and playback draw the saved frames (handout_frames) in the page; run controls need a kernel.
-import { decodeArray, slice, type NDArray } from "./lib/arrays";
+import type { RenderProps } from "@anywidget/types";
+import { slice, type NDArray } from "./lib/arrays";
 import { drawPixels, setupCanvas, toRGBA } from "./lib/canvas";
 import { debounce, h, select, slider, throttle } from "./lib/controls";
 import { curveXAt, drawCurve } from "./lib/curve";
-import { createFrame, update, type Model } from "./lib/explorer";
+import { createFrame, update } from "./lib/explorer";
 import { isHandout, kernelOnly } from "./lib/handout";
 import { drawLegend } from "./lib/legend";
 import { Scatter } from "./lib/scatter";
+import { typedModel, type Binary, type BinarySpec, type ExplorerTraits, type Wire } from "./lib/model";
+
+/** TSNEExplorer's synced traits (nbviz/widgets/tsne.py). */
+export interface TSNETraits extends ExplorerTraits {
+  can_run: boolean;
+  class_names: string[];
+  color_by: string;
+  color_codes: Binary<Uint8Array>;
+  color_options: string[];
+  continuous: boolean;
+  early_iter: number;
+  exaggeration: number;
+  frame: number;
+  grid_note: string;
+  grid_positions: Binary<Float32Array>;
+  handout_extent: Binary<Float32Array>;
+  handout_frames: Binary<Uint16Array>;
+  init: string;
+  iterations: Binary;
+  kl: Binary<Float32Array>;
+  knn_preservation: number | null;
+  labels: Binary;
+  learning_rate: number;
+  legend: string[];
+  live: boolean;
+  max_perplexity: number;
+  metrics_k: number;
+  multiple_kl: number[];
+  multiple_perplexities: number[];
+  multiples: Binary<Float32Array>;
+  n_iter: number;
+  palette: Binary<Uint8Array>;
+  perplexities: number[];
+  perplexity: number;
+  positions: Binary<Float32Array>;
+  predictions: Binary;
+  seed: number;
+  selected: number[];
+  thumbnails: Binary<Uint8Array>;
+  trustworthiness: number | null;
+  view: string;
+}
+const BINARY: BinarySpec<TSNETraits> = { color_codes: true, grid_positions: true, handout_extent: true, handout_frames: true, iterations: true, kl: true, labels: true, multiples: true, palette: true, positions: true, predictions: true, thumbnails: true };
 
 const PLOT = { width: 540, height: 460 };
 const SIDE = 270;
 const THUMB = 64;
 
-function render({ model, el }: { model: Model; el: HTMLElement }) {
+function render({ model: wire, el }: Pick<RenderProps<Wire<TSNETraits>>, "model" | "el">) {
+  const model = typedModel(wire, BINARY);
   const frame = createFrame(model, el, "t-SNE");
   frame.root.classList.add("nbviz-tsne");
   const canRun = () => Boolean(model.get("can_run"));
@@ -69,7 +114,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
   let smalls: Scatter[] = [];
 
   // -- controls -------------------------------------------------------------------------
-  const send = debounce((values: Record<string, unknown>) => update(model, values), 120);
+  const send = debounce((values: Partial<TSNETraits>) => update(model, values), 120);
   const perplexity = slider({
     label: "perplexity", min: 2, max: Math.max(2, model.get("max_perplexity")), step: 1, value: model.get("perplexity"),
     onInput: (v) => send({ perplexity: v }),
@@ -129,7 +174,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
   // -- frames and playback ----------------------------------------------------------------
   const sendFrame = throttle((index: number) => update(model, { live: false, frame: index }), 60);
   let timer: ReturnType<typeof setInterval> | undefined;
-  const frameCount = () => decodeArray(model.get("iterations"))?.data.length ?? 0;
+  const frameCount = () => model.get("iterations")?.data.length ?? 0;
   const stopPlaying = () => {
     if (timer !== undefined) clearInterval(timer);
     timer = undefined;
@@ -170,8 +215,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
   });
 
   const drawKL = () => {
-    const its = decodeArray(model.get("iterations"));
-    const kl = decodeArray<Float32Array>(model.get("kl"));
+    const its = model.get("iterations");
+    const kl = model.get("kl");
     const n = its?.data.length ?? 0;
     const index = Math.min(model.get("frame"), n - 1);
     const shown = index >= 0 && its ? its.data[index] : undefined;
@@ -187,7 +232,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
       : `iteration ${shown}${Number.isFinite(value) ? ` · KL ${value.toFixed(3)}` : ""}${model.get("live") ? " (live)" : ""}`;
   };
   klCanvas.addEventListener("click", (e) => {
-    const its = decodeArray(model.get("iterations"));
+    const its = model.get("iterations");
     if (!its || !its.data.length) return;
     const x = curveXAt(e.offsetX, SIDE, its.data[0], its.data[its.data.length - 1]);
     let best = 0;
@@ -205,8 +250,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
   let saved: { codes: NDArray<Uint16Array>; extent: Float32Array } | null = null;
   let savedFrame: { index: number; data: Float32Array } | null = null;
   const readSaved = () => {
-    const codes = decodeArray<Uint16Array>(model.get("handout_frames"));
-    const extent = decodeArray<Float32Array>(model.get("handout_extent"));
+    const codes = model.get("handout_frames");
+    const extent = model.get("handout_extent");
     saved = handout && codes && extent && codes.shape[0] === extent.shape[0] ? { codes, extent: extent.data } : null;
     savedFrame = null;
   };
@@ -222,9 +267,9 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
 
   const drawPositions = () => {
     const mode = model.get("view");
-    const grid = mode === "grid" ? decodeArray<Float32Array>(model.get("grid_positions")) : null;
+    const grid = mode === "grid" ? model.get("grid_positions") : null;
     const shown = savedPositions();
-    const positions = grid ?? (shown ? { data: shown } : decodeArray<Float32Array>(model.get("positions")));
+    const positions = grid ?? (shown ? { data: shown } : model.get("positions"));
     if (Boolean(grid) !== onGrid) {
       onGrid = Boolean(grid);
       scatter.setPositions(positions?.data ?? new Float32Array(0));
@@ -241,8 +286,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
   // -- colours, legend, selection -----------------------------------------------------------
   let hidden = new Set<number>();
   const colors = () => ({
-    codes: decodeArray<Uint8Array>(model.get("color_codes"))?.data ?? null,
-    palette: decodeArray<Uint8Array>(model.get("palette"))?.data ?? null,
+    codes: model.get("color_codes")?.data ?? null,
+    palette: model.get("palette")?.data ?? null,
   });
   const applyColors = () => {
     const { codes, palette } = colors();
@@ -281,7 +326,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
     }
     metrics.append(
       h("div", { text: `trustworthiness (k=${kk}): ${t.toFixed(3)}`, title: "1 = no false neighbours in the map" }),
-      h("div", { text: `kNN preserved (k=${kk}): ${(k * 100).toFixed(1)}%`, title: "share of each point's neighbours kept" }),
+      h("div", { text: `kNN preserved (k=${kk}): ${((k ?? NaN) * 100).toFixed(1)}%`, title: "share of each point's neighbours kept" }),
     );
   };
   frame.listen(["trustworthiness", "knn_preservation"], showMetrics);
@@ -291,10 +336,10 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
   let labels: NDArray | null = null;
   let predictions: NDArray | null = null;
   const readPointData = () => {
-    thumbs = decodeArray<Uint8Array>(model.get("thumbnails"));
+    thumbs = model.get("thumbnails");
     scatter.setImages(thumbs);
-    labels = decodeArray(model.get("labels"));
-    predictions = decodeArray(model.get("predictions"));
+    labels = model.get("labels");
+    predictions = model.get("predictions");
   };
   frame.listen(["thumbnails", "labels", "predictions"], readPointData);
   readPointData();
@@ -326,7 +371,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }) {
     for (const s of smalls) s.dispose();
     smalls = [];
     multiplesRow.replaceChildren();
-    const all = decodeArray<Float32Array>(model.get("multiples"));
+    const all = model.get("multiples");
     if (!all) return;
     const ps: number[] = model.get("multiple_perplexities");
     const kls: number[] = model.get("multiple_kl");

@@ -14,7 +14,11 @@ function steepBasin(n: number): Float64Array {
 
 function extent(values: ArrayLike<number>): [number, number] {
   let lo = Infinity, hi = -Infinity;
-  for (let k = 0; k < values.length; k++) if (Number.isFinite(values[k])) (lo = Math.min(lo, values[k])), (hi = Math.max(hi, values[k]));
+  for (let k = 0; k < values.length; k++) {
+    if (!Number.isFinite(values[k])) continue;
+    lo = Math.min(lo, values[k]);
+    hi = Math.max(hi, values[k]);
+  }
   return [lo, hi];
 }
 

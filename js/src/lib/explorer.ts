@@ -1,29 +1,21 @@
 // The frame every explorer sits in: title, progress bar, stale-weights note and error box bound to the
 // base traits.
+import type { AnyModel } from "@anywidget/types";
 import { h } from "./controls";
 import { isHandout } from "./handout";
+import type { ExplorerTraits, TraitName } from "./model";
 
-/** The part of anywidget's model API that explorers use. */
-export interface Model {
-  get(name: string): any;
-  set(name: string, value: unknown): void;
-  save_changes(): void;
-  on(event: string, callback: (...args: any[]) => void): void;
-  off(event?: string | null, callback?: ((...args: any[]) => void) | null): void;
-  send(content: unknown, callbacks?: unknown, buffers?: ArrayBuffer[]): void;
-}
-
-export interface Frame {
+export interface Frame<T extends ExplorerTraits = ExplorerTraits> {
   root: HTMLElement;
   controls: HTMLElement;
   body: HTMLElement;
   /** Subscribe to trait changes; undone automatically by `dispose`. */
-  listen(names: string[], callback: () => void): void;
+  listen(names: readonly TraitName<T>[], callback: () => void): void;
   dispose(): void;
 }
 
 /** Build the explorer frame inside `el`; returns where to put controls and content. */
-export function createFrame(model: Model, el: HTMLElement, title: string): Frame {
+export function createFrame<T extends ExplorerTraits>(model: AnyModel<T>, el: HTMLElement, title: string): Frame<T> {
   const bar = h("div", { className: "nbviz-progress-bar" });
   const status = h("span", { className: "nbviz-status" });
   const progress = h("div", { className: "nbviz-progress" }, [bar]);
@@ -61,7 +53,7 @@ export function createFrame(model: Model, el: HTMLElement, title: string): Frame
     staleText.textContent = message;
     stale.style.display = message ? "flex" : "none";
   };
-  const frame: Frame = {
+  const frame: Frame<T> = {
     root,
     controls,
     body,
@@ -86,7 +78,7 @@ export function createFrame(model: Model, el: HTMLElement, title: string): Frame
 }
 
 /** Set a trait from the front end and send it to Python. */
-export function update(model: Model, values: Record<string, unknown>): void {
-  for (const [k, v] of Object.entries(values)) model.set(k, v);
+export function update<T extends ExplorerTraits>(model: AnyModel<T>, values: Partial<T>): void {
+  for (const [k, v] of Object.entries(values)) model.set(k as keyof T, v as T[keyof T]);
   model.save_changes();
 }

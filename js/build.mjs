@@ -1,10 +1,14 @@
-// Bundles every explorer entry (src/*.ts) and the shared stylesheet into ../nbviz/static/.
+// Bundles every explorer and the shared stylesheet into ../nbviz/static/: an explorer is a folder
+// src/<name>/ with an index.ts (or a single src/<name>.ts) and becomes static/<name>.js, the file name
+// its Python widget loads (nbviz/_static.py); src/lib/ is the shared library, not an entry.
 import * as esbuild from "esbuild";
-import { copyFileSync, mkdirSync, readdirSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from "node:fs";
 
-const entries = readdirSync("src")
-  .filter((f) => f.endsWith(".ts") || f === "style.css")
-  .map((f) => `src/${f}`);
+const entries = readdirSync("src", { withFileTypes: true }).flatMap((f) => {
+  if (f.isDirectory()) return f.name !== "lib" && existsSync(`src/${f.name}/index.ts`) ? [{ in: `src/${f.name}/index.ts`, out: f.name }] : [];
+  if (f.name.endsWith(".ts")) return [{ in: `src/${f.name}`, out: f.name.slice(0, -3) }];
+  return f.name === "style.css" ? [{ in: "src/style.css", out: "style" }] : [];
+});
 const options = {
   entryPoints: entries,
   bundle: true,

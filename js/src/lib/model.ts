@@ -6,7 +6,7 @@
 // jupyter-scatter's `modelWithSerializers`), and every `get`/`set`/listen names a declared trait: a
 // misspelt trait fails `tsc`. tests/test_trait_contract.py checks these interfaces against Python's
 // `sync=True` traits, so renaming a trait on one side only fails a fast test.
-import type { AnyModel } from "@anywidget/types";
+import type { AnyModel, RenderProps } from "@anywidget/types";
 import { decodeArray, type NDArray, type TypedArray, type WireArray } from "./arrays";
 
 /** A binary array trait as explorers see it: decoded (a typed-array view plus shape), or `null`. */
@@ -28,6 +28,9 @@ export type Wire<T> = { [K in keyof T]: NonNullable<T[K]> extends NDArray ? Wire
 
 /** Which traits of `T` are binary arrays; a `Record` so that `tsc` refuses a missing or misspelt name. */
 export type BinarySpec<T> = Record<BinaryKeys<T>, true>;
+
+/** What anywidget passes to an explorer's `render`: the model (traits `T` in wire form) and the element. */
+export type ExplorerProps<T> = Pick<RenderProps<Wire<T>>, "model" | "el">;
 
 /** The trait names of `T`, as `listen` and `update` accept them. */
 export type TraitName<T> = keyof T & string;

@@ -21,10 +21,18 @@ _CHUNK = 1024  # images generated per vectorised step
 
 @dataclass(frozen=True)
 class ImageDataset(torch.utils.data.Dataset):
-    """Images with labels; indexing gives ``(image, label)`` so it works with a DataLoader.
+    """Images with labels; indexing gives ``(image, label)``, so it works with a DataLoader.
 
-    ``images``: N×C×H×W float32 tensor in [0, 1]; ``labels``: N int64 tensor;
-    ``masks``: N×H×W bool tensor of the object (shapes only).
+    Attributes
+    ----------
+    images : torch.Tensor
+        N×C×H×W float32 in [0, 1].
+    labels : torch.Tensor
+        N int64 class indices.
+    class_names : tuple of str
+        The name of each class index.
+    masks : torch.Tensor or None, default None
+        N×H×W bool, the pixels of the object (``shapes`` only).
     """
 
     images: torch.Tensor
@@ -49,7 +57,18 @@ class ImageDataset(torch.utils.data.Dataset):
 
 
 def digits(size: int = 8) -> ImageDataset:
-    """scikit-learn's digits as N×1×size×size float tensors in [0, 1] (bilinear upsampling if size > 8)."""
+    """scikit-learn's 1,797 handwritten digits as image tensors (bundled with scikit-learn: nothing downloads).
+
+    Parameters
+    ----------
+    size : int, default 8
+        Side of the returned images in pixels, at least 8; above 8 the 8×8 originals are upsampled bilinearly.
+
+    Returns
+    -------
+    ImageDataset
+        ``images`` N×1×size×size float32 in [0, 1], ``labels`` 0–9, ``class_names`` ``("0", …, "9")``.
+    """
     from sklearn.datasets import load_digits
 
     size = _check_int(size, "size", 8)
@@ -110,11 +129,25 @@ def _contrasting_colours(rng: np.random.Generator, against: np.ndarray, min_gap:
 
 
 def shapes(n: int = 2000, size: int = 32, seed: int = 0) -> ImageDataset:
-    """``n`` RGB images (N×3×size×size float32 in [0, 1]) of a circle, square, triangle or cross.
+    """Generated RGB images of a circle, square, triangle or cross.
 
     Random colour, position, scale (radius 16–30 % of ``size``) and rotation on a textured noisy
-    background; labels (N int64) cycle through :data:`SHAPE_CLASSES` in shuffled order, so classes are
-    balanced; ``masks`` (N×size×size bool) mark the object. Deterministic per ``seed``.
+    background; labels cycle through :data:`SHAPE_CLASSES` in shuffled order, so classes are balanced.
+
+    Parameters
+    ----------
+    n : int, default 2000
+        Number of images, at least 1.
+    size : int, default 32
+        Side of the images in pixels, at least 16.
+    seed : int, default 0
+        Seed of the generator: the same seed gives the same images.
+
+    Returns
+    -------
+    ImageDataset
+        ``images`` N×3×size×size float32 in [0, 1], ``labels`` N int64, ``masks`` N×size×size bool marking
+        the object.
     """
     n = _check_int(n, "n", 1)
     size = _check_int(size, "size", 16)

@@ -23,9 +23,26 @@ def _numpy(x: Any) -> np.ndarray:
 
 
 def normalize(x: Any, *, scale: Scale = "each", symmetric: bool = False, axis_start: int = 1) -> np.ndarray:
-    """Rescale to [0, 1]: per leading item (``scale="each"``) or over everything (``"shared"``).
+    """Rescale values to [0, 1], per leading item or over everything.
 
-    ``symmetric`` maps zero to 0.5 (for signed maps). Constant inputs give 0 (or 0.5 if symmetric).
+    Constant inputs give 0 (0.5 when ``symmetric``).
+
+    Parameters
+    ----------
+    x : array_like or torch.Tensor
+        Values of any shape; a tensor is detached and moved to the CPU.
+    scale : {"each", "shared"}, default "each"
+        ``"each"``: every item along the axes before ``axis_start`` gets its own range;
+        ``"shared"``: one range over the whole array.
+    symmetric : bool, default False
+        Map zero to 0.5 and ±max(|x|) to 0 and 1 (for signed maps), instead of min and max to 0 and 1.
+    axis_start : int, default 1
+        The first axis of an item: ``1`` rescales each ``x[i]`` on its own.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, the shape of ``x``, values in [0, 1].
     """
     a = _numpy(x)
     axes = tuple(range(axis_start, a.ndim)) if scale == "each" and a.ndim > axis_start else None
@@ -39,12 +56,45 @@ def normalize(x: Any, *, scale: Scale = "each", symmetric: bool = False, axis_st
 
 
 def to_uint8(x: Any, *, scale: Scale = "each", symmetric: bool = False) -> np.ndarray:
-    """Normalise to [0, 1] (see :func:`normalize`) and quantise to uint8, same shape."""
+    """Normalise to [0, 1] (see :func:`normalize`) and quantise to uint8.
+
+    Parameters
+    ----------
+    x : array_like or torch.Tensor
+        Values of any shape.
+    scale : {"each", "shared"}, default "each"
+        Range per leading item or over everything (as in :func:`normalize`).
+    symmetric : bool, default False
+        Map zero to 128 (for signed maps).
+
+    Returns
+    -------
+    numpy.ndarray
+        uint8, the shape of ``x``.
+    """
     return np.round(normalize(x, scale=scale, symmetric=symmetric) * 255).astype(np.uint8)
 
 
 def to_rgb_uint8(images: Any, *, scale: Scale | None = None) -> np.ndarray:
-    """N×C×H×W images (C = 1 or 3) → N×H×W×3 uint8. ``scale=None`` assumes values in [0, 1]."""
+    """Images as N×C×H×W (C = 1 or 3) → N×H×W×3 uint8 RGB.
+
+    Parameters
+    ----------
+    images : array_like or torch.Tensor
+        N×C×H×W or one C×H×W image, with C = 1 (grey, repeated to RGB) or 3.
+    scale : {"each", "shared"} or None, default None
+        ``None`` assumes values in [0, 1] (clipped); otherwise rescaled as in :func:`normalize`.
+
+    Returns
+    -------
+    numpy.ndarray
+        N×H×W×3 uint8.
+
+    Raises
+    ------
+    ValueError
+        If ``images`` is not N×C×H×W with C = 1 or 3.
+    """
     a = _numpy(images)
     if a.ndim == 3:
         a = a[None]
@@ -63,12 +113,46 @@ def _lut(name: str) -> np.ndarray:
 
 
 def colorize(values: Any, cmap: str = "viridis", *, scale: Scale = "each", symmetric: bool = False) -> np.ndarray:
-    """Maps (…×H×W) → …×H×W×3 uint8 through a matplotlib colormap after :func:`to_uint8`."""
+    """Maps through a matplotlib colormap: …×H×W values → …×H×W×3 uint8 RGB.
+
+    Parameters
+    ----------
+    values : array_like or torch.Tensor
+        Maps of any shape; they are quantised by :func:`to_uint8` first.
+    cmap : str, default "viridis"
+        A matplotlib colormap name.
+    scale : {"each", "shared"}, default "each"
+        Range per leading item or over everything (as in :func:`normalize`).
+    symmetric : bool, default False
+        Map zero to the colormap's middle (for signed maps with a diverging colormap).
+
+    Returns
+    -------
+    numpy.ndarray
+        uint8, the shape of ``values`` plus a last axis of 3.
+    """
     return _lut(cmap)[to_uint8(values, scale=scale, symmetric=symmetric)]
 
 
 def tile(images: np.ndarray, columns: int | None = None, pad: int = 1, fill: int = 255) -> np.ndarray:
-    """N×H×W×3 uint8 → one grid image, ``columns`` wide (default: near square)."""
+    """Lay images out as one grid image, row by row.
+
+    Parameters
+    ----------
+    images : numpy.ndarray
+        N×H×W×3 (or N×H×W) images.
+    columns : int or None, default None
+        Images per row; ``None``: ⌈√N⌉ (near square).
+    pad : int, default 1
+        Pixels between neighbouring images.
+    fill : int, default 255
+        Value of the padding pixels.
+
+    Returns
+    -------
+    numpy.ndarray
+        (rows·(H + pad) − pad)×(columns·(W + pad) − pad)×3, the dtype of ``images``.
+    """
     n, h, w = images.shape[:3]
     columns = columns or int(np.ceil(np.sqrt(n)))
     rows = int(np.ceil(n / columns))

@@ -61,6 +61,11 @@ class ShapesCNN(nn.Module):
     Max rather than average pooling at the end: the object covers 3–30 % of the image, and averaging
     drowns its evidence in the textured background (the average-pooled version needs several times
     more training to leave chance level).
+
+    Parameters
+    ----------
+    n_classes : int, default 4
+        Outputs of the linear head (``len(nbviz.datasets.SHAPE_CLASSES)``).
     """
 
     def __init__(self, n_classes: int = len(datasets.SHAPE_CLASSES)) -> None:
@@ -85,6 +90,17 @@ class ShapesViT(nn.Module):
     ``nn.MultiheadAttention`` (4 heads) and a head on the class token follow. A pure ViT does not
     learn these shapes in minutes on a CPU; the stem gives the patches their features, the attention
     is the part to explain (Grad-CAM on tokens, attention maps, rollout).
+
+    Parameters
+    ----------
+    n_classes : int, default 4
+        Outputs of the head (``len(nbviz.datasets.SHAPE_CLASSES)``).
+    dim : int, default 64
+        Width of the tokens (the stem's last channel count).
+    heads : int, default 4
+        Attention heads per block; ``dim`` must be divisible by it.
+    layers : int, default 2
+        Transformer blocks.
     """
 
     def __init__(self, n_classes: int = len(datasets.SHAPE_CLASSES), dim: int = 64, heads: int = 4, layers: int = 2) -> None:
@@ -108,10 +124,19 @@ class ShapesViT(nn.Module):
 
 @dataclass
 class TrainedModel:
-    """A zoo model (in eval mode) with how it was trained: held-out accuracy, seconds spent, checkpoints.
+    """A zoo model (in eval mode) with how it was trained.
 
-    ``checkpoints`` are state dicts saved after each epoch (oldest first; the last equals the
-    model's), for loss-landscape trajectories.
+    Attributes
+    ----------
+    model : torch.nn.Module
+        The trained network, in eval mode.
+    accuracy : float
+        Accuracy on the held-out part of its dataset, in [0, 1].
+    train_seconds : float
+        Seconds the training took (when it was trained, not loaded from the cache).
+    checkpoints : list of dict of str to torch.Tensor, default []
+        State dicts saved after each epoch, oldest first (the last equals the model's): for
+        loss-landscape trajectories.
     """
 
     model: nn.Module
@@ -158,7 +183,13 @@ _EVAL_BATCH = 250  # held-out images per forward pass (bounds memory: 64×32×32
 
 
 def cache_dir() -> Path:
-    """Where trained zoo weights live: ``$NBVIZ_CACHE`` or ``~/.cache/nbviz``."""
+    """Where trained zoo weights live: ``$NBVIZ_CACHE``, else ``$XDG_CACHE_HOME/nbviz``, else ``~/.cache/nbviz``.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder (it may not exist yet).
+    """
     root = os.environ.get("NBVIZ_CACHE") or os.path.join(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "nbviz")
     return Path(root)
 
@@ -280,8 +311,19 @@ def _write_manifest(folder: Path, names: set[str]) -> None:
 def digits_cnn(*, retrain: bool = False, progress: Progress | None = None) -> TrainedModel:
     """A :class:`DigitsCNN` trained on the first 1,400 digits (held-out accuracy on the other 397).
 
-    Loaded from the cache when there; else trained (~3 s) and cached. ``retrain`` ignores the cache;
-    ``progress`` hears about training epochs.
+    Loaded from the cache when there; else trained (~3 s) and cached.
+
+    Parameters
+    ----------
+    retrain : bool, default False
+        Train again even when cached weights exist (and replace them).
+    progress : callable or None, default None
+        ``progress(fraction, message)``, called during training (not when loading); ``None``: silent.
+
+    Returns
+    -------
+    TrainedModel
+        The model in eval mode, its held-out accuracy, training seconds and per-epoch checkpoints.
     """
     return _load_or_train(_DIGITS, retrain, progress)
 
@@ -289,15 +331,41 @@ def digits_cnn(*, retrain: bool = False, progress: Progress | None = None) -> Tr
 def shapes_cnn(*, retrain: bool = False, progress: Progress | None = None) -> TrainedModel:
     """A :class:`ShapesCNN` trained on ``shapes(5000, seed=0)[:4000]`` (held out: the last 1,000).
 
-    Loaded from the cache when there; else trained (~10 s on 2 cores) and cached. ``retrain``
-    ignores the cache; ``progress`` hears about training epochs.
+    Loaded from the cache when there; else trained (~10 s on 2 cores) and cached.
+
+    Parameters
+    ----------
+    retrain : bool, default False
+        Train again even when cached weights exist (and replace them).
+    progress : callable or None, default None
+        ``progress(fraction, message)``, called during training (not when loading); ``None``: silent.
+
+    Returns
+    -------
+    TrainedModel
+        The model in eval mode, its held-out accuracy, training seconds and per-epoch checkpoints.
     """
     return _load_or_train(_SHAPES, retrain, progress)
 
 
 def shapes_vit(*, retrain: bool = False, progress: Progress | None = None) -> TrainedModel:
-    """The hybrid vision transformer :class:`ShapesViT` trained on ``shapes(5000, seed=0)`` (first 4,000
-    train, last 1,000 held out): 6 epochs of Adam with a one-cycle schedule, 75 % held-out accuracy;
-    334 s measured on 2 CPU cores busy with other work (cached afterwards). For transformer views: Grad-CAM on its tokens,
-    ``nbviz.attention_maps`` and ``nbviz.attention_rollout``."""
+    """The hybrid vision transformer :class:`ShapesViT` trained on ``shapes(5000, seed=0)``.
+
+    The first 4,000 images train it, the last 1,000 are held out: 6 epochs of Adam with a one-cycle
+    schedule, 75 % held-out accuracy; 334 s measured on 2 CPU cores busy with other work (cached
+    afterwards). For transformer views: Grad-CAM on its tokens, ``nbviz.attention_maps`` and
+    ``nbviz.attention_rollout``.
+
+    Parameters
+    ----------
+    retrain : bool, default False
+        Train again even when cached weights exist (and replace them).
+    progress : callable or None, default None
+        ``progress(fraction, message)``, called during training (not when loading); ``None``: silent.
+
+    Returns
+    -------
+    TrainedModel
+        The model in eval mode, its held-out accuracy, training seconds and per-epoch checkpoints.
+    """
     return _load_or_train(_SHAPES_VIT, retrain, progress)

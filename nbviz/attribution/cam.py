@@ -162,7 +162,7 @@ def layer_activations_and_gradients(ctx: Context, layer: CamLayer, message: str)
     return layer.layout.maps(torch.cat(acts)), layer.layout.maps(torch.cat(grads))
 
 
-def _upsample(cam: torch.Tensor, size: tuple[int, int], interpolation: str) -> torch.Tensor:
+def _upsample(cam: torch.Tensor, size: tuple[int, ...], interpolation: str) -> torch.Tensor:
     if interpolation not in INTERPOLATIONS:
         raise ValueError(f"interpolation: expected one of {', '.join(INTERPOLATIONS)}, got {interpolation!r}")
     if interpolation == "nearest":

@@ -53,7 +53,8 @@ def run_steps(
     a third of the image to all of it (pixel parameterisation only); ``anneal`` decays the learning
     rate to 1% along a cosine."""
     optimiser = torch.optim.Adam(param.parameters(), lr=lr)
-    size = tuple(param.image().shape[-2:])
+    height, width = param.image().shape[-2:]
+    size = (int(height), int(width))
     history: list[torch.Tensor] = []
     report(progress, 0.0, label)
     for step in range(steps):

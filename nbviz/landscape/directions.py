@@ -10,7 +10,7 @@ Every direction is a dict ``{parameter name: tensor}`` shaped like the model's p
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +33,7 @@ __all__ = [
 DIRECTION_KINDS = ("filter_normalized", "random", "pca")
 
 
-def random_direction(reference: Params, generator: torch.Generator, ignored: set[str] = frozenset()) -> Params:
+def random_direction(reference: Params, generator: torch.Generator, ignored: AbstractSet[str] = frozenset()) -> Params:
     """Standard-normal entries shaped like ``reference`` (drawn on the CPU from ``generator`` in key
     order, so the result does not depend on the device); ignored parameters are zero."""
     out: Params = {}
@@ -43,7 +43,7 @@ def random_direction(reference: Params, generator: torch.Generator, ignored: set
     return out
 
 
-def filter_normalize(direction: Params, reference: Params, ignored: set[str] = frozenset()) -> Params:
+def filter_normalize(direction: Params, reference: Params, ignored: AbstractSet[str] = frozenset()) -> Params:
     """Li et al. (2018) filter normalisation: in every parameter with ≥ 2 dimensions, each filter
     (slice along dim 0) of the direction is rescaled to the norm of the same filter of ``reference``.
     Ignored parameters become zero; other 1-D parameters take the reference values themselves (as in

@@ -96,6 +96,7 @@ class Layout:
         if self.kind in ("vector", "other") or t.ndim <= 2:
             return t.flatten(1)
         axis = self.channel_axis
+        assert axis is not None  # every kind but "vector" and "other" has a channel axis
         positions = [d for d in range(1, t.ndim) if d != axis]
         moved = t.permute(0, *positions, axis).reshape(t.shape[0], -1, t.shape[axis])
         return moved.mean(1) if how == "avg" else moved.amax(1)

@@ -53,7 +53,7 @@ def _holds_compute_state(value: Any) -> bool:
     return False
 
 
-def _keyword_names(cls: type) -> frozenset[str]:
+def _keyword_names(cls: type[traitlets.HasTraits]) -> frozenset[str]:
     """The keyword arguments ``cls(...)`` accepts: every named parameter of the ``__init__`` methods
     from ``cls`` up to :class:`Explorer`, and every trait (widget traits such as ``layout`` included)."""
     names = set(cls.class_trait_names())
@@ -98,8 +98,8 @@ class Explorer(anywidget.AnyWidget):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         if cls.__dict__.get("_bundle"):  # set before anywidget's hook, which turns paths into file contents
-            cls._esm = bundle_path(f"{cls._bundle}.js")
-            cls._css = bundle_path("style.css")
+            cls._esm = bundle_path(f"{cls._bundle}.js")  # type: ignore[assignment]  # anywidget reads a Path too
+            cls._css = bundle_path("style.css")  # type: ignore[assignment]
         super().__init_subclass__(**kwargs)
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Explorer:
@@ -247,7 +247,7 @@ class Explorer(anywidget.AnyWidget):
     def _release_compute_state(self) -> None:
         """Set to ``None`` every plain attribute (not a trait) that holds a model, tensor or array,
         directly or in a tuple, list or dict: the model, its inputs and cached results."""
-        state = vars(self)
+        state = self.__dict__
         for name, value in list(state.items()):
             if not name.startswith("_trait") and _holds_compute_state(value):
                 state[name] = None

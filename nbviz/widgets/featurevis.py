@@ -109,7 +109,7 @@ class FeatureVisExplorer(Explorer):
             example = self._image(0)[None]
         else:
             example = torch.zeros((1, *input_shape(model, size, None)))
-        self._size = tuple(example.shape[2:])
+        self._size: tuple[int, int] = (int(example.shape[2]), int(example.shape[3]))
         picker = picker_tree(model, example, argument="dataset" if dataset is not None else "model")
         self._picker = picker
         first = picker.default if layer is None else layer
@@ -123,7 +123,9 @@ class FeatureVisExplorer(Explorer):
         self._n_members = n_members
         convs = [name for name, info in picker.shown.items() if info.is_leaf and len(info.output_shape) == 4]
         pick = convs if len(convs) <= 4 else [convs[round(i * (len(convs) - 1) / 3)] for i in range(4)]
-        self.result = self.facets = self.inversion = None
+        self.result: Any = None  # the last maximize result (FeatureVis)
+        self.facets: Any = None  # the last multifaceted result (Facets)
+        self.inversion: list[Any] | None = None  # the last invert results (Inversion, one per layer)
         self.completed: list[dict[str, Any]] = []  # settings of every run that finished (stale runs stop early)
         super().__init__(
             tree=picker.rows, layer=first, units=units, channels=count, invert_layers=pick,
@@ -210,7 +212,9 @@ class FeatureVisExplorer(Explorer):
                 self.units = kept or list(range(min(8, count)))
 
     # -- handouts ---------------------------------------------------------------------------------
-    def precompute(self, modes: Sequence[str] | None = None, timeout: float | None = 600.0) -> None:
+    def precompute(  # type: ignore[override]  # each explorer takes its own handout options
+        self, modes: Sequence[str] | None = None, timeout: float | None = 600.0
+    ) -> None:
         """Finish the current run so a handout shows final images; ``modes`` (e.g. ``["maximize",
         "facets", "invert"]``) also computes the results of other modes, so a handout can switch to them
         (facets and invert need a dataset). Blocks until done."""
@@ -245,7 +249,7 @@ class FeatureVisExplorer(Explorer):
             self._request_invert()
 
     def _request_maximize(self) -> None:
-        settings = dict(layer=self.layer, units=list(self.units), steps=self.steps, l2=self.l2, tv=self.tv,
+        settings: dict[str, Any] = dict(layer=self.layer, units=list(self.units), steps=self.steps, l2=self.l2, tv=self.tv,
                         blur_every=self.blur_every, param=self.param)
         every = self.frame_every
 
@@ -280,7 +284,7 @@ class FeatureVisExplorer(Explorer):
 
     def _request_facets(self) -> None:
         layer, unit, k, steps = self.layer, self.units[0], self.k, self.steps
-        settings = dict(layer=layer, unit=unit, k=k, steps=steps, l2=self.l2, tv=self.tv)
+        settings: dict[str, Any] = dict(layer=layer, unit=unit, k=k, steps=steps, l2=self.l2, tv=self.tv)
         n_top = min(100, len(self._dataset))
 
         def work(progress: Any) -> Any:

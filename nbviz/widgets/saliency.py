@@ -181,7 +181,7 @@ class SaliencyExplorer(Explorer):
                     self._publish(keys)
             return keys
 
-        self.run("maps", work, lambda done: done and self._publish(done))
+        self.run("maps", work, lambda done: self._publish(done) if done else None)
 
     def _publish(self, keys: list[tuple[int, int, str, str]]) -> None:
         """Send the cached maps of ``keys`` (in order; missing ones are left out)."""

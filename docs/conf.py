@@ -1,0 +1,69 @@
+"""Sphinx configuration of the API reference: ``sphinx-build -W -b html docs docs/_build/html``.
+
+Built from the numpydoc docstrings with numpydoc's validation on (every parameter documented, with a
+type, and a Returns section), so with ``-W`` a parameter added without its documentation fails the
+build. The topic notebooks are copied in from ``notebooks/`` and rendered by myst-nb as saved, never
+executed: the build runs offline in seconds.
+"""
+
+from __future__ import annotations
+
+import inspect
+import shutil
+import sys
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent
+ROOT = DOCS.parent
+sys.path.insert(0, str(ROOT))  # this checkout's nbviz, whatever the editable install points at
+sys.path.insert(0, str(ROOT / "tests"))
+
+import nbviz  # noqa: E402
+from test_docstrings import PENDING, public_callables  # noqa: E402  (one list of the public surface)
+
+project = "nbviz"
+author = "the nbviz authors"
+release = version = nbviz.__version__
+copyright = "the nbviz authors, BSD-3-Clause"
+
+extensions = ["sphinx.ext.autodoc", "numpydoc", "myst_nb"]
+exclude_patterns = ["_build", "screenshots", "notebooks/.ipynb_checkpoints"]
+html_theme = "alabaster"
+html_static_path: list[str] = []
+
+autodoc_typehints = "signature"
+autodoc_member_order = "bysource"
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+numpydoc_xref_param_type = False
+# PR01: a parameter not documented; PR02: documented but not a parameter; PR04: no type;
+# RT01: no Returns section; GL08: no docstring
+numpydoc_validation_checks = {"PR01", "PR02", "PR04", "RT01", "GL08"}
+
+
+def _defined_name(obj: object) -> str:
+    if getattr(obj, "__qualname__", None) is None:  # a name that failed to import: the docs build reports it
+        return "?"
+    return f"{inspect.getmodule(obj).__name__}.{obj.__qualname__}"  # type: ignore[union-attr,attr-defined]
+
+
+# names whose docstrings other work in progress is rewriting (tests/test_docstrings.py: PENDING)
+# (numpydoc names an object as documented, ``nbviz.saliency``, or where it is defined: both are excluded)
+numpydoc_validation_exclude = {
+    f"^{pattern}$"
+    for name, obj in public_callables()
+    if name in PENDING
+    for pattern in (name.replace(".", r"\."), _defined_name(obj).replace(".", r"\."))
+}
+
+# the notebooks as saved (outputs included), never executed
+nb_execution_mode = "off"
+nb_render_markdown_format = "myst"
+# widget views (their state is not in a saved notebook); heading levels are the notebooks' own
+suppress_warnings = ["mystnb.unknown_mime_type", "myst.header"]
+_notebooks = DOCS / "notebooks"
+_notebooks.mkdir(exist_ok=True)
+for _source in sorted((ROOT / "notebooks").glob("0*.ipynb")):
+    _target = _notebooks / _source.name
+    if not _target.exists() or _target.read_bytes() != _source.read_bytes():
+        shutil.copyfile(_source, _target)

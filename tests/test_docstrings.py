@@ -1,0 +1,272 @@
+"""Every public callable documents its parameters in numpydoc style, matching its signature.
+
+The public callables are the functions and classes of ``nbviz.__all__``; for a name that is a module
+(``datasets``, ``zoo``, ``render``, ``landscape``, ``featurevis``, ``handout``), the functions and classes of
+that module's ``__all__``. For each one (a class: its ``__init__``):
+
+- every parameter of the signature appears in the docstring's ``Parameters`` section and vice versa
+  (a dataclass may list its fields under ``Attributes`` instead);
+- every documented parameter has a type, and a parameter with a default says so (``x : int, default 3``
+  or ``x : int, optional``);
+- a function that returns something has a ``Returns`` (or ``Yields``) section.
+
+All failures are collected and reported at once. The docs build (Sphinx with numpydoc's validation,
+``docs/conf.py``) checks the same sections; this test catches a drift in seconds, without Sphinx.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import types
+import warnings
+from collections.abc import Callable, Iterator
+
+import pytest
+
+numpydoc_docscrape = pytest.importorskip("numpydoc.docscrape")
+
+# Public names whose docstrings are being rewritten by other work in progress (issue 15); each entry
+# is a qualified name that may fail this test for now (docs/conf.py also skips their validation).
+# Clear an entry once its docstring is done.
+PENDING: set[str] = {
+    # other engineers' files (issue 15, in progress)
+    "nbviz.LayerExplorer",  # widgets/layers.py
+    "nbviz.OcclusionExplorer",  # widgets/occlusion.py
+    "nbviz.TSNEExplorer",  # widgets/tsne.py
+    "nbviz.TSNESession",  # embedding/session.py
+    "nbviz.activation_stats",  # layers/stats.py
+    "nbviz.featurevis.maximize",  # featurevis/maximize.py
+    "nbviz.landscape.line",  # landscape/line.py
+    "nbviz.landscape.plane",  # landscape/plane.py
+    "nbviz.landscape.trajectory",  # landscape/trajectory.py
+    "nbviz.occlusion",  # attribution/occlusion.py
+    "nbviz.pointing_game",  # attribution/scoring.py
+    "nbviz.randomization_check",  # attribution/scoring.py
+    "nbviz.saliency",  # attribution/saliency.py
+    "nbviz.top_activating",  # layers/top.py
+    "nbviz.tsne",  # embedding/tsne_engines.py
+    # this work (issue 15 item 6), being converted slice by slice
+    "nbviz.Explored",
+    "nbviz.FeatureVisExplorer",
+    "nbviz.LandscapeExplorer",
+    "nbviz.Link",
+    "nbviz.PredictionExplorer",
+    "nbviz.SaliencyExplorer",
+    "nbviz.activations",
+    "nbviz.adapt",
+    "nbviz.attention_maps",
+    "nbviz.attention_rollout",
+    "nbviz.explore",
+    "nbviz.extract_features",
+    "nbviz.featurevis.Facets",
+    "nbviz.featurevis.FeatureVis",
+    "nbviz.featurevis.Inversion",
+    "nbviz.featurevis.Unit",
+    "nbviz.featurevis.invert",
+    "nbviz.featurevis.multifaceted",
+    "nbviz.filters",
+    "nbviz.handout.export_notebook",
+    "nbviz.handout.page_html",
+    "nbviz.handout.precompute_all",
+    "nbviz.handout.save_html",
+    "nbviz.knn_preservation",
+    "nbviz.landscape.LineResult",
+    "nbviz.landscape.PlaneResult",
+    "nbviz.landscape.TrajectoryResult",
+    "nbviz.layer_tree",
+    "nbviz.link",
+    "nbviz.model_guard",
+    "nbviz.pca",
+    "nbviz.predict",
+    "nbviz.receptive_field",
+    "nbviz.trustworthiness",
+}
+
+
+class ImportFailed:
+    """Stands for a public name that could not be imported (its error is reported as its problem)."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def __call__(self) -> None:  # a callable, like the names it stands for
+        raise self.error
+
+
+def public_callables() -> Iterator[tuple[str, Callable]]:
+    """Yield ``(qualified name, object)`` for every public function and class, each once."""
+    import nbviz
+
+    seen: set[int] = set()
+    for name in nbviz.__all__:
+        try:
+            value = getattr(nbviz, name)
+        except Exception as error:  # noqa: BLE001 -- reported as this name's problem, with the others
+            yield f"nbviz.{name}", ImportFailed(error)
+            continue
+        if isinstance(value, types.ModuleType):
+            members = [(f"nbviz.{name}.{member}", getattr(value, member)) for member in value.__all__]
+        else:
+            members = [(f"nbviz.{name}", value)]
+        for qualified, obj in members:
+            if (inspect.isfunction(obj) or inspect.isclass(obj)) and id(obj) not in seen:
+                seen.add(id(obj))
+                yield qualified, obj
+
+
+def _documented(section: list) -> dict[str, str]:
+    """Parameter name → type text of a numpydoc section (``a, b : int`` documents both)."""
+    names: dict[str, str] = {}
+    for entry in section:
+        for name in entry.name.split(","):
+            names[name.strip().lstrip("*")] = entry.type.strip()
+    return names
+
+
+def _signature_of(obj: Callable) -> inspect.Signature | None:
+    target = obj.__init__ if inspect.isclass(obj) else obj  # type: ignore[misc]
+    if inspect.isclass(obj) and target is object.__init__:
+        return inspect.Signature()
+    try:
+        signature = inspect.signature(target)
+    except (TypeError, ValueError):
+        return None
+    parameters = list(signature.parameters.values())
+    if inspect.isclass(obj) and parameters and parameters[0].name == "self":
+        parameters = parameters[1:]
+    return signature.replace(parameters=parameters)
+
+
+def problems_of(obj: Callable) -> list[str]:
+    """What is wrong with one callable's docstring (empty: nothing)."""
+    if isinstance(obj, ImportFailed):
+        return [f"cannot be imported: {type(obj.error).__name__}: {obj.error}"]
+    raw = inspect.getdoc(obj)
+    if not raw:
+        return ["no docstring"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpydoc warns about unknown sections: a problem here
+        try:
+            doc = numpydoc_docscrape.NumpyDocString(raw)
+        except Exception as error:  # noqa: BLE001 -- any parse failure is reported as this name's problem
+            return [f"the docstring does not parse as numpydoc: {error}"]
+    signature = _signature_of(obj)
+    if signature is None:
+        return ["no signature to check against"]
+    documented = _documented(doc["Parameters"])
+    if dataclasses.is_dataclass(obj):
+        documented |= _documented(doc["Attributes"])
+    out: list[str] = []
+    wanted = {
+        p.name: p for p in signature.parameters.values() if not (p.name.startswith("_") and p.kind == p.KEYWORD_ONLY)
+    }
+    missing = [name for name in wanted if name not in documented]
+    extra = [name for name in documented if name not in wanted]
+    if missing:
+        out.append(f"parameters not documented: {', '.join(missing)}")
+    if extra:
+        out.append(f"documented but not in the signature: {', '.join(extra)}")
+    for name, parameter in wanted.items():
+        kind = documented.get(name)
+        if kind is None:
+            continue
+        if not kind:
+            out.append(f"{name}: no type (write `{name} : type`)")
+        elif parameter.default is not parameter.empty and "default" not in kind and "optional" not in kind:
+            out.append(f"{name}: has a default the docstring does not state (write `{name} : type, default ...`)")
+    if not inspect.isclass(obj):
+        returns = signature.return_annotation
+        returns_nothing = returns in (None, "None", inspect.Signature.empty) and returns is not inspect.Signature.empty
+        if not returns_nothing and not (doc["Returns"] or doc["Yields"]):
+            out.append("no Returns section")
+    return out
+
+
+def test_the_public_surface_is_found():
+    names = {name for name, _ in public_callables()}
+    for expected in ("nbviz.saliency", "nbviz.TSNEExplorer", "nbviz.landscape.plane", "nbviz.featurevis.maximize"):
+        assert expected in names
+    assert len(names) > 40
+
+
+def test_the_checker_finds_each_kind_of_problem():
+    """The checker is not vacuous: each rule fires on a docstring that breaks it."""
+
+    def good(a: int, b: str = "x") -> int:
+        """Do.
+
+        Parameters
+        ----------
+        a : int
+            A.
+        b : str, default "x"
+            B.
+
+        Returns
+        -------
+        int
+            The answer.
+        """
+        return a
+
+    def bad(a: int, b: str = "x", c: float = 1.0) -> int:
+        """Do.
+
+        Parameters
+        ----------
+        a
+            A.
+        b : str
+            B.
+        d : int
+            Not a parameter.
+        """
+        return a
+
+    assert problems_of(good) == []
+    found = "\n".join(problems_of(bad))
+    for fragment in ("not documented: c", "not in the signature: d", "a: no type", "b: has a default", "no Returns"):
+        assert fragment in found
+
+
+def test_every_public_callable_documents_its_parameters():
+    failures: dict[str, list[str]] = {}
+    for name, obj in public_callables():
+        if name in PENDING:
+            continue
+        found = problems_of(obj)
+        if found:
+            module = getattr(obj, "__module__", "?")
+            failures[f"{name} ({module})"] = found
+    report = "\n".join(f"{name}:\n  - " + "\n  - ".join(found) for name, found in sorted(failures.items()))
+    assert not failures, f"{len(failures)} public callables with numpydoc problems:\n{report}"
+
+
+def test_the_api_reference_lists_every_public_callable():
+    """Each public callable has an ``autofunction`` / ``autoclass`` entry in ``docs/api/*.rst``."""
+    import pathlib
+    import re
+
+    import nbviz
+
+    api = pathlib.Path(__file__).resolve().parents[1] / "docs" / "api"
+    listed: set[str] = set()
+    for page in api.glob("*.rst"):
+        module = "nbviz"
+        for line in page.read_text(encoding="utf-8").splitlines():
+            if match := re.match(r"\.\. currentmodule:: (\S+)", line):
+                module = match.group(1)
+            elif match := re.match(r"\.\. auto(?:function|class):: (\S+)", line):
+                target = match.group(1)
+                listed.add(target if target.startswith("nbviz.") else f"{module}.{target}")
+    missing = sorted(name for name, _ in public_callables() if name not in listed)
+    assert not missing, f"not in docs/api/*.rst: {missing}"
+    assert nbviz.__all__
+
+
+def test_pending_names_are_still_public():
+    """An allow-list entry that no longer names a public callable is stale: remove it."""
+    names = {name for name, _ in public_callables()}
+    assert PENDING <= names, sorted(PENDING - names)
+

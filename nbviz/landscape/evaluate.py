@@ -5,11 +5,19 @@ How it runs (chosen by measurement, see ``benchmarks/landscape.py``):
 - no weight is ever written: each point is a dict of parameter tensors passed to
   ``torch.func.functional_call``; the model stays in eval mode, so BatchNorm uses the trained running
   statistics (the default; ``recompute_bn`` re-estimates them per point, see :class:`Evaluator`);
-- points are evaluated in groups whose parameter copies fit ``memory_budget`` bytes; the data is
-  streamed once per group and every batch goes through each point of the group before the next batch
-  is read, so a DataLoader is iterated ``ceil(points / group)`` times, not once per point;
-- the loss of a point is the batch-size-weighted mean of ``loss_fn(outputs, targets)`` over batches;
-  accuracy is reported when outputs are N×C logits and targets class indices;
+- data held in memory (an ``(inputs, targets)`` pair, or a generator's batches, read once) is checked
+  and laid out once, then the points run one after another, each one pass over all of it. The data
+  batch size is chosen by timing those passes (:class:`nbviz._batch_size.BatchSizeChooser`: powers of
+  two and the whole set, within an activation-memory budget; every timed pass is a real point of the
+  result), unless ``batch_size`` forces one. No size suits every model: a BatchNorm CNN on 1,797
+  digits runs best at a few hundred per forward, an MLP on 11,380 tabular rows with all rows at once;
+- a DataLoader (or Dataset) keeps its own batches; points are evaluated in groups whose parameter
+  copies fit ``memory_budget`` bytes, the data is streamed once per group and every batch goes through
+  each point of the group before the next batch is read, so the loader is iterated
+  ``ceil(points / group)`` times, not once per point;
+- the loss of a point is the batch-size-weighted mean of ``loss_fn(outputs, targets)`` over batches,
+  accumulated in float64, so it does not depend on the batch size beyond float rounding of the
+  forwards (tested); accuracy is reported when outputs are N×C logits and targets class indices;
 - ``progress`` is told after every (batch, point) forward and may cancel (``Cancelled``) or raise.
 
 - convolutional models run channels-last (NHWC): 4-D parameters and 4-D input batches are laid out
@@ -18,14 +26,15 @@ How it runs (chosen by measurement, see ``benchmarks/landscape.py``):
   float rounding (~1e-6 relative). 51×51 full-data plane of the zoo digits CNN, 2 threads, quiet
   machine: 51.0 s (19.6 ms per point; 79.6 s before, in NCHW); ``benchmarks/landscape.py --only-51``.
 
-Measured (NCHW, before the channels-last layout) on the 97k-parameter digits CNN, 1,797 digits, 2 CPU threads: functional_call 53.8 ms per
-point, in-place weight writes 55.5 ms, ``torch.vmap`` over stacked parameter sets 155.8 ms (2.9×
-slower), so vmap is not used. Data batches of 128–1024 ran alike, all 1,797 at once ~1.8× slower.
+Measured (NCHW, before the channels-last layout) on the 97k-parameter digits CNN, 1,797 digits, 2 CPU
+threads: functional_call 53.8 ms per point, in-place weight writes 55.5 ms, ``torch.vmap`` over
+stacked parameter sets 155.8 ms (2.9× slower), so vmap is not used.
 """
 
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,15 +44,19 @@ import torch
 from torch import nn
 from torch.func import functional_call
 
+from .._batch_size import DEFAULT_ACTIVATION_BUDGET, ActivationMeter, BatchSizeChooser
 from .._data import count_items, iter_pairs
 from .._inputs import model_input
 from .._progress import Progress, report
 from .params import Params
 
-__all__ = ["DEFAULT_BATCH_SIZE", "DEFAULT_MEMORY_BUDGET", "DataSource", "Evaluator", "StateAt", "subset"]
+__all__ = [
+    "DEFAULT_ACTIVATION_BUDGET", "DEFAULT_BATCH_SIZE", "DEFAULT_MEMORY_BUDGET", "DataSource", "Evaluator", "StateAt", "subset",
+]
 
 StateAt = Callable[[int], Params]
-DEFAULT_BATCH_SIZE = 256  # 128–1024 measured alike on the digits CNN; the whole 1,797 at once was ~1.8× slower
+DEFAULT_BATCH_SIZE: int | None = None  # None: measured on in-memory data (see BatchSizeChooser)
+STREAM_BATCH_SIZE = 256  # batches cut from a Dataset, and for BatchNorm statistics (their values depend on it)
 DEFAULT_MEMORY_BUDGET = 256 * 2**20  # bytes of parameter copies held at once
 
 
@@ -59,21 +72,37 @@ def _is_pair(data: Any) -> bool:
 class DataSource:
     """Re-iterable ``(inputs, targets)`` batches on a device, from a tensor pair or an iterable of pairs.
 
-    A one-shot iterator (a generator) is read once and kept in memory so it can be streamed again.
+    A one-shot iterator (a generator) is read once and kept in memory (as one pair when its batches
+    concatenate) so it can be streamed again. ``batch_size=None``: in-memory data is batched at a
+    measured size (see :class:`Evaluator`); batches cut from a Dataset are ``STREAM_BATCH_SIZE``.
     """
 
-    def __init__(self, data: Any, batch_size: int, device: torch.device, *, argument: str = "data") -> None:
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size: expected a positive integer, got {batch_size!r}")
+    def __init__(self, data: Any, batch_size: int | None, device: torch.device, *, argument: str = "data") -> None:
+        if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
+            raise ValueError(f"batch_size: expected a positive integer or None (measured), got {batch_size!r}")
         if isinstance(data, (torch.Tensor, np.ndarray)):
             raise TypeError(f"{argument}: expected an (inputs, targets) pair or an iterable of pairs, got inputs only")
+        self.batch_size, self.device, self.argument = batch_size, device, argument
         if not _is_pair(data) and iter(data) is data:  # a generator: keep its batches
-            data = list(iter_pairs(data, batch_size, argument=argument))
-        self.data, self.batch_size, self.device, self.argument = data, batch_size, device, argument
+            data = list(iter_pairs(data, self.read_size, argument=argument))
+            data = _concatenated(data) or data
+        self.data = data
+
+    @property
+    def read_size(self) -> int:
+        """Batch size used when batches are cut for streaming (the forced size, else ``STREAM_BATCH_SIZE``)."""
+        return self.batch_size if self.batch_size is not None else STREAM_BATCH_SIZE
+
+    def in_memory(self) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """All data as one ``(inputs, targets)`` pair of tensors on the device, when it is held in memory."""
+        if not _is_pair(self.data):
+            return None
+        x, y = next(iter_pairs(self.data, max(1, len(self.data[0])), argument=self.argument))
+        return x.to(self.device), y.to(self.device)
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         empty = True
-        for x, y in iter_pairs(self.data, self.batch_size, argument=self.argument):
+        for x, y in iter_pairs(self.data, self.read_size, argument=self.argument):
             empty = False
             yield x.to(self.device), y.to(self.device)
         if empty:
@@ -89,8 +118,18 @@ class DataSource:
         """Number of samples (reads the data once when it cannot tell)."""
         n = self.known_count()
         if n is None:
-            n = sum(int(x.shape[0]) for x, _ in iter_pairs(self.data, self.batch_size, argument=self.argument))
+            n = sum(int(x.shape[0]) for x, _ in iter_pairs(self.data, self.read_size, argument=self.argument))
         return n
+
+
+def _concatenated(batches: list[tuple[torch.Tensor, torch.Tensor]]) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """The batches as one pair, or None when their shapes do not concatenate (or there are none)."""
+    if not batches:
+        return None
+    try:
+        return torch.cat([x for x, _ in batches]), torch.cat([y for _, y in batches])
+    except (RuntimeError, TypeError):
+        return None
 
 
 def subset(source: DataSource, n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -99,7 +138,7 @@ def subset(source: DataSource, n: int, seed: int) -> tuple[torch.Tensor, torch.T
     n = min(int(n), total)
     chosen = torch.randperm(total, generator=torch.Generator().manual_seed(int(seed)))[:n].sort().values
     xs, ys, start = [], [], 0
-    for x, y in iter_pairs(source.data, source.batch_size, argument=source.argument):
+    for x, y in iter_pairs(source.data, source.read_size, argument=source.argument):
         stop = start + int(x.shape[0])
         lo, hi = torch.searchsorted(chosen, torch.tensor([start, stop])).tolist()
         if hi > lo:
@@ -126,7 +165,13 @@ class Evaluator:
     The caller holds ``model`` inside ``model_guard`` (eval mode). With ``recompute_bn=True`` every
     point first gets its own BatchNorm running statistics, estimated on the same data with a
     cumulative average (momentum ``None``) on a deep copy of the model: one extra pass over the data
-    per point (about 2× the time) and one extra model copy in memory.
+    per point (about 2× the time) and one extra model copy in memory. The statistics are always
+    estimated in batches of ``source.read_size`` (their values depend on the batch size).
+
+    Data held in memory runs point after point at a batch size chosen by :attr:`chooser` (the first
+    point measures the activation bytes per sample and warms up; the next few are timed at candidate
+    sizes; ``source.batch_size`` forces one); ``activation_budget`` caps the bytes of activations one
+    forward may hold. Streamed data runs in parameter groups of ``memory_budget`` bytes.
     """
 
     def __init__(
@@ -137,6 +182,7 @@ class Evaluator:
         *,
         memory_budget: int = DEFAULT_MEMORY_BUDGET,
         recompute_bn: bool = False,
+        activation_budget: int = DEFAULT_ACTIVATION_BUDGET,
     ) -> None:
         if not callable(loss_fn):
             raise TypeError(f"loss_fn: expected a callable (outputs, targets) -> scalar, got {type(loss_fn).__name__}")
@@ -147,6 +193,10 @@ class Evaluator:
         self.classification: bool | None = None
         self.channels_last = any(p.dim() == 4 for p in model.parameters())  # conv weights: run NHWC
         self._total: int | None = None
+        self.activation_budget = activation_budget
+        self.chooser: BatchSizeChooser | None = None  # set on the first in-memory evaluation
+        self._data: tuple[torch.Tensor, torch.Tensor] | None = None
+        self._warm = False  # a first in-memory point has run
         self.bn_model: nn.Module | None = None
         if recompute_bn and any(_tracks_stats(m) for m in model.modules()):
             self.bn_model = copy.deepcopy(model)
@@ -177,12 +227,24 @@ class Evaluator:
         acc = np.full(len(points), np.nan)
         if not points:
             return Values(loss, None if self.classification is False else acc)
-        first = state_at(points[0])
-        per_point = sum(t.numel() * t.element_size() for t in first.values())
-        group = max(1, self.memory_budget // max(per_point, 1))
         lo, hi = fraction
         passes = 2 if self.bn_model is not None else 1
+        data = self._in_memory()
         with torch.inference_mode():
+            if data is not None:  # points one after another, each a timed pass at the chooser's batch size
+                for i, k in enumerate(points):
+
+                    def tick(done: float, i=i) -> None:
+                        report(progress, lo + (hi - lo) * (i + done) / len(points), f"{message}: {i + 1}/{len(points)} points")
+
+                    states = [self._layout(state_at(k))]
+                    if self.bn_model is not None:
+                        states = self._with_bn_stats(states, lambda d, tick=tick: tick(d / passes))
+                    loss[i], acc[i] = self._point(states[0], data, lambda d, tick=tick: tick((passes - 1 + d) / passes))
+                return Values(loss, acc if self.classification else None)
+            first = state_at(points[0])
+            per_point = sum(t.numel() * t.element_size() for t in first.values())
+            group = max(1, self.memory_budget // max(per_point, 1))
             for start in range(0, len(points), group):
                 ids = points[start : start + group]
                 states = [self._layout(first if k == points[0] else state_at(k)) for k in ids]
@@ -199,6 +261,54 @@ class Evaluator:
         return Values(loss, acc if self.classification else None)
 
     # -- internals -----------------------------------------------------------------------------
+    def _in_memory(self) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """The whole data, checked and laid out once, when the source holds it in memory (else None)."""
+        if self._data is None:
+            pair = self.source.in_memory()
+            if pair is None or not isinstance(pair[0], torch.Tensor) or pair[0].shape[0] == 0:
+                return None
+            x, y = pair
+            x = model_input(x, self.model, argument="data")  # the one input check: dtype, NaN, channels
+            if self.channels_last and x.dim() == 4:
+                x = x.contiguous(memory_format=torch.channels_last)
+            self._data, self._total = (x, y), int(x.shape[0])
+            self.chooser = BatchSizeChooser(
+                self._total, forced=self.source.batch_size, memory_budget=self.activation_budget,
+            )
+        return self._data
+
+    def _point(
+        self, state: Params, data: tuple[torch.Tensor, torch.Tensor], tick: Callable[[float], None],
+    ) -> tuple[float, float]:
+        """Loss and accuracy of one point over all in-memory data, timed for the batch-size chooser."""
+        assert self.chooser is not None
+        x, y = data
+        n = int(x.shape[0])
+        warm_up = not self._warm and self.chooser.forced is None
+        size = self.chooser.size
+        loss_sum, correct, start = 0.0, 0.0, 0
+        began = time.perf_counter()
+        while start < n:
+            if warm_up and start == 0:  # the first forward of all measures the activation bytes per sample
+                b = min(self.chooser.candidates[0], n)
+                with ActivationMeter(self.model) as meter:
+                    out = functional_call(self.model, state, (x[:b],))
+                self.chooser.limit_memory(meter.bytes / b)
+                size = self.chooser.size
+            else:
+                b = min(size, n - start)
+                out = functional_call(self.model, state, (x[start : start + b],))
+            yb = y[start : start + b]
+            loss_sum += float(self._loss(out, yb)) * b
+            if self._is_classification(out, yb):
+                correct += float((out.argmax(1) == yb).sum())
+            start += b
+            tick(start / n)
+        if self._warm:
+            self.chooser.record(size, time.perf_counter() - began, n)
+        self._warm = True  # the first point (allocations, kernel set-up, the probe forward) is not timed
+        return loss_sum / n, correct / n
+
     def _batches(self) -> Iterator[tuple[torch.Tensor, torch.Tensor, float, float]]:
         """Batches with the fraction of the data done before and after each (0, 0 until the size is
         known, i.e. during the first pass over data that cannot tell its length)."""

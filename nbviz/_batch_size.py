@@ -1,0 +1,224 @@
+"""Batch sizes chosen by measurement: time the real work at a few candidate sizes, keep the fastest.
+
+No batch size is fastest for every model. On 2 CPU threads a BatchNorm CNN on 8×8 digits ran best at
+a few hundred samples per forward, while an MLP on 11,380 tabular rows ran best with all rows in one
+forward (``benchmarks/landscape.py``). Work that repeats forwards over the same data (every point of
+a loss landscape is one pass over the whole data set) can afford to find out: each repetition is
+timed at some batch size and counts toward the result, so the search wastes no forward, only the
+difference between a slower and the fastest size on a handful of repetitions.
+
+How the search goes (:class:`BatchSizeChooser`):
+
+- candidates are the powers of two from ``smallest`` below ``n``, and ``n`` itself (all data at once);
+- those whose activations would exceed ``memory_budget`` are dropped once the bytes per sample are
+  known (:class:`ActivationMeter` sums the distinct module outputs of one forward: an upper bound on
+  what a forward without autograd holds at its peak);
+- the first measured size is the candidate nearest ``start`` (256); then the search climbs to the
+  faster neighbour (twice or half the size) until both neighbours of the fastest are slower;
+- the fastest and its neighbours are then timed once more (a machine shared with other work gives
+  noisy single timings, and the first timing of a size pays for setting up its kernels); each size
+  counts with its fastest timing, and if another size becomes the fastest the climb resumes from it;
+- every candidate is timed at most twice, so the search ends after at most ``2 × candidates`` units.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import torch
+from torch import nn
+
+__all__ = ["DEFAULT_ACTIVATION_BUDGET", "ActivationMeter", "BatchSizeChooser", "candidate_sizes"]
+
+DEFAULT_ACTIVATION_BUDGET = 512 * 2**20  # bytes of activations one forward may hold
+
+
+def candidate_sizes(n: int, smallest: int = 16) -> list[int]:
+    """Batch sizes worth timing for ``n`` samples: powers of two from ``smallest`` below ``n``, then ``n``.
+
+    Parameters
+    ----------
+    n : int
+        Number of samples one unit of work passes through the model.
+    smallest : int, default 16
+        The smallest batch size considered (``n`` when ``n`` is smaller).
+
+    Returns
+    -------
+    list of int
+        Increasing candidate sizes; the last is ``n``.
+    """
+    _check_positive(n, "n")
+    _check_positive(smallest, "smallest")
+    sizes = []
+    size = 1 << max(0, math.ceil(math.log2(smallest)))
+    while size < n:
+        sizes.append(size)
+        size *= 2
+    return [*sizes, n]
+
+
+class ActivationMeter:
+    """Bytes of the distinct tensors the modules of ``model`` output during the forwards run inside ``with``.
+
+    A tensor that several modules return (a container passing on its last child's output, an in-place
+    ReLU) is counted once. Read :attr:`bytes` after the forward; divide by the batch size for bytes
+    per sample.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model whose modules' outputs are measured; hooks are removed on leaving the ``with`` block.
+    """
+
+    def __init__(self, model: nn.Module) -> None:
+        if not isinstance(model, nn.Module):
+            raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
+        self.model = model
+        self.bytes = 0
+        self._seen: set[tuple[int, int]] = set()
+        self._handles: list[Any] = []
+
+    def _hook(self, _module: nn.Module, _inputs: Any, output: Any) -> None:
+        for t in _tensors(output):
+            key = (t.untyped_storage().data_ptr(), t.storage_offset())
+            if key not in self._seen:
+                self._seen.add(key)
+                self.bytes += t.numel() * t.element_size()
+
+    def __enter__(self) -> ActivationMeter:
+        self._handles = [m.register_forward_hook(self._hook) for m in self.model.modules()]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for h in self._handles:
+            h.remove()
+        self._handles = []
+        self._seen.clear()
+
+
+class BatchSizeChooser:
+    """The batch size for the next unit of repeated work, chosen by timing earlier units.
+
+    Use: ask :attr:`size`, run one unit (e.g. one pass over the data) in batches of that size, and
+    :meth:`record` its time; once :attr:`settled`, :attr:`size` stays the fastest size measured.
+    Call :meth:`limit_memory` when the activation bytes per sample are known (before the first
+    :meth:`record` is best, so no size over the budget is ever tried after the first unit).
+
+    Parameters
+    ----------
+    n : int
+        Samples in one unit of work (the largest useful batch).
+    forced : int or None, default None
+        A batch size given by the user: always used, nothing is timed.
+    memory_budget : int, default 512 MiB
+        Bytes of activations one forward may hold; larger candidates are dropped by :meth:`limit_memory`.
+    start : int, default 256
+        The first size tried (the candidate nearest to it).
+    smallest : int, default 16
+        The smallest candidate (see :func:`candidate_sizes`).
+    """
+
+    def __init__(
+        self,
+        n: int,
+        *,
+        forced: int | None = None,
+        memory_budget: int = DEFAULT_ACTIVATION_BUDGET,
+        start: int = 256,
+        smallest: int = 16,
+    ) -> None:
+        _check_positive(n, "n")
+        if forced is not None:
+            _check_positive(forced, "batch_size")
+        if isinstance(memory_budget, bool) or not isinstance(memory_budget, (int, float)) or memory_budget <= 0:
+            raise ValueError(f"memory_budget: expected a positive number of bytes, got {memory_budget!r}")
+        _check_positive(start, "start")
+        self.forced = forced
+        self.memory_budget = memory_budget
+        self.candidates = [forced] if forced is not None else candidate_sizes(n, smallest)
+        self.timings: dict[int, list[float]] = {}  # size -> seconds per sample of each timed unit
+        self._start = min(self.candidates, key=lambda b: abs(math.log2(b) - math.log2(start)))
+
+    def limit_memory(self, bytes_per_sample: float) -> None:
+        """Drop the candidates whose activations would exceed the memory budget (the smallest always stays).
+
+        Parameters
+        ----------
+        bytes_per_sample : float
+            Activation bytes of one sample in one forward (e.g. :attr:`ActivationMeter.bytes` / batch).
+        """
+        if self.forced is not None or bytes_per_sample <= 0:
+            return
+        fits = [b for b in self.candidates if b * bytes_per_sample <= self.memory_budget]
+        self.candidates = fits or self.candidates[:1]
+        self.timings = {b: t for b, t in self.timings.items() if b in self.candidates}
+        if self._start not in self.candidates:
+            self._start = self.candidates[-1]
+
+    def record(self, size: int, seconds: float, samples: int) -> None:
+        """Note that one unit of ``samples`` samples took ``seconds`` in batches of ``size``.
+
+        Parameters
+        ----------
+        size : int
+            The batch size the unit ran with (normally :attr:`size`).
+        seconds : float
+            Wall time of the unit.
+        samples : int
+            Samples the unit passed through the model.
+        """
+        if size in self.candidates and samples > 0:
+            self.timings.setdefault(size, []).append(seconds / samples)
+
+    @property
+    def size(self) -> int:
+        """The batch size for the next unit: the next one to time, or the fastest once settled."""
+        nxt = self._next()
+        return nxt if nxt is not None else self.best
+
+    @property
+    def settled(self) -> bool:
+        """True when nothing more will be timed."""
+        return self._next() is None
+
+    @property
+    def best(self) -> int:
+        """The fastest size timed so far (per sample, the fastest of its timings), or the start size."""
+        if not self.timings:
+            return self._start
+        return min(self.timings, key=lambda b: min(self.timings[b]))
+
+    def _next(self) -> int | None:
+        if len(self.candidates) == 1:
+            return None
+        if not self.timings:
+            return self._start
+        best = self.best
+        i = self.candidates.index(best)
+        neighbours = [self.candidates[j] for j in (i + 1, i - 1) if 0 <= j < len(self.candidates)]
+        for b in neighbours:  # climb: both neighbours of the fastest must have been timed
+            if b not in self.timings:
+                return b
+        for b in (best, *neighbours):  # confirm the fastest and its neighbours with a second timing
+            if len(self.timings[b]) < 2:
+                return b
+        return None
+
+
+def _tensors(output: Any) -> Iterator[torch.Tensor]:
+    if isinstance(output, torch.Tensor):
+        yield output
+    elif isinstance(output, (tuple, list)):
+        for o in output:
+            yield from _tensors(o)
+    elif isinstance(output, dict):
+        for o in output.values():
+            yield from _tensors(o)
+
+
+def _check_positive(value: Any, argument: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{argument}: expected a positive integer, got {value!r}")

@@ -1,0 +1,137 @@
+"""The measured batch-size choice (nbviz/_batch_size.py) and its use by the landscape evaluator."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from landscape_models import at_point, digits, hand_loss, tiny_cnn
+from nbviz._batch_size import ActivationMeter, BatchSizeChooser, candidate_sizes
+from nbviz.landscape import plane
+from nbviz.landscape.evaluate import DataSource, Evaluator
+
+
+def test_candidates_are_powers_of_two_then_all():
+    assert candidate_sizes(1797) == [16, 32, 64, 128, 256, 512, 1024, 1797]
+    assert candidate_sizes(1024) == [16, 32, 64, 128, 256, 512, 1024]
+    assert candidate_sizes(10) == [10]
+    assert candidate_sizes(100, smallest=20) == [32, 64, 100]
+    with pytest.raises(ValueError, match="n: expected a positive integer"):
+        candidate_sizes(0)
+
+
+def test_activation_meter_counts_each_output_once():
+    # by hand, batch 5: Linear 5×8 floats, ReLU in place (the same tensor), Linear 5×3, the Sequential
+    # returns the last Linear's tensor: (40 + 15) × 4 bytes
+    inplace = nn.Sequential(nn.Linear(4, 8), nn.ReLU(inplace=True), nn.Linear(8, 3))
+    with torch.inference_mode(), ActivationMeter(inplace) as meter:
+        inplace(torch.randn(5, 4))
+    assert meter.bytes == (40 + 15) * 4
+    separate = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))  # ReLU makes a new 5×8 tensor
+    with torch.inference_mode(), ActivationMeter(separate) as meter:
+        separate(torch.randn(5, 4))
+    assert meter.bytes == (40 + 40 + 15) * 4
+    assert not separate._forward_hooks and not separate[0]._forward_hooks  # hooks removed
+
+
+def drive(chooser: BatchSizeChooser, per_sample, n: int, limit: int = 100) -> list[int]:
+    """Run units until the chooser settles, with ``per_sample(size)`` seconds per sample; the sizes used."""
+    used = []
+    while not chooser.settled and len(used) < limit:
+        size = chooser.size
+        used.append(size)
+        chooser.record(size, per_sample(size) * n, n)
+    return used
+
+
+@pytest.mark.parametrize("fastest", [16, 64, 256, 1024, 1797])
+def test_chooser_finds_the_fastest_of_a_unimodal_cost(fastest):
+    n = 1797
+    sizes = candidate_sizes(n)
+
+    def cost(b: int) -> float:  # per-sample seconds, lowest at ``fastest``, rising away from it on a log scale
+        return 1e-5 * (1 + 0.3 * abs(sizes.index(b) - sizes.index(fastest)))
+
+    chooser = BatchSizeChooser(n)
+    used = drive(chooser, cost, n)
+    assert chooser.settled and chooser.size == fastest
+    assert len(used) <= 2 * len(sizes)
+    assert used[0] == 256  # starts near the old default
+
+
+def test_chooser_recovers_from_a_slow_first_timing():
+    """A warm-up (or a disturbed) first timing of the true fastest size is re-measured before settling."""
+    n, calls = 1797, {"n": 0}
+
+    def cost(b: int) -> float:
+        calls["n"] += 1
+        base = 1e-5 * (1 + 0.1 * abs(np.log2(b) - np.log2(256)))
+        return base * (3.0 if calls["n"] == 1 else 1.0)  # the first unit ran 3× slow
+
+    chooser = BatchSizeChooser(n)
+    drive(chooser, cost, n)
+    assert chooser.size == 256
+
+
+def test_forced_size_is_always_used():
+    chooser = BatchSizeChooser(1797, forced=100)
+    assert chooser.settled and chooser.size == 100
+    chooser.record(100, 1.0, 1797)
+    chooser.limit_memory(1e12)
+    assert chooser.size == 100
+    with pytest.raises(ValueError, match="batch_size: expected a positive integer"):
+        BatchSizeChooser(1797, forced=0)
+
+
+def test_memory_budget_caps_the_candidates():
+    chooser = BatchSizeChooser(1797, memory_budget=64 * 2**20)
+    chooser.limit_memory(2**20)  # 1 MiB a sample: at most 64 per forward
+    assert chooser.candidates == [16, 32, 64]
+    assert chooser.size == 64  # the nearest to the start that fits
+    huge = BatchSizeChooser(1797, memory_budget=2**20)
+    huge.limit_memory(2**30)  # not even the smallest fits: keep it rather than fail
+    assert huge.candidates == [16]
+    with pytest.raises(ValueError, match="memory_budget"):
+        BatchSizeChooser(10, memory_budget=0)
+
+
+def test_plane_values_do_not_depend_on_the_batch_size():
+    """Measured, forced small (uneven last batch) and all-at-once batches give the same plane, which
+    matches plain full-data forwards of a moved copy of the model (the independent reference)."""
+    model, (x, y), loss_fn = tiny_cnn(), digits(300), nn.CrossEntropyLoss()
+    runs = {b: plane(model, loss_fn, (x, y), resolution=5, seed=3, progress=False, batch_size=b) for b in (None, 7, 300)}
+    for b in (7, 300):
+        np.testing.assert_allclose(runs[b].loss, runs[None].loss, rtol=2e-6, atol=1e-7)
+        np.testing.assert_allclose(runs[b].accuracy, runs[None].accuracy, atol=1e-12)
+    r = runs[None]
+    for i, j in [(0, 0), (2, 2), (4, 1)]:
+        loss, acc = hand_loss(at_point(model, *r.directions, r.alphas[j], r.betas[i]), loss_fn, x, y)
+        assert r.loss[i, j] == pytest.approx(loss, rel=2e-6)
+        assert r.accuracy[i, j] == pytest.approx(acc, abs=1e-12)
+
+
+def test_every_timed_pass_counts_toward_the_result():
+    """The chooser's trials are the points themselves: the model sees each sample once per point, no more."""
+    model, (x, y) = tiny_cnn(), digits(300)
+    seen = []
+    handle = model.register_forward_pre_hook(lambda _m, args: seen.append(int(args[0].shape[0])))
+    try:
+        theta = {n: p.detach() for n, p in model.named_parameters()}
+        evaluator = Evaluator(model.eval(), nn.CrossEntropyLoss(), DataSource((x, y), None, torch.device("cpu")))
+        points = list(range(30))
+        values = evaluator.evaluate(lambda k: {n: t * (1 + 0.01 * k) for n, t in theta.items()}, points)
+    finally:
+        handle.remove()
+    assert sum(seen) == len(points) * len(x)
+    assert np.isfinite(values.loss).all()
+    assert evaluator.chooser is not None and evaluator.chooser.timings  # sizes were timed on those points
+    assert set(evaluator.chooser.timings) <= set(candidate_sizes(len(x)))
+
+
+def test_generator_data_is_held_as_one_pair():
+    (x, y) = digits(100)
+    source = DataSource(((x[i : i + 30], y[i : i + 30]) for i in range(0, 100, 30)), None, torch.device("cpu"))
+    pair = source.in_memory()
+    assert pair is not None and torch.equal(pair[0], x) and torch.equal(pair[1], y)

@@ -137,11 +137,27 @@ def model_guard(
 ) -> Iterator[ModelGuard]:
     """Run a block of nbviz work on ``model`` without ever changing it; work on ``guard.model``.
 
-    ``eval`` puts every module of the shadow in eval mode (deterministic BatchNorm/Dropout);
-    ``freeze`` turns off the shadow's parameter gradients (input gradients still flow);
-    ``writes_parameters`` gives the shadow its own copies of the weights and buffers, for code that
-    changes weights in place (one copy of the weights for the block; functional perturbation needs
-    none); ``eval=False`` (BatchNorm updating its statistics) implies it.
+    A context manager: ``with model_guard(model) as guard: guard.model(x)``. ``guard.model`` is a shadow
+    of ``model`` (its own module objects over the same weight storage), so modes, ``requires_grad`` flags
+    and hooks set on it never reach the user's model.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The user's model; it is left exactly as it was.
+    eval : bool, default True
+        Put every module of the shadow in eval mode (deterministic BatchNorm and Dropout).
+        ``eval=False`` (BatchNorm updating its statistics) implies ``writes_parameters``.
+    writes_parameters : bool, default False
+        Give the shadow its own copies of the weights and buffers, for code that changes weights in place
+        (one copy of the weights for the block; functional perturbation needs none).
+    freeze : bool, default True
+        Turn off the shadow's parameter gradients (input gradients still flow).
+
+    Yields
+    ------
+    ModelGuard
+        The guard; run ``guard.model``.
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")

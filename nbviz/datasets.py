@@ -23,7 +23,7 @@ _CHUNK = 1024  # images generated per vectorised step
 class ImageDataset(torch.utils.data.Dataset):
     """Images with labels; indexing gives ``(image, label)``, so it works with a DataLoader.
 
-    Attributes
+    Parameters
     ----------
     images : torch.Tensor
         N×C×H×W float32 in [0, 1].

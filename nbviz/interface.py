@@ -73,13 +73,23 @@ def adapt(
 ) -> nn.Module:
     """``model`` as nbviz should call it: ``model.forward(x, *args, **forward_kwargs)``, then ``output``.
 
-    :param model: the user's model; it is not changed, and the adapted module shares its submodules,
-        parameters and buffers (training it trains both).
-    :param output: what to explain from the model's output: a key (``"logits"``), an index (``0``), a
-        callable ``output -> tensor``, or ``None`` for the automatic pick (:func:`pick_output`).
-    :param args: extra positional inputs after ``x`` (the same for every input batch).
-    :param forward_kwargs: extra keyword inputs, e.g. ``{"attention_mask": mask}``.
-    :returns: an ``nn.Module`` to pass wherever nbviz takes a model; layer names are the model's own.
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The user's model; it is not changed, and the adapted module shares its submodules, parameters
+        and buffers (training it trains both).
+    output : str, int, callable or None, default None
+        What to explain from the model's output: a key (``"logits"``), an index (``0``), a callable
+        ``output -> tensor``, or ``None`` for the automatic pick (:func:`nbviz.interface.pick_output`).
+    args : sequence, default ()
+        Extra positional inputs after ``x`` (the same for every input batch).
+    forward_kwargs : mapping of str to object or None, default None
+        Extra keyword inputs, e.g. ``{"attention_mask": mask}``.
+
+    Returns
+    -------
+    torch.nn.Module
+        A module to pass wherever nbviz takes a model; layer names are the model's own.
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")

@@ -35,10 +35,28 @@ class Predictions:
 
 @with_progress_bar("predictions")
 def predict(model: nn.Module, x: torch.Tensor, *, batch_size: int = 256, progress: Progress | None = None) -> Predictions:
-    """Softmax probabilities of ``model`` on ``x`` (N×…), evaluated in eval mode in batches.
+    """Softmax probabilities of ``model`` on ``x``, evaluated in eval mode in batches.
 
     ``x`` is checked and converted by :func:`nbviz._inputs.model_input` (dtype of the model's
-    parameters; errors for an empty batch, NaN/inf or the wrong channel count)."""
+    parameters; errors for an empty batch, NaN/inf or the wrong channel count).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A classifier returning N×K logits (or an output :func:`nbviz.adapt` picks from); never changed.
+    x : torch.Tensor
+        The input batch, N×….
+    batch_size : int, default 256
+        Inputs per forward pass.
+    progress : callable or None, default None
+        ``progress(fraction, message)`` after each step; return ``False`` to stop. ``None``: a progress bar
+        when the call is long.
+
+    Returns
+    -------
+    Predictions
+        ``probabilities`` (N×K float32 softmax outputs), with ``predicted`` (argmax) and ``top(index, k)``.
+    """
     check_model(model)
     x = as_tensor(x)
     if x.ndim < 2:

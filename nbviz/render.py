@@ -35,7 +35,7 @@ def normalize(x: Any, *, scale: Scale = "each", symmetric: bool = False, axis_st
         ``"each"``: every item along the axes before ``axis_start`` gets its own range;
         ``"shared"``: one range over the whole array.
     symmetric : bool, default False
-        Map zero to 0.5 and ±max(|x|) to 0 and 1 (for signed maps), instead of min and max to 0 and 1.
+        Map zero to 0.5 and ±max(abs(x)) to 0 and 1 (for signed maps), instead of min and max to 0 and 1.
     axis_start : int, default 1
         The first axis of an item: ``1`` rescales each ``x[i]`` on its own.
 

@@ -126,7 +126,7 @@ class ShapesViT(nn.Module):
 class TrainedModel:
     """A zoo model (in eval mode) with how it was trained.
 
-    Attributes
+    Parameters
     ----------
     model : torch.nn.Module
         The trained network, in eval mode.

@@ -5,7 +5,7 @@ The public callables are the functions and classes of ``nbviz.__all__``; for a n
 that module's ``__all__``. For each one (a class: its ``__init__``):
 
 - every parameter of the signature appears in the docstring's ``Parameters`` section and vice versa
-  (a dataclass may list its fields under ``Attributes`` instead);
+  (a dataclass documents its fields there: they are its constructor's parameters);
 - every documented parameter has a type, and a parameter with a default says so (``x : int, default 3``
   or ``x : int, optional``);
 - a function that returns something has a ``Returns`` (or ``Yields``) section.
@@ -16,7 +16,6 @@ All failures are collected and reported at once. The docs build (Sphinx with num
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 import types
 import warnings
@@ -46,6 +45,9 @@ PENDING: set[str] = {
     "nbviz.saliency",  # attribution/saliency.py
     "nbviz.top_activating",  # layers/top.py
     "nbviz.tsne",  # embedding/tsne_engines.py
+    # embedding/features.py: documented, lands with the executor change in progress there
+    "nbviz.extract_features",
+    "nbviz.pca",
     # this work (issue 15 item 6), being converted slice by slice
     "nbviz.Explored",
     "nbviz.FeatureVisExplorer",
@@ -53,34 +55,12 @@ PENDING: set[str] = {
     "nbviz.Link",
     "nbviz.PredictionExplorer",
     "nbviz.SaliencyExplorer",
-    "nbviz.activations",
-    "nbviz.adapt",
-    "nbviz.attention_maps",
-    "nbviz.attention_rollout",
     "nbviz.explore",
-    "nbviz.extract_features",
-    "nbviz.featurevis.Facets",
-    "nbviz.featurevis.FeatureVis",
-    "nbviz.featurevis.Inversion",
-    "nbviz.featurevis.Unit",
-    "nbviz.featurevis.invert",
-    "nbviz.featurevis.multifaceted",
-    "nbviz.filters",
     "nbviz.handout.export_notebook",
     "nbviz.handout.page_html",
     "nbviz.handout.precompute_all",
     "nbviz.handout.save_html",
-    "nbviz.knn_preservation",
-    "nbviz.landscape.LineResult",
-    "nbviz.landscape.PlaneResult",
-    "nbviz.landscape.TrajectoryResult",
-    "nbviz.layer_tree",
     "nbviz.link",
-    "nbviz.model_guard",
-    "nbviz.pca",
-    "nbviz.predict",
-    "nbviz.receptive_field",
-    "nbviz.trustworthiness",
 }
 
 
@@ -155,8 +135,6 @@ def problems_of(obj: Callable) -> list[str]:
     if signature is None:
         return ["no signature to check against"]
     documented = _documented(doc["Parameters"])
-    if dataclasses.is_dataclass(obj):
-        documented |= _documented(doc["Attributes"])
     out: list[str] = []
     wanted = {
         p.name: p for p in signature.parameters.values() if not (p.name.startswith("_") and p.kind == p.KEYWORD_ONLY)

@@ -72,14 +72,30 @@ def _attention_calls(model: nn.Module) -> list[tuple[str, nn.MultiheadAttention]
 
 
 def attention_maps(model: nn.Module, x: torch.Tensor | np.ndarray, layers: list[str] | None = None) -> AttentionMaps:
-    """Per-head attention weights of every ``nn.MultiheadAttention`` of ``model`` (or of ``layers``) on
-    the input batch ``x``, from one forward pass in eval mode.
+    """Per-head attention weights of every ``nn.MultiheadAttention`` of ``model`` (or of ``layers``).
 
-    :param model: a transformer whose attention layers are ``nn.MultiheadAttention`` (torchvision's
-        ViT, ``nn.TransformerEncoder`` models); the model is never changed.
-    :param x: an input batch, checked and converted like every nbviz input.
-    :param layers: names of attention modules to keep (default: all of them).
-    :raises ValueError: the model has no ``nn.MultiheadAttention``, or a name in ``layers`` is not one.
+    From one forward pass over the input batch ``x`` in eval mode.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A transformer whose attention layers are ``nn.MultiheadAttention`` (torchvision's ViT,
+        ``nn.TransformerEncoder`` models); the model is never changed.
+    x : torch.Tensor or numpy.ndarray
+        An input batch, checked and converted like every nbviz input.
+    layers : list of str or None, default None
+        Names of the attention modules to keep; ``None``: all of them.
+
+    Returns
+    -------
+    AttentionMaps
+        ``weights[layer]`` N×heads×T×T per kept layer, the layer names in call order, the number of
+        prefix (class/register) tokens and the patch grid of the others.
+
+    Raises
+    ------
+    ValueError
+        If the model has no ``nn.MultiheadAttention``, or a name in ``layers`` is not one.
     """
     check_model(model)
     found = _attention_calls(model)
@@ -130,13 +146,26 @@ def _keeper(weights: dict[str, torch.Tensor], name: str):
 
 
 def attention_rollout(model: nn.Module, x: torch.Tensor | np.ndarray, *, token: int = 0) -> np.ndarray:
-    """Attention rollout (Abnar & Zuidema, 2020): N×h×w, where ``token`` (default 0, the class token)
-    draws its information from through all attention layers, over the patch grid.
+    """Attention rollout (Abnar & Zuidema, 2020): where ``token`` draws its information from, over the patch grid.
 
     Each layer's attention, averaged over heads, gets the residual path added (``½·A + ½·I``, rows
     renormalised); the product over layers, first to last, gives the flow from input tokens to
     ``token``. Rows sum to one, so the map is a distribution over patches (the prefix tokens' share is
     left out).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A transformer built on ``nn.MultiheadAttention``; never changed.
+    x : torch.Tensor or numpy.ndarray
+        An input batch, checked and converted like every nbviz input.
+    token : int, default 0
+        The token whose sources are traced (0: the class token).
+
+    Returns
+    -------
+    numpy.ndarray
+        N×h×w, the share of each patch.
     """
     maps = attention_maps(model, x)
     if maps.grid is None:

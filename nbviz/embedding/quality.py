@@ -21,11 +21,28 @@ CHUNK_ELEMENTS = 2**24  # distances held at once (128 MB of float64)
 
 @with_progress_bar("trustworthiness")
 def trustworthiness(X: Any, Y: Any, k: int = 10, *, progress: Progress | None = None) -> float:
-    """Trustworthiness of embedding ``Y`` (N, d) of ``X`` (N, D) at ``k`` neighbours, in [0, 1].
+    """Trustworthiness of the embedding ``Y`` of ``X`` at ``k`` neighbours.
 
     Same definition as ``sklearn.manifold.trustworthiness``: 1 − 2/(N k (2N − 3k − 1)) Σᵢ Σⱼ (r(i, j) − k)
     over the k nearest neighbours j of i in ``Y`` that are not among its k nearest in ``X``, where
     r(i, j) is j's rank by distance from i in ``X``. Computed from ranks of just those pairs.
+
+    Parameters
+    ----------
+    X : array_like
+        (N, D) the original data.
+    Y : array_like
+        (N, d) its embedding.
+    k : int, default 10
+        Neighbours per point, 1 ≤ k < N/2.
+    progress : callable or None, default None
+        ``progress(fraction, message)`` after each step; return ``False`` to stop. ``None``: a progress bar
+        when the call is long.
+
+    Returns
+    -------
+    float
+        In [0, 1]; 1 when no point gains a false neighbour.
     """
     import torch
 
@@ -52,8 +69,25 @@ def trustworthiness(X: Any, Y: Any, k: int = 10, *, progress: Progress | None = 
 
 @with_progress_bar("kNN preservation")
 def knn_preservation(X: Any, Y: Any, k: int = 10, *, progress: Progress | None = None) -> float:
-    """Mean fraction of each point's ``k`` nearest neighbours in ``X`` that are also among its ``k``
-    nearest in ``Y`` (1 = every neighbourhood kept), in [0, 1]."""
+    """Mean fraction of each point's ``k`` nearest neighbours in ``X`` that are also among its ``k`` nearest in ``Y``.
+
+    Parameters
+    ----------
+    X : array_like
+        (N, D) the original data.
+    Y : array_like
+        (N, d) its embedding.
+    k : int, default 10
+        Neighbours per point, 1 ≤ k < N.
+    progress : callable or None, default None
+        ``progress(fraction, message)`` after each step; return ``False`` to stop. ``None``: a progress bar
+        when the call is long.
+
+    Returns
+    -------
+    float
+        In [0, 1]; 1 when every neighbourhood is kept.
+    """
     X, Y, k = _check(X, Y, k)
     if k >= X.shape[0]:
         raise ValueError(f"k: must be below N = {X.shape[0]} (the number of points), got {k}")

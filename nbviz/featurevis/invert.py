@@ -44,11 +44,46 @@ def invert(
     on_frame: FrameCallback | None = None,
     frame_every: int = 8,
 ) -> Inversion:
-    """Reconstruct ``x0`` (N×C×H×W, or one C×H×W image) from its representation Φ(x0) at ``layer``
-    by minimising ‖Φ(x)−Φ(x0)‖²/‖Φ(x0)‖² + ``l_alpha``·mean|x|^``alpha`` + ``l_tv``·TV(x) with Adam
+    """Reconstruct ``x0`` from its representation Φ(x0) at ``layer``.
+
+    Minimises ‖Φ(x)−Φ(x0)‖²/‖Φ(x0)‖² + ``l_alpha``·mean|x|^``alpha`` + ``l_tv``·TV(x) with Adam
     (cosine-annealed learning rate) from small seeded noise. Each image is inverted independently.
-    Returns an :class:`Inversion` (reconstructions, originals, loss curve (steps, N)). Regulariser
-    weights assume inputs of order 1."""
+    Regulariser weights assume inputs of order 1.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model; never changed (it runs under the model guard with parameter gradients off).
+    layer : str, torch.nn.Module or None
+        The layer whose output Φ is matched; ``None``: the model's output.
+    x0 : torch.Tensor or numpy.ndarray
+        N×C×H×W images, or one C×H×W image.
+    steps : int, default 300
+        Adam steps.
+    alpha : float, default 6.0
+        Exponent of the α-norm regulariser.
+    l_alpha : float, default 1e-5
+        Weight of the α-norm regulariser.
+    l_tv : float, default 1e-4
+        Weight of the total-variation regulariser.
+    seed : int, default 0
+        Seed of the starting noise.
+    progress : callable or None, default None
+        ``progress(fraction, message)`` after each step; return ``False`` to stop. ``None``: a progress bar
+        when the call is long.
+    lr : float, default 0.05
+        Adam's initial learning rate.
+    on_frame : callable or None, default None
+        ``on_frame(images, step)`` with the intermediate N×C×H×W float32 images, every ``frame_every``
+        steps (for live previews); ``None``: no frames.
+    frame_every : int, default 8
+        Steps between two calls of ``on_frame``.
+
+    Returns
+    -------
+    Inversion
+        The reconstructions, the originals and the loss curve (steps, N).
+    """
     check_model(model)
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps: expected a positive integer, got {steps!r}")

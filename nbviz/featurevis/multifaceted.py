@@ -63,14 +63,59 @@ def multifaceted(
     on_frame: FrameCallback | None = None,
     frame_every: int = 8,
 ) -> Facets:
-    """The ``k`` facets of channel ``unit`` of ``layer``; returns :class:`Facets`.
+    """The ``k`` facets of channel ``unit`` of ``layer`` (multifaceted feature visualisation).
 
-    The ``n_top`` inputs of ``data`` (tensor, Dataset or DataLoader) that excite the channel most
-    (:func:`nbviz.layers.top_activating`) → their outputs at ``feature_layer`` (default ``layer``)
-    → PCA(50) → t-SNE → k-means(k) → per cluster the mean of its ``n_mean`` members nearest the
-    centroid → activation maximisation of the channel mean started from that mean image (pixel
-    parameterisation, centre-biased: updates confined to a centred window growing to the whole
-    image). All ``k`` facets are optimised in one batch.
+    The ``n_top`` inputs of ``data`` that excite the channel most (:func:`nbviz.top_activating`) → their
+    outputs at ``feature_layer`` → PCA(50) → t-SNE → k-means(k) → per cluster the mean of its ``n_mean``
+    members nearest the centroid → activation maximisation of the channel mean started from that mean
+    image (pixel parameterisation, centre-biased: updates confined to a centred window growing to the
+    whole image). All ``k`` facets are optimised in one batch.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model; never changed.
+    layer : str or torch.nn.Module
+        The layer of the channel.
+    unit : int
+        The channel index.
+    data : torch.Tensor, Dataset or DataLoader
+        The inputs to search for top-activating examples.
+    k : int, default 4
+        Number of facets (clusters).
+    n_top : int, default 100
+        Top-activating inputs that are clustered.
+    n_mean : int, default 15
+        Members nearest each centroid averaged into the facet's starting image.
+    steps : int, default 128
+        Optimisation steps.
+    seed : int, default 0
+        Seed of t-SNE, k-means and the optimisation.
+    progress : callable or None, default None
+        ``progress(fraction, message)`` after each step; return ``False`` to stop. ``None``: a progress bar
+        when the call is long.
+    feature_layer : str, torch.nn.Module or None, default None
+        The layer whose outputs are clustered; ``None``: ``layer``.
+    transforms : sequence of str or None, default ("jitter",)
+        Random transforms applied each step (names from ``nbviz.featurevis.transforms.TRANSFORMS``); ``None``: none.
+    l2 : float, default 0.0
+        Weight of the L2 penalty on the image.
+    tv : float, default 0.0
+        Weight of the total-variation penalty.
+    lr : float, default 0.05
+        Adam's learning rate.
+    batch_size : int, default 64
+        Inputs per forward pass while searching ``data``.
+    on_frame : callable or None, default None
+        ``on_frame(images, step)`` with the intermediate N×C×H×W float32 images, every ``frame_every``
+        steps (for live previews); ``None``: no frames.
+    frame_every : int, default 8
+        Steps between two calls of ``on_frame``.
+
+    Returns
+    -------
+    Facets
+        The facet images, their starting images, the clusters and the t-SNE embedding.
     """
     from sklearn.cluster import KMeans
 

@@ -19,8 +19,15 @@ __all__ = ["Unit", "parse_units", "check_units", "unit_values"]
 
 @dataclass(frozen=True)
 class Unit:
-    """``channel`` of a layer's output; ``position`` the neuron's index in the remaining axes, or
-    ``None`` for the mean over them."""
+    """One unit of a layer: a channel, or one neuron of it.
+
+    Parameters
+    ----------
+    channel : int
+        The channel of the layer's output.
+    position : tuple of int or None, default None
+        The neuron's index in the remaining axes (e.g. ``(row, col)``); ``None``: the mean over them.
+    """
 
     channel: int
     position: tuple[int, ...] | None = None

@@ -45,8 +45,18 @@ def _grid(rows: list[list[tuple[np.ndarray, str]]], title: str) -> Any:
 class FeatureVis:
     """Activation maximisation of ``units`` in ``layer``, one image per unit.
 
-    ``images`` (N, C, H, W) float32; ``activations`` (N,) each unit's value on its final image (no
-    transforms); ``history`` (steps, N) the objective at every step (on transformed images).
+    Parameters
+    ----------
+    layer : str
+        The layer's name.
+    units : list of Unit
+        The maximised units.
+    images : numpy.ndarray
+        (N, C, H, W) float32, one image per unit.
+    activations : numpy.ndarray
+        (N,) each unit's value on its final image (no transforms).
+    history : numpy.ndarray
+        (steps, N) the objective at every step (on transformed images).
     """
 
     layer: str
@@ -66,9 +76,18 @@ class FeatureVis:
 class Inversion:
     """Images reconstructed from their representation at ``layer``.
 
-    ``images`` (N, C, H, W) float32 reconstructions; ``originals`` (N, C, H, W) the inputs x0;
-    ``loss`` (steps, N) the normalised representation error ‖Φ(x)−Φ(x0)‖²/‖Φ(x0)‖² per step;
-    ``relative_error`` (N,) ‖x−x0‖/‖x0‖ of the final images.
+    ``relative_error`` (N,) is ‖x−x0‖/‖x0‖ of the final images.
+
+    Parameters
+    ----------
+    layer : str
+        The layer's name.
+    images : numpy.ndarray
+        (N, C, H, W) float32 reconstructions.
+    originals : numpy.ndarray
+        (N, C, H, W) the inputs x0.
+    loss : numpy.ndarray
+        (steps, N) the normalised representation error ‖Φ(x)−Φ(x0)‖²/‖Φ(x0)‖² per step.
     """
 
     layer: str
@@ -93,11 +112,30 @@ class Inversion:
 class Facets:
     """Multifaceted feature visualisation of ``unit`` (a channel) in ``layer``.
 
-    ``images`` (k, C, H, W) one AM image per facet; ``starts`` (k, C, H, W) the mean images they
-    started from; ``members`` k arrays of dataset indices (each cluster of top-activating inputs);
-    ``activations`` (k,) the unit's value on each facet image; ``top_indices`` / ``top_values``
-    (n_top,) the top-activating inputs and their values; ``embedding`` (n_top, 2) their t-SNE
-    positions; ``labels`` (n_top,) their cluster.
+    Parameters
+    ----------
+    layer : str
+        The layer's name.
+    unit : int
+        The channel.
+    images : numpy.ndarray
+        (k, C, H, W) one activation-maximisation image per facet.
+    starts : numpy.ndarray
+        (k, C, H, W) the mean images they started from.
+    members : list of numpy.ndarray
+        k arrays of dataset indices, each cluster of top-activating inputs (nearest the centroid first).
+    activations : numpy.ndarray
+        (k,) the unit's value on each facet image.
+    top_indices : numpy.ndarray
+        (n_top,) the top-activating inputs' indices in the dataset.
+    top_values : numpy.ndarray
+        (n_top,) their activations.
+    embedding : numpy.ndarray
+        (n_top, 2) their t-SNE positions.
+    labels : numpy.ndarray
+        (n_top,) their cluster.
+    member_images : list of numpy.ndarray
+        k arrays of the members' images, in the order of ``members``.
     """
 
     layer: str

@@ -17,7 +17,17 @@ Direction = dict[str, np.ndarray]
 
 @dataclass
 class LineResult:
-    """Loss along θ(α) = (1 − α)·θ_start + α·θ* (α = 0 is the start, α = 1 the trained model)."""
+    """Loss along θ(α) = (1 − α)·θ_start + α·θ* (α = 0 is the start, α = 1 the trained model).
+
+    Parameters
+    ----------
+    alphas : numpy.ndarray
+        (K,) the points along the line.
+    loss : numpy.ndarray
+        (K,) the mean loss at each.
+    accuracy : numpy.ndarray or None
+        (K,) the fraction correct at each, or ``None`` when the model is not a classifier.
+    """
 
     alphas: np.ndarray  # (K,)
     loss: np.ndarray  # (K,)
@@ -46,7 +56,17 @@ class LineResult:
 
 @dataclass
 class TrajectoryResult:
-    """A training path projected onto its two PCA directions (θ* at the origin)."""
+    """A training path projected onto its two PCA directions (θ* at the origin).
+
+    Parameters
+    ----------
+    coords : numpy.ndarray
+        (T, 2) each checkpoint's (checkpoint − θ*)·d1 and (checkpoint − θ*)·d2.
+    explained_variance_ratio : numpy.ndarray
+        (2,) the share of the path's variance along each direction.
+    directions : tuple of (dict of str to numpy.ndarray, dict of str to numpy.ndarray)
+        The two unit directions, ``{parameter name: array}`` shaped like the model's parameters.
+    """
 
     coords: np.ndarray  # (T, 2): (checkpoint − θ*)·d1, (checkpoint − θ*)·d2, one row per checkpoint
     explained_variance_ratio: np.ndarray  # (2,)
@@ -79,6 +99,27 @@ class PlaneResult:
     ``loss[i, j]`` is at ``(alphas[j], betas[i])`` — rows follow β, columns follow α, as
     ``contour(alphas, betas, loss)`` expects. While a grid is being refined (``on_partial``), points
     not yet computed are NaN; :meth:`coarse` gives the complete sub-grid computed so far.
+
+    Parameters
+    ----------
+    alphas : numpy.ndarray
+        (R,) the steps along d1.
+    betas : numpy.ndarray
+        (R,) the steps along d2.
+    loss : numpy.ndarray
+        (R, R) the mean loss.
+    accuracy : numpy.ndarray or None
+        (R, R) the fraction correct, or ``None`` when the model is not a classifier.
+    directions : tuple of (dict of str to numpy.ndarray, dict of str to numpy.ndarray)
+        d1 and d2, ``{parameter name: array}`` shaped like the model's parameters.
+    kind : str, default "custom"
+        How the directions were made: ``"filter_normalized"``, ``"random"``, ``"pca"`` or ``"custom"``.
+    samples : int or None, default None
+        Data samples behind every value.
+    preview : bool, default False
+        Computed on a random subset of the data.
+    complete : bool, default True
+        Every point of the grid computed (``False`` while refining).
     """
 
     alphas: np.ndarray  # (R,)

@@ -31,14 +31,30 @@ def activations(
     reshape_tokens: bool = False,
     output: Literal["first", "full"] = "first",
 ) -> dict[str, Any]:
-    """Outputs of ``layers`` for input batch ``x``: ``{name: tensor}`` in the order asked.
+    """Outputs of ``layers`` for the input batch ``x``, in the order asked.
 
-    Layers are modules or names; ``"name#k"`` is the k-th call of a module run several times in one
-    forward (plain ``"name"`` is its first call). Keys are the names as given (a module's key is its
-    qualified name). Each value is the first tensor the module returned (see :mod:`.outputs`),
-    detached, exactly as returned — a later in-place op (e.g. ``ReLU(inplace=True)``) cannot alter it;
-    ``output="full"`` gives the whole returned structure instead. ``reshape_tokens`` turns N×T×D token
-    outputs into N×D×h×w grids (dropping a class token). The forward stops after the last wanted layer.
+    ``"name#k"`` is the k-th call of a module run several times in one forward (plain ``"name"`` is
+    its first call). Each value is the first tensor the module returned (see :mod:`nbviz.layers.outputs`),
+    detached, exactly as returned: a later in-place op (e.g. ``ReLU(inplace=True)``) cannot alter it.
+    The forward stops after the last wanted layer.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model; never changed.
+    x : torch.Tensor or object
+        The input batch.
+    layers : str, torch.nn.Module or sequence of them
+        The layers, as modules or names.
+    reshape_tokens : bool, default False
+        Turn N×T×D token outputs into N×D×h×w grids (dropping a class token).
+    output : {"first", "full"}, default "first"
+        ``"first"``: the first tensor each module returned; ``"full"``: the whole returned structure.
+
+    Returns
+    -------
+    dict of str to torch.Tensor or object
+        ``{name: output}``; keys are the names as given (a module's key is its qualified name).
     """
     check_model(model)
     if output not in ("first", "full"):

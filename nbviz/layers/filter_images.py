@@ -61,7 +61,20 @@ class FilterImages:
 
 
 def filters(model: nn.Module, layer: str | nn.Module) -> FilterImages:
-    """The weights of the 2-D convolution ``layer`` arranged for display (see :class:`FilterImages`)."""
+    """The weights of the 2-D convolution ``layer`` arranged for display.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model; never changed.
+    layer : str or torch.nn.Module
+        A ``nn.Conv2d`` of ``model``, or its name.
+
+    Returns
+    -------
+    FilterImages
+        The filters as images (see :class:`FilterImages`).
+    """
     ref = resolve_call(model, layer)
     with model_guard(model):
         module = ref.module

@@ -39,10 +39,31 @@ def receptive_field(
     channel: int = 0,
     progress: Progress | None = None,
 ) -> np.ndarray:
-    """Input boxes that outputs ``(channel, row, col)`` of ``layer`` depend on, for an input of shape
-    ``input_shape`` = (C, H, W). Returns a P×4 int array of half-open boxes
-    ``(row_start, row_stop, col_start, col_stop)``, one per position; a position that depends on
-    no input pixel gets ``(0, 0, 0, 0)``."""
+    """Input boxes that outputs ``(channel, row, col)`` of ``layer`` depend on.
+
+    A position that depends on no input pixel gets ``(0, 0, 0, 0)``.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model; never changed.
+    layer : str or torch.nn.Module
+        The layer, as a module or its name.
+    input_shape : sequence of int
+        ``(C, H, W)`` of one input.
+    positions : sequence of (int, int)
+        ``(row, col)`` positions in the layer's output.
+    channel : int, default 0
+        The output channel whose dependence is traced.
+    progress : callable or None, default None
+        ``progress(fraction, message)`` after each step; return ``False`` to stop. ``None``: a progress bar
+        when the call is long.
+
+    Returns
+    -------
+    numpy.ndarray
+        P×4 int, half-open boxes ``(row_start, row_stop, col_start, col_stop)``, one per position.
+    """
     shape = tuple(int(s) for s in input_shape)
     if len(shape) != 3 or min(shape) < 1:
         raise ValueError(f"input_shape: expected (C, H, W) of positive sizes, got {tuple(input_shape)!r}")

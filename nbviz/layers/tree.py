@@ -52,9 +52,23 @@ class LayerInfo:
 
 
 def layer_tree(model: nn.Module, example: Any) -> list[LayerInfo]:
-    """Run ``model`` once on ``example`` (an input batch) and list every module call below the root,
-    in the order the calls start (parents before children). Modules never called are absent; a
-    module called k times appears k times (``"name"``, ``"name#2"``, …)."""
+    """Every module call below the root, from one run of ``model`` on ``example``.
+
+    In the order the calls start (parents before children). Modules never called are absent; a module
+    called k times appears k times (``"name"``, ``"name#2"``, …).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model; never changed.
+    example : torch.Tensor or object
+        An input batch (as the model takes it).
+
+    Returns
+    -------
+    list of LayerInfo
+        One entry per call: its name, parent, module type, output shapes, parameter count and whether it is a leaf.
+    """
     with model_guard(model) as guard:
         return collect_tree(guard, prepare_input(model, example, argument="example"), argument="example")
 

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-# public name → module that defines it (a name equal to its module's last part is that module)
+# public name → module that defines it (a name equal to its module's last part is that module, unless the
+# module defines that name: "watch" is the function nbviz.widgets.watch.watch)
 _EXPORTS: dict[str, str] = {
     # data and models
     "datasets": "nbviz.datasets",
@@ -21,6 +22,9 @@ _EXPORTS: dict[str, str] = {
     "model_guard": "nbviz._guard",
     "adapt": "nbviz.interface",
     "predict": "nbviz.prediction",
+    # where dataset-wide and grid jobs run (nbviz.use_ray(address) / nbviz.use_local())
+    "use_ray": "nbviz.execution",
+    "use_local": "nbviz.execution",
     # layers
     "layer_tree": "nbviz.layers",
     "activations": "nbviz.layers",
@@ -55,6 +59,8 @@ _EXPORTS: dict[str, str] = {
     "TSNEExplorer": "nbviz.widgets.tsne",
     "LandscapeExplorer": "nbviz.widgets.landscape",
     "FeatureVisExplorer": "nbviz.widgets.featurevis",
+    "WatchExplorer": "nbviz.widgets.watch",
+    "watch": "nbviz.widgets.watch",  # the function nbviz.watch(model, probe), not the module
     # offline handouts (a page for several explorers; one explorer: explorer.save_html(path))
     "save_html": "nbviz.handout",
     "handout": "nbviz.handout",
@@ -73,7 +79,7 @@ def __getattr__(name: str) -> Any:
     if module_name is None:
         raise AttributeError(f"module 'nbviz' has no attribute {name!r}")
     module = importlib.import_module(module_name)
-    value = module if module_name.rsplit(".", 1)[-1] == name else getattr(module, name)
+    value = getattr(module, name, module) if module_name.rsplit(".", 1)[-1] == name else getattr(module, name)
     globals()[name] = value
     return value
 
@@ -109,6 +115,10 @@ if TYPE_CHECKING:  # for type checkers and IDEs; never executed. `x as x`: a re-
         trustworthiness as trustworthiness,
         tsne as tsne,
     )
+    from .execution import (
+        use_local as use_local,
+        use_ray as use_ray,
+    )
     from .handout import save_html as save_html
     from .interface import adapt as adapt
     from .layers import (
@@ -135,3 +145,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; never executed. `x as x`: a re-
     from .widgets.predictions import PredictionExplorer as PredictionExplorer
     from .widgets.saliency import SaliencyExplorer as SaliencyExplorer
     from .widgets.tsne import TSNEExplorer as TSNEExplorer
+    from .widgets.watch import (
+        WatchExplorer as WatchExplorer,
+        watch as watch,
+    )

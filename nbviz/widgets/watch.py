@@ -1,0 +1,334 @@
+"""WatchExplorer: watch a network learn, live, from inside the user's own training loop.
+
+``watcher = nbviz.watch(model, probe=(x, y))`` before the loop and ``watcher.step(loss=loss.item())``
+after each optimiser step (or ``watcher.attach(optimizer)``). At the steps :class:`~nbviz.watching.Schedule`
+picks, a :class:`~nbviz.watching.Snapshotter` snapshot is taken in the training thread (one guarded
+eval-mode forward of the probe set; training is never changed) and its small parts are sent at once,
+so the view moves while the cell runs. The slower views run on the explorer's worker thread, newest
+snapshot first: the t-SNE map of the probe features (:class:`~nbviz.watching.LiveMap`, warm-started) and
+the weight path over a coarse loss surface (:mod:`nbviz.watching.path`, on a private copy of the model,
+so training never waits for them). ``frame`` replays any snapshot.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+import traitlets
+from torch import nn
+
+from ..watching import LiveMap, Schedule, Snapshot, Snapshotter, as_probe
+from ..watching.path import WeightPath, coarse_surface, private_copy, project, weight_path
+from ..watching.probe import DEFAULT_PROBE_SIZE
+from ._arrays import Array
+from ._base import Explorer
+
+__all__ = ["WatchExplorer", "watch"]
+
+MAX_STATES = 64  # weight copies kept for the path; beyond, every other old one is dropped
+SURFACE_SAMPLES = 128  # probe inputs the coarse surface is evaluated on
+SURFACE_RESOLUTION = 9
+
+
+class WatchExplorer(Explorer):
+    """A live view of ``model`` training: loss and accuracy, first-layer filters, one layer's feature
+    maps, sparsity and dead channels per layer, a t-SNE map of the probe features and the weight path
+    over a coarse loss surface, on a shared timeline with a scrubber.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model being trained. It is only read: snapshots run on its shadow in eval mode under
+        ``torch.no_grad()``, with every global random state put back, so training is bitwise the same
+        with and without the watcher.
+    probe : tensor, (inputs, labels) pair, Dataset or DataLoader
+        The fixed inputs every snapshot looks at (the first ``probe_size``); labels give the probe
+        loss, accuracy, class colours on the map and the loss surface.
+    every : int, default 10
+        The smallest number of optimiser steps between snapshots.
+    budget : float, default 0.1
+        The largest share of training time the watcher may cost; the interval widens to keep within it.
+    adaptive : bool, default True
+        ``False``: a snapshot exactly every ``every`` steps, every background view computed, whatever it costs.
+    loss_fn : callable or None, default None
+        ``loss_fn(outputs, targets)`` for the loss surface; ``None``: cross-entropy.
+    layer : str or None, default None
+        The layer whose feature maps are shown (``None``: the first activation with spatial maps).
+    probe_size : int, default 256
+        How many probe inputs are used.
+    tsne : bool, default True
+        Compute the t-SNE map of the probe features.
+    surface : bool, default True
+        Compute the weight path and the loss surface under it.
+    show : int, default 8
+        How many probe inputs' feature maps are shown.
+    """
+
+    _bundle = "watch"
+
+    # -- the timeline (whole history: small) --
+    steps_done = traitlets.Int(0).tag(sync=True)
+    loss_steps = Array()  # (S,) steps with a training loss given to step()
+    train_loss = Array()  # (S,)
+    snapshot_steps = Array()  # (T,)
+    probe_loss = Array()  # (T,) NaN without labels
+    probe_accuracy = Array()  # (T,)
+    layer_names = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    sparsity = Array()  # (T, L) fraction of zero outputs per layer
+    dead = Array()  # (T, L) dead channels per layer
+    interval = traitlets.Int(10).tag(sync=True)
+    overhead = traitlets.Float(0.0).tag(sync=True)
+    # -- the weight path over the surface --
+    path = Array()  # (P, 2)
+    path_steps = Array()  # (P,)
+    path_variance = traitlets.List(traitlets.Float()).tag(sync=True)
+    surface = Array()  # (R, R) loss, rows along β
+    surface_axis = Array()  # (R,)
+    surface_step = traitlets.Int(-1).tag(sync=True)
+    # -- one snapshot (the scrubber's) --
+    frame = traitlets.Int(-1).tag(sync=True)  # index into snapshot_steps; set by the scrubber
+    live = traitlets.Bool(True).tag(sync=True)  # follow the newest snapshot
+    filters = Array()  # (C, kh, kw, 3) uint8
+    maps = Array()  # (images, channels, h, w) uint8
+    map_layer = traitlets.Unicode("").tag(sync=True)
+    probe_images = Array()  # (images, h, w, 3) uint8: the inputs whose maps are shown
+    embedding = Array()  # (N, 2)
+    embedding_step = traitlets.Int(-1).tag(sync=True)
+    labels = Array()  # (N,) int
+    class_names = traitlets.List(traitlets.Unicode()).tag(sync=True)
+
+    def __init__(
+        self,
+        model: nn.Module,
+        probe: Any,
+        every: int = 10,
+        *,
+        budget: float = 0.1,
+        adaptive: bool = True,
+        loss_fn: Callable[[torch.Tensor, torch.Tensor], Any] | None = None,
+        layer: str | None = None,
+        probe_size: int = DEFAULT_PROBE_SIZE,
+        tsne: bool = True,
+        surface: bool = True,
+        show: int = 8,
+        **kwargs: Any,
+    ) -> None:
+        if not isinstance(model, nn.Module):
+            raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
+        if loss_fn is not None and not callable(loss_fn):
+            raise TypeError(f"loss_fn: expected a callable (outputs, targets) -> scalar or None, got {type(loss_fn).__name__}")
+        self._schedule = Schedule(every, budget, adaptive)
+        self._model = model
+        self._probe = as_probe(probe, model, probe_size)
+        self._snapshotter = Snapshotter(model, self._probe, layer=layer, show=show)
+        self._loss_fn = loss_fn or torch.nn.functional.cross_entropy
+        self._tsne, self._surface = bool(tsne), bool(surface) and self._probe.labels is not None
+        self._map = LiveMap()
+        self._copy = private_copy(model) if self._surface else None  # the background's own weights
+        self._snapshots: list[Snapshot] = []
+        self._embeddings: dict[int, np.ndarray] = {}  # snapshot step -> its map
+        self._states: list[tuple[int, dict[str, torch.Tensor]]] = []  # (step, weights) for the path
+        self._plane: WeightPath | None = None  # the plane the surface on show lies in
+        self._losses: list[tuple[int, float]] = []
+        self._step = 0
+        self._last: float | None = None  # when the previous step() call returned
+        self._lock = threading.Lock()
+        self._hooks: list[Any] = []
+        super().__init__(**kwargs)
+        self.interval = every
+        self.layer_names = list(self._snapshotter.layers)
+        self.map_layer = self._snapshotter.map_layer or ""
+        self.labels = None if self._probe.labels is None else self._probe.labels.numpy()
+        self.class_names = list(self._probe.class_names or [])
+        self.probe_images = _probe_pixels(self._probe.inputs[:show])
+        self.progress, self.status = 1.0, ""
+        self.observe(self._show_frame, names=["frame"])
+
+    # -- the user's loop -----------------------------------------------------------------------
+    def step(self, loss: float | torch.Tensor | None = None) -> None:
+        """Call after each optimiser step, with the step's training loss if you have it.
+
+        Takes a snapshot when the schedule says so (measured in the training thread; the t-SNE map and
+        the loss surface follow on the worker thread)."""
+        now = time.perf_counter()
+        if self._last is not None:
+            self._schedule.add_step_time(now - self._last)
+        step = self._step
+        self._step += 1
+        if loss is not None:
+            value = float(loss.detach()) if isinstance(loss, torch.Tensor) else float(loss)
+            self._losses.append((step, value))
+        if self._schedule.due(step):
+            self._snapshot(step)
+            self._schedule.add_cost(time.perf_counter() - now)
+        elif loss is not None and now - getattr(self, "_sent", 0.0) > 0.5:
+            self._send_losses()
+        self._last = time.perf_counter()
+
+    def attach(self, optimizer: torch.optim.Optimizer) -> WatchExplorer:
+        """Call :meth:`step` after every ``optimizer.step()`` (torch's step post-hook; without the loss,
+        which the hook cannot see). Undone by :meth:`detach` or :meth:`close`."""
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            raise TypeError(f"optimizer: expected a torch.optim.Optimizer, got {type(optimizer).__name__}")
+        self._hooks.append(optimizer.register_step_post_hook(lambda *_: self.step()))
+        return self
+
+    def detach(self) -> None:
+        """Stop following the optimisers given to :meth:`attach`."""
+        for handle in self._hooks:
+            handle.remove()
+        self._hooks.clear()
+
+    def close(self) -> None:
+        self.detach()
+        super().close()
+
+    @property
+    def snapshots(self) -> list[Snapshot]:
+        """Every :class:`~nbviz.watching.Snapshot` so far, oldest first."""
+        return list(self._snapshots)
+
+    @property
+    def schedule(self) -> Schedule:
+        """The :class:`~nbviz.watching.Schedule`: measured step time, snapshot cost, overhead so far."""
+        return self._schedule
+
+    # -- snapshots -----------------------------------------------------------------------------
+    def _snapshot(self, step: int) -> None:
+        snap = self._snapshotter.take(step)
+        self._schedule.taken(step)
+        self._snapshots.append(snap)
+        self._keep_state(step, snap.state)
+        snap.state = {}  # the path keeps its own (thinned) list of weights
+        with self.hold_sync():
+            self._send_losses()
+            self.snapshot_steps = np.array([s.step for s in self._snapshots], np.int32)
+            self.probe_loss = np.array([np.nan if s.loss is None else s.loss for s in self._snapshots], np.float32)
+            self.probe_accuracy = np.array([np.nan if s.accuracy is None else s.accuracy for s in self._snapshots], np.float32)
+            self.sparsity = np.stack([s.sparsity for s in self._snapshots]).astype(np.float32)
+            self.dead = np.stack([s.dead for s in self._snapshots]).astype(np.int32)
+            self.interval = self._schedule.interval
+            self.overhead = self._schedule.overhead
+            if self.live:
+                self.frame = len(self._snapshots) - 1
+        if self._tsne:
+            self._request_map(snap)
+        if self._surface and len(self._states) >= 3:
+            self._request_path()
+
+    def _keep_state(self, step: int, state: dict[str, torch.Tensor]) -> None:
+        self._states.append((step, state))
+        if len(self._states) > MAX_STATES:  # thin the old half, keep the newest ones dense
+            half = len(self._states) // 2
+            self._states = self._states[:half:2] + self._states[half:]
+
+    def _send_losses(self) -> None:
+        self._sent = time.perf_counter()
+        if self._losses:
+            steps, values = zip(*self._losses)
+            with self.hold_sync():
+                self.loss_steps = np.array(steps, np.int32)
+                self.train_loss = np.array(values, np.float32)
+        self.steps_done = self._step
+
+    def _show_frame(self, change: Any = None) -> None:
+        if not self._snapshots:
+            return
+        index = min(max(int(self.frame), 0), len(self._snapshots) - 1)
+        snap = self._snapshots[index]
+        with self.hold_sync():
+            self.filters, self.maps = snap.filters, snap.maps
+            shown = [s for s in self._embeddings if s <= snap.step]
+            if shown:
+                self.embedding_step = max(shown)
+                self.embedding = self._embeddings[self.embedding_step]
+
+    # -- background views ------------------------------------------------------------------------
+    def _timed(self, work: Callable[[Any], Any], account: Callable[[float], None]) -> Callable[[Any], Any]:
+        def run(progress: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return work(progress)
+            finally:
+                account(time.perf_counter() - start)
+
+        return run
+
+    def _request_map(self, snap: Snapshot) -> None:
+        features, step = snap.features, snap.step
+
+        def work(progress: Any) -> np.ndarray:
+            with self._lock:
+                return self._map.update(features, progress=progress)
+
+        def done(embedding: np.ndarray) -> None:
+            self._embeddings[step] = embedding
+            self._show_frame()
+
+        self.run("map", self._timed(work, self._schedule.add_background), done)
+
+    def _request_path(self) -> None:
+        steps = np.array([s for s, _ in self._states], np.int32)
+        states = [state for _, state in self._states]
+        probe = self._probe
+        data = (probe.inputs[:SURFACE_SAMPLES], probe.labels[:SURFACE_SAMPLES])
+        fresh = self._plane is None or self._schedule.affords(getattr(self, "_surface_cost", 0.0))
+
+        def work(progress: Any) -> tuple[WeightPath, Any, np.ndarray]:
+            if not fresh:
+                plane = self._plane
+                return plane, None, np.stack([project(plane, s) for s in states])
+            start = time.perf_counter()
+            plane = weight_path(self._copy, states)
+            result = coarse_surface(self._copy, plane, self._loss_fn, data, SURFACE_RESOLUTION, progress=progress)
+            self._surface_cost = time.perf_counter() - start
+            return plane, result, plane.coords
+
+        def done(outcome: tuple[WeightPath, Any, np.ndarray]) -> None:
+            plane, result, coords = outcome
+            with self.hold_sync():
+                if result is not None:
+                    self._plane = plane
+                    self.surface, self.surface_axis = result.loss, result.alphas
+                    self.surface_step = int(steps[-1])
+                    self.path_variance = [float(v) for v in plane.explained_variance_ratio]
+                self.path, self.path_steps = coords, steps
+
+        self.run("path", self._timed(work, self._schedule.add_occasional), done)
+
+
+def _probe_pixels(images: torch.Tensor) -> np.ndarray | None:
+    """The probe inputs as display pixels (images, h, w, 3) uint8, or ``None`` when they are not images."""
+    if images.ndim != 4 or images.shape[1] not in (1, 3):
+        return None
+    from .. import render
+
+    outside = bool(images.min() < 0 or images.max() > 1)
+    return render.to_rgb_uint8(images.detach().cpu(), scale="each" if outside else None)
+
+
+def watch(model: nn.Module, probe: Any, every: int = 10, **options: Any) -> WatchExplorer:
+    """A live training view of ``model`` (a :class:`WatchExplorer`; see it for ``options``).
+
+    Create it before the training loop and call ``watcher.step(loss=loss.item())`` after each optimiser
+    step (or ``watcher.attach(optimizer)``); show it by leaving it as a cell's last expression (or
+    ``display(watcher)``). It never changes training.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model being trained.
+    probe : tensor, (inputs, labels) pair, Dataset or DataLoader
+        Fixed inputs every snapshot looks at.
+    every : int, default 10
+        The smallest number of optimiser steps between snapshots (widened to keep within ``budget``).
+    **options : Any
+        Passed to :class:`WatchExplorer` (``budget``, ``adaptive``, ``loss_fn``, ``layer``, ``probe_size``,
+        ``tsne``, ``surface``, ``show``).
+    """
+    return WatchExplorer(model, probe, every, **options)

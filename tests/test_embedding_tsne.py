@@ -9,7 +9,8 @@ from sklearn.datasets import load_digits
 from sklearn.manifold import trustworthiness as sklearn_trustworthiness
 
 from nbviz._progress import Cancelled
-from nbviz.embedding import TSNEResult, tsne
+from nbviz.embedding import TSNEResult, TSNESession, tsne
+from nbviz.embedding._kl import kl_divergence
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +26,7 @@ def small(digits) -> np.ndarray:
 @pytest.fixture(scope="module")
 def full_runs(digits):
     """Ours and plain openTSNE on all 1,797 digits with the default 250 + 500 iterations."""
-    ours = tsne(digits, perplexity=30, n_iter=750, early_iter=250, exaggeration=12, seed=0)
+    ours = tsne(digits, perplexity=30, n_iter=750, early_iter=250, exaggeration=12, seed=0, stop="fixed")
     reference = openTSNE.TSNE(
         perplexity=30, n_iter=500, early_exaggeration_iter=250, early_exaggeration=12, random_state=0
     ).fit(digits)
@@ -71,26 +72,35 @@ def test_frames_match_opentsne_callbacks(small):
     ).fit(small)
     ours = tsne(small, perplexity=20, n_iter=70, early_iter=30, seed=3, snapshot_every=10)
     assert len(seen) == 7  # 3 in the early phase, 4 after; our last frame is the final embedding instead
+    P = TSNESession(small, 3).affinities(20)  # the same exact kNN graph openTSNE builds below 1,000 points
     for i in range(6):
         np.testing.assert_allclose(ours.snapshots[i], seen[i][1], rtol=1e-5, atol=1e-6)
-        assert ours.kl[i] == pytest.approx(seen[i][0], rel=1e-9)
+        # ours is the exact KL there; openTSNE's is its Barnes-Hut estimate (see test_embedding_kl)
+        assert ours.kl[i] == pytest.approx(kl_divergence(P, seen[i][1]), rel=1e-6)
 
 
 def test_kl_evaluated_only_on_frames(small, monkeypatch):
     import openTSNE.tsne as engine
 
-    evaluations = []
-    original = engine.kl_divergence_bh
+    from nbviz.embedding import _kl
 
-    def counting(*args, should_eval_error=False, **kwargs):
-        evaluations.append(should_eval_error)
-        return original(*args, should_eval_error=should_eval_error, **kwargs)
+    gradients, evaluations = [], []
+    original, original_kl = engine.kl_divergence_bh, _kl.kl_divergence
+
+    def counting(*args, **kwargs):
+        gradients.append(1)
+        return original(*args, **kwargs)
+
+    def counting_kl(*args, **kwargs):
+        evaluations.append(1)
+        return original_kl(*args, **kwargs)
 
     monkeypatch.setattr(engine, "kl_divergence_bh", counting)
-    tsne(small, perplexity=10, n_iter=100, early_iter=50, snapshot_every=10)
+    monkeypatch.setattr(_kl, "kl_divergence", counting_kl)
+    tsne(small, perplexity=10, n_iter=100, early_iter=50, snapshot_every=10, stop="fixed")
     # 10 frames plus the one error openTSNE evaluates at the end of each of the 2 phases
-    assert sum(evaluations) == 12
-    assert len(evaluations) == 102
+    assert len(evaluations) == 12
+    assert len(gradients) == 102
 
 
 def test_callback_false_stops_and_returns_frames(small):

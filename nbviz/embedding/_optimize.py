@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .._progress import Progress, report
+from ._convergence import Convergence
 
 __all__ = ["Frames", "Phase", "TSNECallback", "gradient_method", "run_phases"]
 
@@ -53,6 +54,7 @@ class Frames:
     iterations: list[int] = field(default_factory=list)
     kl: list[float] = field(default_factory=list)
     stopped: bool = False
+    converged_at: int | None = None  # the iteration where the stopping rule was met
 
     def add(self, iteration: int, kl: float, embedding: np.ndarray) -> None:
         if self.iterations and self.iterations[-1] == iteration:  # the final frame replaces a same-numbered one
@@ -66,6 +68,10 @@ class _Stop(Exception):
     pass
 
 
+class _Converged(Exception):
+    pass
+
+
 def run_phases(
     embedding: Any,
     phases: list[Phase],
@@ -74,13 +80,15 @@ def run_phases(
     callback: TSNECallback | None = None,
     progress: Progress | None = None,
     on_frame: Callable[[int, np.ndarray], None] | None = None,
+    convergence: Convergence | None = None,
 ) -> Frames:
     """Optimise an openTSNE ``TSNEEmbedding`` in place through ``phases``, collecting frames.
 
     Every ``snapshot_every`` iterations a frame (iteration, KL, positions) is stored, ``callback`` is
     called (``False`` stops the run; the frames so far are returned with ``stopped=True``) and
     ``progress`` is told how far the run is (``False`` raises :class:`~nbviz._progress.Cancelled`).
-    The final embedding is always the last frame. Exceptions raised by callbacks propagate after
+    The final embedding is always the last frame. With ``convergence``, the run ends at the first
+    frame that meets its rule (``converged_at`` holds that iteration). Exceptions raised by callbacks propagate after
     openTSNE has un-exaggerated its affinity matrix, so a shared ``P`` is never left corrupted.
     """
     from openTSNE.tsne import OptimizationInterrupt
@@ -102,6 +110,9 @@ def run_phases(
                 on_frame(iteration, frames.snapshots[-1])
             if callback is not None and callback(iteration, float(error), frames.snapshots[-1]) is False:
                 raise _Stop
+            if convergence is not None and convergence.reached(frames.iterations, frames.kl):
+                frames.converged_at = iteration
+                raise _Converged
             report(progress, iteration / total, f"t-SNE iteration {iteration}/{total}, KL {error:.4f}")
         except BaseException as exc:  # noqa: BLE001 - handed back to openTSNE as a clean stop, re-raised below
             pending.append(exc)
@@ -128,6 +139,9 @@ def run_phases(
                 exc = pending[0] if pending else None
                 if isinstance(exc, _Stop):
                     frames.stopped = True
+                    return frames
+                if isinstance(exc, _Converged):
+                    report(progress, 1.0, f"t-SNE converged at iteration {frames.converged_at}, KL {frames.kl[-1]:.4f}")
                     return frames
                 if exc is not None:
                     raise exc from None

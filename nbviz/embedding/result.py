@@ -19,7 +19,9 @@ class TSNEResult:
     ``embedding`` (N, 2) float32 final positions; ``snapshots`` (S, N, 2) float32 frames taken every
     ``snapshot_every`` iterations (the last frame is the final embedding); ``iterations`` (S,) int
     iteration number of each frame; ``kl`` (S,) float KL divergence of each frame (with respect to
-    the un-exaggerated affinities); ``params`` the settings used, plus ``stopped`` (a callback ended
+    the un-exaggerated affinities, see :mod:`._kl`); ``converged_at`` the iteration where the run met
+    its convergence rule and stopped (``None``: it ran its iterations, see ``stop`` in
+    :meth:`TSNESession.run`); ``params`` the settings used, plus ``stopped`` (a callback ended
     the run early) and the engine. As in openTSNE's callbacks, the frame numbered i shows the
     positions at which step i's gradient and KL were evaluated; frames are counted within each phase
     (every ``snapshot_every`` iterations after the start of the early and of the main phase).
@@ -30,6 +32,7 @@ class TSNEResult:
     iterations: np.ndarray
     kl: np.ndarray
     params: dict[str, Any] = field(default_factory=dict)
+    converged_at: int | None = None
 
     @property
     def final_kl(self) -> float:

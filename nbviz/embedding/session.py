@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 
 from .._progress import Progress, report
+from ._convergence import DEFAULT_TOL, Convergence, check_stop
+from ._kl import objective
 from ._optimize import Phase, TSNECallback, gradient_method, run_phases
 from ._validate import check_distinct, check_perplexity, check_points
 from .result import SmallMultiples, TSNEResult
@@ -122,22 +124,62 @@ class TSNESession:
         snapshot_every: int = 10,
         callback: TSNECallback | None = None,
         progress: Progress | None = None,
+        stop: str = "converged",
+        tol: float = DEFAULT_TOL,
     ) -> TSNEResult:
         """Optimise an embedding at ``perplexity``; returns a :class:`TSNEResult` with frames.
 
-        ``n_iter`` counts all iterations, the first ``early_iter`` with ``exaggeration``. A fresh run
-        starts from ``init`` (default the session's) with 750 iterations, 250 of them exaggerated
-        (at most ``n_iter``). With
+        A fresh run starts from ``init`` (default the session's) with early exaggeration. With
         ``warm_start`` and a settled current embedding of the same ``seed``, the run continues from the
-        current positions instead (no early exaggeration unless asked; 500 iterations by default), so
-        points move continuously. A different ``seed`` (or an explicit ``init``) always starts fresh.
-        ``callback(iteration, kl, positions)`` returning ``False`` stops and returns the frames so far;
-        ``progress`` returning ``False`` raises :class:`~nbviz._progress.Cancelled`. The session's
+        current positions instead (no early exaggeration unless asked), so points move continuously.
+        A different ``seed`` (or an explicit ``init``) always starts fresh. The session's
         ``embedding`` follows every frame, so a cancelled run leaves the points where they were drawn.
+
+        Parameters
+        ----------
+        perplexity : float, default 30
+            Effective number of neighbours; the kNN graph is rebuilt only above its maximum.
+        n_iter : int or None, default None
+            Most iterations in all (with ``stop="fixed"``: exactly this many). ``None``: 750 for a
+            fresh run, 500 for a warm start.
+        early_iter : int or None, default None
+            The first iterations, run with ``exaggeration``. ``None``: 250 (at most ``n_iter``) for a
+            fresh run, 0 for a warm start.
+        exaggeration : float, default 12
+            Early exaggeration of the attraction.
+        final_exaggeration : float, default 1
+            Exaggeration after the early phase.
+        learning_rate : float or "auto", default "auto"
+            ``"auto"`` is N / exaggeration in each phase (openTSNE's rule).
+        seed : int or None, default None
+            Seed of the initialisation (``None``: the session's).
+        warm_start : bool, default True
+            Continue from the current positions when they are settled and of the same seed.
+        init : str, numpy.ndarray or None, default None
+            Start of a fresh run (``None``: the session's ``init``); forces a fresh run.
+        snapshot_every : int, default 10
+            Iterations between frames (positions and the true KL(P‖Q) of the un-exaggerated P).
+        callback : callable or None, default None
+            ``callback(iteration, kl, positions)`` at every frame; returning ``False`` stops the run
+            and returns the frames so far.
+        progress : callable or None, default None
+            ``progress(fraction, message)``; returning ``False`` raises :class:`~nbviz._progress.Cancelled`.
+        stop : {"converged", "fixed"}, default "converged"
+            ``"converged"`` ends the run at the first frame after exaggeration where the KL fell by
+            less than ``tol`` of itself over the last 50 iterations (or at ``n_iter``), and records that
+            iteration in ``result.converged_at``; ``"fixed"`` runs all ``n_iter`` iterations.
+        tol : float, default 1e-3
+            Relative KL decrease over 50 iterations below which the map counts as converged.
+
+        Returns
+        -------
+        TSNEResult
+            Frames, KL curve, ``converged_at`` (or ``None``) and the settings used.
         """
         from openTSNE import TSNEEmbedding
 
         seed = self.seed if seed is None else _check_seed(seed)
+        stop, tol = check_stop(stop, tol)
         with self._lock:
             affinities = self._affinities_at(perplexity, progress)
             warm = (
@@ -158,7 +200,7 @@ class TSNESession:
             embedding = TSNEEmbedding(
                 start,
                 affinities,
-                negative_gradient_method=self.method,
+                negative_gradient_method=objective(self.method, self.n_points),
                 n_jobs=self.n_jobs,
                 theta=self.theta,
                 random_state=seed,
@@ -169,14 +211,17 @@ class TSNESession:
                 self._embedding_seed = seed
                 self._settled = warm or iteration >= early_iter
 
+            convergence = Convergence(tol=tol, after=int(early_iter)) if stop == "converged" else None
             frames = run_phases(
-                embedding, phases, snapshot_every=snapshot_every, callback=callback, progress=progress, on_frame=follow
+                embedding, phases, snapshot_every=snapshot_every, callback=callback, progress=progress, on_frame=follow,
+                convergence=convergence,
             )
             result = TSNEResult(
                 embedding=frames.snapshots[-1],
                 snapshots=np.stack(frames.snapshots),
                 iterations=np.asarray(frames.iterations, dtype=np.int64),
                 kl=np.asarray(frames.kl, dtype=np.float64),
+                converged_at=frames.converged_at,
                 params=dict(
                     perplexity=float(perplexity),
                     n_iter=int(n_iter),
@@ -191,6 +236,8 @@ class TSNESession:
                     negative_gradient_method=self.method,
                     n_neighbors=self.n_neighbors,
                     stopped=frames.stopped,
+                    stop=stop,
+                    tol=tol,
                 ),
             )
             self.result = result

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from .._progress import Progress, report, with_progress_bar
+from ._convergence import DEFAULT_TOL, check_stop
 from ._optimize import TSNECallback
 from ._validate import check_distinct, check_perplexity, check_points
 from .result import TSNEResult
@@ -39,25 +40,35 @@ def tsne(
     neighbors: str = "auto",
     negative_gradient_method: str = "auto",
     n_jobs: int = 1,
+    stop: str = "converged",
+    tol: float = DEFAULT_TOL,
 ) -> TSNEResult:
     """Embed ``X`` (N, D) in 2-D with t-SNE; returns a :class:`TSNEResult`. ``X`` must be finite and
     hold points that differ (all-identical points are an error, see :func:`._validate.check_distinct`).
 
-    ``n_iter`` counts all iterations; the first ``early_iter`` run with ``exaggeration`` (early
+    ``n_iter`` counts all iterations (at most; see ``stop``); the first ``early_iter`` run with ``exaggeration`` (early
     exaggeration), the rest with ``final_exaggeration``. ``learning_rate="auto"`` is N / exaggeration
     per phase. Every ``snapshot_every`` iterations a frame is kept (positions and KL divergence, which
     is evaluated only then) and ``callback(iteration, kl, positions)`` is called; returning ``False``
     stops and returns the frames so far. ``progress(fraction, message)`` returning ``False`` raises
-    :class:`~nbviz._progress.Cancelled`.
+    :class:`~nbviz._progress.Cancelled`. Every KL is the true KL(P‖Q) of the un-exaggerated P at
+    that frame's positions (exact up to 2,000 points, FFT-interpolated normaliser above).
+
+    ``stop="converged"`` (default) ends the run at the first frame after exaggeration where the KL
+    fell by less than ``tol`` (default 1e-3) of itself over the last 50 iterations, recorded in
+    ``result.converged_at``; ``stop="fixed"`` runs exactly ``n_iter`` iterations (``converged_at``
+    is then ``None``). See :meth:`TSNESession.run` for every parameter.
 
     ``engine``: ``"opentsne"`` (the default when installed; Barnes-Hut below 5,000 points and FFT
     interpolation above unless ``negative_gradient_method`` says otherwise; ``neighbors`` is its kNN
     method) or ``"sklearn"`` (scikit-learn's Barnes-Hut TSNE; it has no per-iteration hook, so the
-    result holds only the final frame, ``early_iter`` must be 250 and ``learning_rate="auto"`` means
+    result holds only the final frame, ``stop``/``tol`` do not apply (it has its own rule on the
+    gradient norm), ``early_iter`` must be 250 and ``learning_rate="auto"`` means
     scikit-learn's own rule, max(N / exaggeration / 4, 50)).
     """
     X = check_distinct(check_points(X))
     perplexity = check_perplexity(perplexity, X.shape[0])
+    stop, tol = check_stop(stop, tol)
     engine = _engine(engine)
     if engine == "sklearn":
         return _sklearn_tsne(
@@ -77,6 +88,8 @@ def tsne(
         snapshot_every=snapshot_every,
         callback=callback,
         progress=progress,
+        stop=stop,
+        tol=tol,
     )
 
 

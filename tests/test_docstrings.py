@@ -48,19 +48,6 @@ PENDING: set[str] = {
     # embedding/features.py: documented, lands with the executor change in progress there
     "nbviz.extract_features",
     "nbviz.pca",
-    # this work (issue 15 item 6), being converted slice by slice
-    "nbviz.Explored",
-    "nbviz.FeatureVisExplorer",
-    "nbviz.LandscapeExplorer",
-    "nbviz.Link",
-    "nbviz.PredictionExplorer",
-    "nbviz.SaliencyExplorer",
-    "nbviz.explore",
-    "nbviz.handout.export_notebook",
-    "nbviz.handout.page_html",
-    "nbviz.handout.precompute_all",
-    "nbviz.handout.save_html",
-    "nbviz.link",
 }
 
 
@@ -99,6 +86,9 @@ def _documented(section: list) -> dict[str, str]:
     """Parameter name → type text of a numpydoc section (``a, b : int`` documents both)."""
     names: dict[str, str] = {}
     for entry in section:
+        if entry.name.startswith("**") and not entry.type:  # numpydoc parses "**kwargs" with no type as such
+            names[entry.name.lstrip("*")] = "keyword arguments"
+            continue
         for name in entry.name.split(","):
             names[name.strip().lstrip("*")] = entry.type.strip()
     return names

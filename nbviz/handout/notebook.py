@@ -79,10 +79,27 @@ def export_notebook(
     timeout: float = 600.0,
     kernel_name: str = "python3",
 ) -> pathlib.Path:
-    """Write ``notebook`` (.ipynb) as one self-contained, offline HTML handout at ``out``; returns ``out``.
+    """Write ``notebook`` (.ipynb) as one self-contained, offline HTML handout at ``out``.
 
-    ``execute=True`` runs the notebook in a fresh kernel (in its own folder) and precomputes every explorer;
-    ``execute=False`` uses the outputs and widget state saved in the notebook. ``timeout`` is per cell (s)."""
+    Parameters
+    ----------
+    notebook : str or os.PathLike
+        The notebook to export.
+    out : str or os.PathLike
+        The HTML file to write.
+    execute : bool, default True
+        Run the notebook in a fresh kernel (in its own folder) and precompute every explorer; ``False``
+        uses the outputs and widget state saved in the notebook.
+    timeout : float, default 600.0
+        Seconds each cell may run.
+    kernel_name : str, default "python3"
+        The Jupyter kernel that executes it.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out``.
+    """
     try:
         import nbformat
 

@@ -50,12 +50,26 @@ def _check_widgets(widgets: Sequence[Any], argument: str) -> list[Any]:
 
 
 def precompute_all(widgets: Iterable[Any], options: bool | Mapping[str, Any] = True, timeout: float | None = 600.0) -> list[Any]:
-    """Call ``precompute(**options)`` on every explorer in ``widgets`` (and inside containers; an explorer is
-    any widget with ``precompute`` and ``wait``, see :mod:`nbviz.handout.explorers`), then wait
-    for work still running (so a page never catches a half-drawn map); returns the explorers.
+    """Call ``precompute(**options)`` on every explorer in ``widgets``, then wait for work still running.
 
-    ``options``: ``True`` (defaults), ``False`` (no precompute, only the wait), or a mapping of keyword
-    arguments. ``timeout``: seconds to wait for each explorer's work."""
+    Explorers inside containers count too; an explorer is any widget with ``precompute`` and ``wait``
+    (see :mod:`nbviz.handout.explorers`). Waiting means a page never catches a half-drawn map.
+
+    Parameters
+    ----------
+    widgets : iterable of widgets
+        Explorers and containers of them.
+    options : bool or mapping of str to object, default True
+        ``True``: each explorer's default precompute; ``False``: no precompute, only the wait; a mapping:
+        keyword arguments for every explorer's ``precompute``.
+    timeout : float or None, default 600.0
+        Seconds to wait for each explorer's work; ``None``: no limit.
+
+    Returns
+    -------
+    list
+        The explorers found.
+    """
     if isinstance(options, bool):
         kwargs: dict[str, Any] | None = {} if options else None
     elif isinstance(options, Mapping):
@@ -87,7 +101,20 @@ def _script_json(value: Any) -> str:
 
 
 def page_html(widgets: Sequence[Any], title: str = "nbviz handout") -> str:
-    """The handout page for ``widgets`` as a string (state as it is now: call precompute first)."""
+    """The handout page for ``widgets`` as a string, with their state as it is now (call precompute first).
+
+    Parameters
+    ----------
+    widgets : sequence of widgets
+        The widgets to show, in order.
+    title : str, default "nbviz handout"
+        The page's title.
+
+    Returns
+    -------
+    str
+        One self-contained HTML document (every script inlined).
+    """
     widgets = _check_widgets(widgets, "widgets")
     state, views = widget_state(widgets)
     state = offline_state(state)  # a widget whose front end is not inlined would be fetched from a CDN
@@ -106,9 +133,25 @@ def save_html(
 ) -> pathlib.Path:
     """Write one self-contained HTML file showing ``widgets`` that works offline, without a kernel.
 
-    Every explorer among them first runs ``precompute()`` (``precompute=False`` skips it; a dict passes
-    options to every explorer), so that what was precomputed stays interactive in the page. Returns the
-    path written."""
+    Every explorer among them first runs ``precompute()``, so that what was precomputed stays
+    interactive in the page.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The HTML file to write.
+    *widgets : widgets
+        The widgets to show, in order (explorers, containers, any ipywidgets).
+    precompute : bool or mapping of str to object, default True
+        ``False`` skips the precompute; a mapping passes options to every explorer's ``precompute``.
+    title : str or None, default None
+        The page's title; ``None``: the file's name without its suffix, underscores as spaces.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path: expected a file path, got {type(path).__name__}")
     target = pathlib.Path(path)

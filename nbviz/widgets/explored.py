@@ -30,9 +30,25 @@ __all__ = ["Explored", "explore", "default_feature_layer", "default_maps_layer"]
 class Explored(ipywidgets.GridBox):
     """The explorers :func:`explore` built, laid out side by side where the width allows.
 
-    Attributes: ``tsne`` (:class:`TSNEExplorer`), ``saliency`` (:class:`SaliencyExplorer`), ``occlusion``
-    (:class:`OcclusionExplorer`), ``layers`` (:class:`LayerExplorer`), ``link`` (the
-    :class:`~nbviz.widgets.linking.Link` between them) and ``images``/``labels`` (the dataset as tensors)."""
+    Each constructor argument is kept as the attribute of the same name.
+
+    Parameters
+    ----------
+    tsne : TSNEExplorer
+        The t-SNE map of the dataset.
+    saliency : SaliencyExplorer
+        Saliency maps of the selected item.
+    occlusion : OcclusionExplorer
+        The occlusion map of the selected item.
+    layers : LayerExplorer
+        Feature maps of the selected item (and channel rankings of a selection).
+    link : Link
+        The link between them.
+    images : torch.Tensor
+        The dataset's images, N×C×H×W.
+    labels : torch.Tensor or None
+        The dataset's labels, or ``None`` when it has none.
+    """
 
     def __init__(self, tsne: TSNEExplorer, saliency: SaliencyExplorer, occlusion: OcclusionExplorer,
                  layers: LayerExplorer, link: Link, images: torch.Tensor, labels: torch.Tensor | None) -> None:
@@ -133,13 +149,35 @@ def explore(
 ) -> Explored:
     """Build linked explorers of ``model`` over ``dataset`` in one line and return them laid out.
 
-    ``dataset``: an nbviz ImageDataset, an N×C×H×W tensor or array, an ``(images, labels)`` pair, a
-    torch Dataset of images (or (image, label) items) or a DataLoader (read once); labels and class
-    names (``.class_names`` or torchvision's ``.classes``) are taken from it where present. The t-SNE map embeds ``layer``'s features
-    (default: the penultimate layer); ``labels``/``class_names`` override the dataset's. The saliency
-    explorer uses its default ``methods``; the occlusion explorer a window of about a quarter of the image
-    side (see :func:`~nbviz.widgets.occlusion.default_window`); other keyword arguments go to
-    :class:`TSNEExplorer`. Clicking a point shows that image everywhere; a lasso ranks channels in the layer explorer.
+    Clicking a point of the t-SNE map shows that image everywhere; a lasso ranks channels in the
+    layer explorer. The saliency explorer uses ``methods``; the occlusion explorer a window of about a
+    quarter of the image side (see :func:`~nbviz.widgets.occlusion.default_window`).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model; never changed.
+    dataset : ImageDataset, tensor, array, (images, labels), Dataset or DataLoader
+        The images: an nbviz ImageDataset, an N×C×H×W tensor or array, an ``(images, labels)`` pair,
+        a torch Dataset of images (or ``(image, label)`` items) or a DataLoader (read once). Labels and
+        class names (``.class_names`` or torchvision's ``.classes``) are taken from it where present.
+    layer : str or None, default None
+        The layer whose features the t-SNE map embeds; ``None``: the penultimate layer.
+    labels : sequence of int, torch.Tensor or None, default None
+        Labels overriding the dataset's.
+    class_names : sequence of str or None, default None
+        Class names overriding the dataset's.
+    methods : sequence of str or None, default None
+        The saliency explorer's methods; ``None``: its default.
+    n_iter : int, default 500
+        t-SNE iterations.
+    **tsne_options
+        Further keyword arguments for :class:`TSNEExplorer`.
+
+    Returns
+    -------
+    Explored
+        The four explorers and their link, laid out as one widget.
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")

@@ -51,6 +51,24 @@ class FeatureVisExplorer(Explorer):
     ``member_images`` (k×m×H×W×3), ``members``; ``inversion_original`` (H×W×3), ``inversions``
     (L×H×W×3), ``inversion_errors``. The compute results are kept in ``result``, ``facets`` and
     ``inversion``.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model; never changed.
+    dataset : tensor, array, Dataset, DataLoader or None, default None
+        Images for the ``"facets"`` and ``"invert"`` modes; it also sets the image size. ``None``:
+        maximisation only.
+    layer : str or None, default None
+        The layer first shown; ``None``: the first convolution leaf.
+    units : sequence of int, int or None, default None
+        The channels first maximised; ``None``: the first 8 of the layer.
+    size : int or None, default None
+        Side of the generated images without a dataset; ``None``: the model's ``image_size``, else 32.
+    n_members : int, default 4
+        Cluster members shown beside each facet.
+    **kwargs
+        Initial values of the explorer's traits (e.g. ``layout``); an unknown name raises ``TypeError``.
     """
 
     _bundle = "featurevis"

@@ -43,6 +43,32 @@ class LandscapeExplorer(Explorer):
     random samples comes first, then the full-data grid refines level by level. Full-data points
     are kept per direction kind, so after a span or resolution change the points that lie on the
     new grid are shown at once and only the others are computed.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The trained model; never changed.
+    loss_fn : callable
+        ``loss_fn(outputs, targets)``, the mean loss of a batch (e.g. ``nn.CrossEntropyLoss()``).
+    data : (inputs, targets) or iterable of (inputs, targets)
+        The data the loss is evaluated on.
+    checkpoints : sequence of state dicts or None, default None
+        State dicts saved while training (at least 3): enables ``"pca"`` directions and the training path.
+    mode : {"line", "plane", "surface"}, default "plane"
+        The view first shown.
+    directions : {"filter_normalized", "random", "pca"} or None, default None
+        How d1 and d2 are made; ``None``: ``"pca"`` with checkpoints, else ``"filter_normalized"``.
+    span : float or None, default None
+        Half-width of the plane in units of the directions; ``None``: 1, or with PCA directions a span
+        that fits the training path.
+    resolution : int, default 21
+        Points per side of the full grid.
+    preview : int or None, default 256
+        Random samples of the 9×9 preview computed first; ``None``: no preview.
+    seed : int, default 0
+        Seed of the random directions, the preview's samples and the line's random start.
+    **kwargs
+        Initial values of the explorer's traits (e.g. ``layout``); an unknown name raises ``TypeError``.
     """
 
     _bundle = "landscape"

@@ -43,7 +43,13 @@ def _count(explorer: Explorer) -> int | None:
 
 
 class Link:
-    """Keeps ``explorers`` showing the same items; :meth:`unlink` stops it. Made by :func:`link`."""
+    """Keeps ``explorers`` showing the same items; :meth:`unlink` stops it. Made by :func:`link`.
+
+    Parameters
+    ----------
+    *explorers : Explorer
+        The explorers to link (or one list or tuple of them).
+    """
 
     def __init__(self, *explorers: Explorer) -> None:
         if len(explorers) == 1 and isinstance(explorers[0], (list, tuple)):
@@ -155,10 +161,27 @@ class Link:
 
 
 def link(*explorers: Explorer) -> Link:
-    """Link explorers of the same dataset: a t-SNE selection of one point shows that item in the
-    saliency and layer explorers (and any explorer with an ``index``); a selection of many makes the
-    layer explorer rank the channels that respond to it; picking an item in one view shows it in the
-    others. Works the same from Python (``tsne.selected = [7]``). Raises ``ValueError`` if the
-    explorers hold different numbers of items. Returns the :class:`Link` (``.unlink()`` undoes it)."""
+    """Link explorers of the same dataset, so that a selection in one shows in the others.
+
+    A t-SNE selection of one point shows that item in the saliency and layer explorers (and any explorer
+    with an ``index``); a selection of many makes the layer explorer rank the channels that respond to
+    it; picking an item in one view shows it in the others. Works the same from Python
+    (``tsne.selected = [7]``).
+
+    Parameters
+    ----------
+    *explorers : Explorer
+        The explorers to link (or one list or tuple of them).
+
+    Returns
+    -------
+    Link
+        The link; ``.unlink()`` undoes it.
+
+    Raises
+    ------
+    ValueError
+        If the explorers hold different numbers of items.
+    """
     return Link(*explorers)
 

@@ -43,7 +43,23 @@ class PredictionExplorer(Explorer):
     """Show ``images`` (N×C×H×W, up to ``max_images``) with ``model``'s top prediction for each,
     under a rotation, shift and zoom that a person drives with sliders (or sets from Python).
     ``images`` may also be an ``(images, labels)`` pair, a Dataset or a DataLoader (see
-    :func:`nbviz._data.examples`); its labels and class names are used unless given."""
+    :func:`nbviz._data.examples`); its labels and class names are used unless given.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A classifier; never changed.
+    images : torch.Tensor, (images, labels), Dataset or DataLoader
+        N×C×H×W images, or data they are read from.
+    labels : sequence of int, torch.Tensor or None, default None
+        True class per image; ``None``: the data's own labels, if any.
+    class_names : sequence of str or None, default None
+        One name per class; ``None``: the data's own, else the class indices.
+    max_images : int, default 16
+        Images shown (the first ones of ``images``).
+    **kwargs
+        Initial values of the explorer's traits (e.g. ``layout``); an unknown name raises ``TypeError``.
+    """
 
     _bundle = "predictions"
 

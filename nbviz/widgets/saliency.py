@@ -43,6 +43,25 @@ class SaliencyExplorer(Explorer):
     numerical noise; see :mod:`nbviz.attribution.meaning`), ``probabilities`` (K) of the
     chosen input and ``explained`` (the class the maps explain). ``labels``: true class per input;
     ``masks``: N×H×W object masks; ``class_names``: one name per class.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A classifier; never changed.
+    inputs : tensor, Dataset, DataLoader or (images, labels)
+        N×C×H×W images, or data whose first ``max_inputs`` images are read.
+    labels : sequence of int, torch.Tensor or None, default None
+        True class per input; ``None``: the data's own labels, if any.
+    masks : array_like or None, default None
+        N×H×W object masks for the pointing game; ``None``: the data's own masks, if any.
+    class_names : sequence of str or None, default None
+        One name per class; ``None``: the data's own, else the class indices.
+    methods : sequence of str, default ("gradient", "integrated_gradients", "gradcam")
+        The saliency methods first shown (names from :data:`nbviz.SALIENCY_METHODS`).
+    max_inputs : int, default 64
+        Inputs read from ``inputs``.
+    **kwargs
+        Initial values of the explorer's traits (e.g. ``layout``); an unknown name raises ``TypeError``.
     """
 
     _bundle = "saliency"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -154,7 +155,9 @@ class WatchExplorer(Explorer):
         """Call after each optimiser step, with the step's training loss if you have it.
 
         Takes a snapshot when the schedule says so (measured in the training thread; the t-SNE map and
-        the loss surface follow on the worker thread)."""
+        the loss surface follow on the worker thread). After :meth:`close` it does nothing."""
+        if self.closed:
+            return
         now = time.perf_counter()
         if self._last is not None:
             self._schedule.add_step_time(now - self._last)
@@ -175,14 +178,22 @@ class WatchExplorer(Explorer):
         which the hook cannot see). Undone by :meth:`detach` or :meth:`close`."""
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise TypeError(f"optimizer: expected a torch.optim.Optimizer, got {type(optimizer).__name__}")
-        self._hooks.append(optimizer.register_step_post_hook(lambda *_: self.step()))
+        me = weakref.ref(self)  # the optimiser must not keep a dropped explorer alive
+
+        def after_step(*_: Any) -> None:
+            watcher = me()
+            if watcher is not None and not watcher.closed:
+                watcher.step()
+
+        self._hooks.append(optimizer.register_step_post_hook(after_step))
         return self
 
     def detach(self) -> None:
         """Stop following the optimisers given to :meth:`attach`."""
-        for handle in self._hooks:
+        hooks = getattr(self, "_hooks", [])  # absent if the constructor rejected its arguments
+        for handle in hooks:
             handle.remove()
-        self._hooks.clear()
+        hooks.clear()
 
     def close(self) -> None:
         self.detach()

@@ -43,25 +43,31 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 import torch
 from torch import nn
 
-from nbviz._guard import model_device, model_guard
+from nbviz._guard import ModelGuard, model_device, model_guard
 from nbviz._inputs import check_model, model_input
 from nbviz._progress import Progress, report, with_progress_bar
 from nbviz.attribution import _occlusion_grid as grid
-from nbviz.attribution.incremental import IncrementalEngine
-from nbviz.attribution.targets import Target, resolve_target
+from nbviz.attribution._occlusion_evaluators import (
+    MEMORY_BUDGET,
+    Evaluator,
+    IncrementalEvaluator,
+    PlainEvaluator,
+    make_evaluator,
+    target_score,
+)
+from nbviz.attribution._occlusion_result import OcclusionResult
+from nbviz.attribution.targets import resolve_target
 
-__all__ = ["OcclusionResult", "occlusion"]
+__all__ = ["MEMORY_BUDGET", "OcclusionResult", "OcclusionRun", "occlusion"]
 
 log = logging.getLogger(__name__)
 
-MEMORY_BUDGET = 256 * 2**20  # bytes of activations one batch of occluded copies may use
 APPROXIMATE_BOX_LIMIT: float | None = None
 APPROXIMATE_REFINE = 0.4
 APPROXIMATE_CUT_FRACTION = 0.35
@@ -71,66 +77,6 @@ ANCHOR_STEP = 4
 EXACT_FULL_FRACTION = 0.5
 
 Mode = Literal["exact", "approximate", "plain"]
-
-
-@dataclass
-class OcclusionResult:
-    """Occlusion of one image.
-
-    ``probability`` (rows×cols): the target's softmax probability with the window at each grid
-    position (a callable target's value instead, for callable targets); ``drop`` = unoccluded minus
-    occluded; ``drop_map`` (H×W): ``drop`` averaged over the windows covering each pixel (Captum's
-    ``Occlusion`` attribution of the target probability). ``origins_y``/``origins_x``: window
-    top-left corners per grid row/column. ``probabilities`` (K,): unoccluded class probabilities.
-    ``computed`` marks the positions evaluated by the model; in partial results (``final`` False)
-    the others hold the value of the nearest coarse position above-left, so the map is always
-    complete; in approximate results they are interpolated.
-    """
-
-    probability: np.ndarray
-    drop: np.ndarray
-    drop_map: np.ndarray
-    origins_y: np.ndarray
-    origins_x: np.ndarray
-    window: tuple[int, int]
-    stride: tuple[int, int]
-    baseline: str
-    target: int | None
-    base_probability: float
-    probabilities: np.ndarray
-    computed: np.ndarray
-    mode: str
-    final: bool = True
-
-    def top(self, k: int = 5) -> list[tuple[int, float]]:
-        """The ``k`` most probable classes of the unoccluded image as ``(class, probability)``."""
-        order = np.argsort(-self.probabilities)[:k]
-        return [(int(i), float(self.probabilities[i])) for i in order]
-
-    def plot(self, image: np.ndarray | torch.Tensor | None = None):
-        """A matplotlib Figure: the image (if given), the per-window probability grid and the drop map."""
-        from .._figures import figure
-
-        panels = [("probability per window", self.probability, "viridis"), ("drop in probability", self.drop_map, "RdBu_r")]
-        if image is not None:
-            img = torch.as_tensor(image).detach().cpu().float().squeeze(0)
-            img = img.permute(1, 2, 0) if img.dim() == 3 else img
-            img = (img - img.min()) / (img.max() - img.min() + 1e-12)
-            panels.insert(0, ("image", img.squeeze(-1).numpy(), "gray"))
-        fig = figure(figsize=(3.2 * len(panels), 3.2))
-        for i, (title, data, cmap) in enumerate(panels):
-            ax = fig.add_subplot(1, len(panels), i + 1)
-            if title.startswith("drop"):
-                lim = float(np.abs(data).max()) or 1.0
-                im = ax.imshow(data, cmap=cmap, vmin=-lim, vmax=lim)
-            else:
-                im = ax.imshow(data, cmap=cmap)
-            if title != "image":
-                fig.colorbar(im, ax=ax, fraction=0.046)
-            ax.set_title(title)
-            ax.axis("off")
-        fig.suptitle(f"occlusion, class {self.target}, window {self.window}, stride {self.stride}, {self.baseline}")
-        return fig
 
 
 def _as_image(x: Any) -> torch.Tensor:
@@ -146,98 +92,238 @@ def _as_image(x: Any) -> torch.Tensor:
     return x.detach()
 
 
-def _score(target: Target, output: torch.Tensor) -> torch.Tensor:
-    """Softmax probability of the target class per row (or the callable's value)."""
-    if target.fn is not None:
-        return target.scores(output)
-    probs = torch.softmax(output.reshape(output.shape[0], -1).float(), dim=1)
-    return target.scores(probs, owners=torch.zeros(output.shape[0], dtype=torch.long))
+class OcclusionRun:
+    """One occlusion of one image, as named steps (what :func:`occlusion` calls inside the guard).
 
+    :meth:`start` runs the unoccluded forward and picks the :class:`Evaluator`; :meth:`run` then
+    evaluates the windows: :meth:`approximate_linearised` (approximate mode, when a cut exists),
+    else :meth:`coarse_to_fine` (every position, or the interpolation rule's share). Each level goes
+    through :meth:`run_level` in batches (:meth:`evaluate`); :meth:`publish` hands partial maps to
+    ``on_partial`` and :meth:`result` builds them.
 
-class _Plain:
-    """Forwards of full occluded copies."""
+    Parameters
+    ----------
+    guard : ModelGuard
+        The model's guard; its shadow ``guard.model`` is what runs.
+    image : torch.Tensor
+        The checked image, 1×C×H×W on the model's device.
+    window : tuple of int
+        (height, width) of the window.
+    stride : tuple of int
+        (vertical, horizontal) step between windows.
+    baseline : str, float or torch.Tensor
+        What replaces the window (see :func:`occlusion`).
+    target : int, callable or None
+        What is scored (see :func:`occlusion`).
+    mode : {"exact", "approximate", "plain"}
+        How windows are evaluated.
+    batch_size : int or "auto"
+        Windows per evaluation.
+    order : {"coarse_to_fine", "raster"}
+        The order of positions (approximate mode is always coarse to fine).
+    progress : Progress or None
+        Receives the fraction done.
+    on_partial : callable or None
+        ``on_partial(result, fraction)`` after each level.
+    """
 
-    mode = "plain"
+    def __init__(
+        self, guard: ModelGuard, image: torch.Tensor, *, window: tuple[int, int], stride: tuple[int, int],
+        baseline: str | float | torch.Tensor, target: Any, mode: Mode, batch_size: int | Literal["auto"],
+        order: Literal["coarse_to_fine", "raster"], progress: Progress | None,
+        on_partial: Callable[[OcclusionResult, float], Any] | None,
+    ) -> None:
+        self.guard, self.image, self.window, self.stride = guard, image, window, stride
+        self.baseline, self.target, self.mode, self.order = baseline, target, mode, order
+        self.requested_batch, self.batch = batch_size, batch_size
+        self.progress, self.on_partial = progress, on_partial
+        self.height, self.width = image.shape[-2:]
+        self.oy = grid.origins(self.height, window[0], stride[0])
+        self.ox = grid.origins(self.width, window[1], stride[1])
+        self.shape = (len(self.oy), len(self.ox))
+        size = self.shape[0] * self.shape[1]
+        self.scores = np.full(size, np.nan, dtype=np.float32)
+        self.computed = np.zeros(size, dtype=bool)
+        self.change = np.zeros(size, dtype=np.float32)  # linear score change per window (approximate)
+        self.rows_of, self.cols_of = np.divmod(np.arange(size), self.shape[1])
+        self.total, self.done = size, 0
 
-    def __init__(self, model: nn.Module, x: torch.Tensor, baseline: torch.Tensor, window, guard, output=None):
-        self.model, self.x, self.baseline, self.window = model, x, baseline, window
-        largest = [x.numel()]
+    # -- steps ------------------------------------------------------------------------------------
+    def start(self) -> None:
+        """The unoccluded forward: baseline image, evaluator, target and its score."""
+        report(self.progress, 0.0, "occlusion: unoccluded forward")
+        self.base_image, self.baseline_name = grid.make_baseline(self.baseline, self.image, self.window)
+        self.evaluator: Evaluator = make_evaluator(
+            self.guard.model, self.image, self.base_image, self.window, self.mode, self.guard,
+            full_fraction=EXACT_FULL_FRACTION, box_limit=APPROXIMATE_BOX_LIMIT,
+        )
+        self.base_output = self.evaluator.base_output
+        if not isinstance(self.base_output, torch.Tensor) or self.base_output.dim() < 2:
+            raise TypeError("model: expected the model to return a tensor of class scores (1×K)")
+        self.resolved = resolve_target(self.target, self.base_output)
+        self.base_score = float(target_score(self.resolved, self.base_output)[0])
+        self.probabilities = torch.softmax(self.base_output.reshape(1, -1).float(), 1)[0].cpu().numpy()
+        self.target_class = None if self.resolved.classes is None else int(self.resolved.classes[0])
 
-        def hook(module, inputs, out):
-            if isinstance(out, torch.Tensor):
-                largest[0] = max(largest[0], out.numel())
+    def run(self) -> OcclusionResult:
+        """Every step after :meth:`start`; returns the final result."""
+        cut = self.linear_cut() if self.mode == "approximate" else None
+        if cut is not None:
+            try:
+                final = self.approximate_linearised()
+            except Exception as error:  # noqa: BLE001 - an op the linearisation mishandles
+                log.warning("occlusion: linearised approximation failed (%s); refining by interpolation", error)
+                self.scores[:], self.computed[:], self.done, self.total, final = np.nan, False, 0, self.scores.size, None
+            if final is not None:
+                return final
+        return self.coarse_to_fine()
 
-        handles = [guard.forward_hook(m, hook) for m in model.modules() if not list(m.children())]
-        try:
-            self.base_output = output if output is not None else model(x)  # measures activation sizes too
-        finally:
-            for handle in handles:
-                handle.remove()
-        self._batch = int(np.clip(MEMORY_BUDGET // (3 * x.element_size() * largest[0]), 1, 64))
+    def linear_cut(self) -> Any:
+        """The node past which approximate mode linearises, or ``None`` (then: interpolate and refine).
 
-    def batch_size(self) -> int:
-        return self._batch
-
-    def __call__(self, ys: torch.Tensor, xs: torch.Tensor) -> torch.Tensor:
-        return self.model(grid.occluded_batch(self.x, self.baseline, ys, xs, self.window))
-
-
-class _Incremental:
-    """Incremental inference: only the changed boxes travel through the network."""
-
-    def __init__(self, engine: IncrementalEngine, x: torch.Tensor, baseline: torch.Tensor, window, mode: str):
-        self.engine, self.x, self.baseline, self.window, self.mode = engine, x, baseline, window, mode
-        self.base_output = engine.base_output
-
-    def __call__(self, ys: torch.Tensor, xs: torch.Tensor) -> torch.Tensor:
-        values, starts = grid.occluded_boxes(self.x, self.baseline, ys, xs, self.window)
-        return self.engine.run(values, starts)
-
-    def batch_size(self) -> int:
-        return int(np.clip(MEMORY_BUDGET // (3 * self.engine.peak_bytes_per_patch), 1, 512))
-
-    def linear(self, ys: torch.Tensor, xs: torch.Tensor, how: str) -> Any:
-        """``how`` 'stop': the linear score change per window; 'tap': (outputs, that change)."""
-        values, starts = grid.occluded_boxes(self.x, self.baseline, ys, xs, self.window)
-        return self.engine.run(values, starts, **{how: self.engine._cut})
-
-
-def _linear_cut(evaluator, image, baseline, window, oy, ox, target: Target):
-    """The node past which approximate mode linearises, or None (then: interpolate and refine).
-
-    One central window is run exactly to see how far boxes grow; the cut is the deepest node
-    that everything downstream depends on alone and whose box still covers at most
-    ``APPROXIMATE_CUT_FRACTION`` of its layer."""
-    if not isinstance(evaluator, _Incremental):
-        return None
-    engine = evaluator.engine
-    ys = torch.as_tensor(oy[len(oy) // 2 : len(oy) // 2 + 1], device=image.device)
-    xs = torch.as_tensor(ox[len(ox) // 2 : len(ox) // 2 + 1], device=image.device)
-    try:
-        evaluator(ys, xs)
-        cuts = [c for c in engine.cuts() if engine.boxed.get(c, 1.0) <= APPROXIMATE_CUT_FRACTION]
-        if not cuts:
+        One central window is run exactly to see how far boxes grow; the cut is the deepest node
+        that everything downstream depends on alone and whose box still covers at most
+        ``APPROXIMATE_CUT_FRACTION`` of its layer."""
+        if not isinstance(self.evaluator, IncrementalEvaluator):
             return None
-        engine.linearize(cuts[-1], lambda out: _score(target, out))
-    except Exception as error:  # noqa: BLE001 - no linearisation: use the interpolation rule
-        log.info("occlusion: cannot linearise (%s); refining by interpolation", error)
-        return None
-    return cuts[-1]
-
-
-def _evaluator(model: nn.Module, x: torch.Tensor, baseline: torch.Tensor, window, mode: str, guard):
-    if mode != "plain":
+        oy, ox = self.oy, self.ox
+        ys = torch.as_tensor(oy[len(oy) // 2 : len(oy) // 2 + 1], device=self.image.device)
+        xs = torch.as_tensor(ox[len(ox) // 2 : len(ox) // 2 + 1], device=self.image.device)
         try:
-            engine = IncrementalEngine(
-                model,
-                x,
-                full_fraction=EXACT_FULL_FRACTION,
-                box_limit=APPROXIMATE_BOX_LIMIT if mode == "approximate" else None,
-            )
-            return _Incremental(engine, x, baseline, window, mode)
-        except Exception as error:  # noqa: BLE001 - any failure to trace means: use plain
-            log.info("occlusion: %s; falling back to plain batched occlusion", error)
-    return _Plain(model, x, baseline, window, guard)
+            return self.evaluator.linearize(ys, xs, self.resolved, APPROXIMATE_CUT_FRACTION)
+        except Exception as error:  # noqa: BLE001 - no linearisation: use the interpolation rule
+            log.info("occlusion: cannot linearise (%s); refining by interpolation", error)
+            return None
+
+    def approximate_linearised(self) -> OcclusionResult | None:
+        """Exact anchors, linear estimates elsewhere, residual interpolated, then refined.
+        ``None`` when the linearisation does not fit the anchors (the caller interpolates)."""
+        shape = self.shape
+        if self.batch == "auto":
+            self.batch = self.evaluator.batch_size()  # the probe measured a central patch
+        rows_a, cols_a = grid.anchors(shape[0], ANCHOR_STEP), grid.anchors(shape[1], ANCHOR_STEP)
+        is_anchor = np.zeros(shape, dtype=bool)
+        is_anchor[np.ix_(rows_a, cols_a)] = True
+        anchor, rest = np.flatnonzero(is_anchor), np.flatnonzero(~is_anchor)
+        self.run_level(anchor, "tap")  # exact scores and the linear estimate at the anchors
+        self.publish(ANCHOR_STEP, False)
+        exact_at = self.scores[anchor]
+        misfit = np.ptp(exact_at - self.base_score - self.change[anchor]) / max(float(np.ptp(exact_at)), 1e-30)
+        if misfit > APPROXIMATE_MISFIT:
+            log.info("occlusion: the linearised tail misfits the anchors (%.2f); refining by interpolation", misfit)
+            return None
+        self.run_level(rest, "stop")  # the linear estimate everywhere else
+        linear = (self.base_score + self.change).reshape(shape)
+        residual = np.where(is_anchor, self.scores.reshape(shape) - linear, 0.0)
+        correction, spread = grid.interpolate_from_anchors(residual, rows_a, cols_a)
+        estimate = linear + correction
+        span = float(estimate.max() - estimate.min())
+        refine = rest[spread.ravel()[rest] > APPROXIMATE_REFINE_THRESHOLD * span]
+        self.total = self.done + len(refine)
+        self.publish(1, False, estimate)
+        self.run_level(refine)
+        return self.publish(1, True, estimate)
+
+    def coarse_to_fine(self) -> OcclusionResult:
+        """Every position level by level (every 4th row/column, every 2nd, the rest; or in raster
+        order); in approximate mode the last level is the interpolation rule's share only."""
+        plan = grid.levels(self.shape, self.order == "coarse_to_fine" or self.mode == "approximate")
+        estimate, final = None, None
+        for number, (step_fill, level) in enumerate(plan):
+            level = level[~self.computed[level]]  # anchors of a misfitting linearisation are kept
+            if self.mode == "approximate" and step_fill == 1 and len(plan) > 1:
+                estimate, spread = grid.interpolate_from_even(self.scores.reshape(self.shape))
+                ranked = level[np.argsort(-spread.ravel()[level], kind="stable")]
+                level = np.sort(ranked[: int(round(APPROXIMATE_REFINE * len(level)))])
+                self.total = self.done + len(level)
+            self.run_level(level)
+            final = self.publish(step_fill, number == len(plan) - 1, estimate)
+        return final
+
+    # -- parts ------------------------------------------------------------------------------------
+    def run_level(self, level: np.ndarray, linear: str | None = None) -> None:
+        """Evaluate the positions ``level`` (flat indices) in batches; with ``batch_size="auto"`` one
+        window first, to measure what a window costs."""
+        start = 0
+        while start < len(level):
+            if self.batch == "auto":
+                self.evaluate(level[:1], linear)
+                start, self.done = 1, self.done + 1
+                self.batch = self.evaluator.batch_size()
+                continue
+            index = level[start : start + self.batch]
+            self.evaluate(index, linear)
+            start, self.done = start + len(index), self.done + len(index)
+            report(self.progress, self.done / self.total, f"occlusion: {self.done}/{self.total} windows")
+
+    def evaluate(self, index: np.ndarray, linear: str | None = None) -> None:
+        """Score the windows at flat positions ``index``. ``linear`` ``"tap"``: exact scores and the
+        linear change; ``"stop"``: the linear change only. An incremental failure goes plain."""
+        ys = torch.as_tensor(self.oy[self.rows_of[index]], device=self.image.device)
+        xs = torch.as_tensor(self.ox[self.cols_of[index]], device=self.image.device)
+        if linear is not None:  # linearised tail: errors propagate to run()'s fallback
+            out = self.evaluator.linear(ys, xs, linear)
+            if linear == "stop":
+                self.change[index] = out.float().cpu().numpy()
+                return
+            out, delta = out
+            self.change[index] = delta.float().cpu().numpy()
+        else:
+            try:
+                out = self.evaluator(ys, xs)
+            except Exception as error:  # an op the engine mishandles: go plain
+                if isinstance(self.evaluator, PlainEvaluator):
+                    raise
+                log.warning("occlusion: incremental inference failed (%s); falling back to plain", error)
+                self.go_plain()
+                out = self.evaluator(ys, xs)
+        self.scores[index] = target_score(self.resolved, out).float().cpu().numpy()
+        self.computed[index] = True
+
+    def go_plain(self) -> None:
+        """Replace the evaluator by plain batched forwards (keeps the unoccluded output)."""
+        self.evaluator = PlainEvaluator(
+            self.guard.model, self.image, self.base_image, self.window, self.guard, self.base_output
+        )
+        self.batch = self.evaluator.batch_size() if self.requested_batch == "auto" else self.requested_batch
+
+    def publish(self, step_fill: int, last: bool, estimate: np.ndarray | None = None) -> OcclusionResult | None:
+        """The map so far to ``on_partial`` (and returned) when someone listens or it is the last."""
+        if self.on_partial is None and not last:
+            return None
+        partial = self.result(step_fill, last, estimate)
+        if self.on_partial is not None:
+            self.on_partial(partial, self.done / self.total)
+        return partial
+
+    def result(self, step_fill: int, final: bool, estimate: np.ndarray | None = None) -> OcclusionResult:
+        """An :class:`OcclusionResult` of the scores so far; positions not computed are filled from
+        ``estimate`` or from the coarse position above-left (every ``step_fill``-th row/column)."""
+        shape = self.shape
+        grid_scores = self.scores.reshape(shape)
+        if not self.computed.all():
+            if estimate is None:
+                anchor_r = (np.arange(shape[0]) // step_fill) * step_fill
+                anchor_c = (np.arange(shape[1]) // step_fill) * step_fill
+                estimate = grid_scores[np.ix_(anchor_r, anchor_c)]
+            grid_scores = np.where(self.computed.reshape(shape), grid_scores, estimate)
+        drop = (self.base_score - grid_scores).astype(np.float32)
+        return OcclusionResult(
+            probability=grid_scores.astype(np.float32),
+            drop=drop,
+            drop_map=grid.upsample(drop, self.oy, self.ox, self.window, (self.height, self.width)),
+            origins_y=self.oy,
+            origins_x=self.ox,
+            window=self.window,
+            stride=self.stride,
+            baseline=self.baseline_name,
+            target=self.target_class,
+            base_probability=self.base_score,
+            probabilities=self.probabilities,
+            computed=self.computed.reshape(shape).copy(),
+            mode=self.evaluator.mode,
+            final=final,
+        )
 
 
 @with_progress_bar("occlusion")
@@ -255,17 +341,49 @@ def occlusion(
     progress: Progress | None = None,
     on_partial: Callable[[OcclusionResult, float], Any] | None = None,
 ) -> OcclusionResult:
-    """Slide a ``window`` (int or (h, w)) with ``stride`` over one image ``x`` (C×H×W or 1×C×H×W),
-    replacing it by ``baseline`` ('zero', 'mean', 'blur', a number or a tensor broadcastable to
-    C×H×W), and return an :class:`OcclusionResult` with the target probability per window position
-    (grid of ``ceil((H - window) / stride) + 1`` rows, same for columns) and the drop upsampled
-    to H×W. ``target``: None (predicted class), a class index, or a callable mapping the output
-    rows to one scalar each. ``mode``: 'exact' (incremental, = plain to float tolerance),
-    'approximate' (linearised past a cut layer and corrected from exact anchors, see the module
-    docstring; SSIM ≥ 0.9 vs exact on resnet18) or 'plain'. ``on_partial(result,
-    fraction)`` receives the map after each coarse-to-fine level. ``x`` is checked and converted by
-    :func:`nbviz._inputs.model_input` (dtype of the model's parameters; errors for NaN/inf or the
-    wrong channel count).
+    """Slide a window over one image, replacing it by a baseline, and watch the target's probability.
+
+    The window moves over a grid of ``ceil((H - window) / stride) + 1`` rows (same for columns);
+    the drop in probability is upsampled to H×W by averaging the windows covering each pixel (the
+    numbers of Captum's ``Occlusion``). Runs under the model guard.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        An image classifier returning 1×K class scores.
+    x : torch.Tensor or numpy.ndarray
+        One image, C×H×W or 1×C×H×W; checked and converted by :func:`nbviz._inputs.model_input`
+        (the dtype of the model's parameters; errors for NaN/inf or the wrong channel count).
+    target : int, callable or None, default None
+        ``None``: the predicted class; an int: that class; a callable: maps the output rows to one
+        scalar each (scored as is, not through softmax).
+    window : int or tuple of int, default 8
+        Window size, square or (height, width).
+    stride : int or tuple of int, default 4
+        Step between windows, equal or (vertical, horizontal).
+    baseline : {"zero", "mean", "blur"}, float or torch.Tensor, default "zero"
+        What replaces the window: zeros, the image's per-channel mean, a Gaussian blur of the image
+        (σ = window / 4), a constant, or a tensor broadcastable to C×H×W.
+    mode : {"exact", "approximate", "plain"}, default "exact"
+        ``"exact"``: incremental inference, equal to plain up to float rounding; ``"approximate"``:
+        linearised past a cut layer and corrected from exact anchors (see the module docstring;
+        SSIM ≥ 0.9 against exact on resnet18); ``"plain"``: batched forwards of full copies.
+    batch_size : int or "auto", default "auto"
+        Windows per evaluation; ``"auto"`` measures one window and fills a 256 MB activation budget.
+    order : {"coarse_to_fine", "raster"}, default "coarse_to_fine"
+        Every 4th grid row/column first, then every 2nd, then the rest (complete coarse maps early);
+        or row by row.
+    progress : Progress, False or None, default None
+        Receives the fraction done; ``None`` shows a progress bar if the call takes a while,
+        ``False`` shows none.
+    on_partial : callable or None, default None
+        ``on_partial(result, fraction)`` receives the map (an :class:`OcclusionResult` with
+        ``final`` False) after each coarse-to-fine level.
+
+    Returns
+    -------
+    OcclusionResult
+        Probability and drop per window, the H×W drop map and what ran.
     """
     check_model(model)
     image = model_input(_as_image(x), model)
@@ -279,150 +397,11 @@ def occlusion(
         raise ValueError(f"order: expected 'coarse_to_fine' or 'raster', got {order!r}")
     if batch_size != "auto" and (not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1):
         raise ValueError(f"batch_size: expected a positive int or 'auto', got {batch_size!r}")
-    oy, ox = grid.origins(height, win[0], step[0]), grid.origins(width, win[1], step[1])
-    shape = (len(oy), len(ox))
 
     with model_guard(model) as guard, torch.no_grad():
-        image = image.to(model_device(model))
-        report(progress, 0.0, "occlusion: unoccluded forward")
-        base_image, baseline_name = grid.make_baseline(baseline, image, win)
-        evaluator = _evaluator(guard.model, image, base_image, win, mode, guard)
-        base_output = evaluator.base_output
-        if not isinstance(base_output, torch.Tensor) or base_output.dim() < 2:
-            raise TypeError("model: expected the model to return a tensor of class scores (1×K)")
-        resolved = resolve_target(target, base_output)
-        base_score = float(_score(resolved, base_output)[0])
-        probabilities = torch.softmax(base_output.reshape(1, -1).float(), 1)[0].cpu().numpy()
-        target_class = None if resolved.classes is None else int(resolved.classes[0])
-
-        scores = np.full(shape[0] * shape[1], np.nan, dtype=np.float32)
-        computed = np.zeros(shape[0] * shape[1], dtype=bool)
-        rows_of, cols_of = np.divmod(np.arange(scores.size), shape[1])
-        total, done, batch = scores.size, 0, batch_size
-
-        def result(step_fill: int, final: bool, estimate: np.ndarray | None = None) -> OcclusionResult:
-            grid_scores = scores.reshape(shape)
-            if not computed.all():  # fill from an estimate or from the coarse anchor above-left
-                if estimate is None:
-                    anchor_r = (np.arange(shape[0]) // step_fill) * step_fill
-                    anchor_c = (np.arange(shape[1]) // step_fill) * step_fill
-                    estimate = grid_scores[np.ix_(anchor_r, anchor_c)]
-                grid_scores = np.where(computed.reshape(shape), grid_scores, estimate)
-            drop = (base_score - grid_scores).astype(np.float32)
-            return OcclusionResult(
-                probability=grid_scores.astype(np.float32),
-                drop=drop,
-                drop_map=grid.upsample(drop, oy, ox, win, (height, width)),
-                origins_y=oy,
-                origins_x=ox,
-                window=win,
-                stride=step,
-                baseline=baseline_name,
-                target=target_class,
-                base_probability=base_score,
-                probabilities=probabilities,
-                computed=computed.reshape(shape).copy(),
-                mode=evaluator.mode,
-                final=final,
-            )
-
-        def evaluate(index: np.ndarray, linear: str | None = None) -> None:
-            nonlocal evaluator, batch
-            ys = torch.as_tensor(oy[rows_of[index]], device=image.device)
-            xs = torch.as_tensor(ox[cols_of[index]], device=image.device)
-            if linear is not None:  # linearised tail: errors propagate to the caller's fallback
-                out = evaluator.linear(ys, xs, linear)
-                if linear == "stop":
-                    change[index] = out.float().cpu().numpy()
-                    return
-                out, delta = out
-                change[index] = delta.float().cpu().numpy()
-                scores[index] = _score(resolved, out).float().cpu().numpy()
-                computed[index] = True
-                return
-            try:
-                out = evaluator(ys, xs)
-            except Exception as error:  # an op the engine mishandles: go plain
-                if isinstance(evaluator, _Plain):
-                    raise
-                log.warning("occlusion: incremental inference failed (%s); falling back to plain", error)
-                evaluator = _Plain(guard.model, image, base_image, win, guard, base_output)
-                batch = evaluator.batch_size() if batch_size == "auto" else batch_size
-                out = evaluator(ys, xs)
-            scores[index] = _score(resolved, out).float().cpu().numpy()
-            computed[index] = True
-
-        def run_level(level: np.ndarray, linear: str | None = None) -> None:
-            nonlocal batch, done
-            start = 0
-            while start < len(level):
-                if batch == "auto":  # one patch first, to measure what a patch costs
-                    evaluate(level[:1], linear)
-                    start, done = 1, done + 1
-                    batch = evaluator.batch_size()
-                    continue
-                index = level[start : start + batch]
-                evaluate(index, linear)
-                start, done = start + len(index), done + len(index)
-                report(progress, done / total, f"occlusion: {done}/{total} windows")
-
-        def publish(step_fill: int, last: bool, estimate: np.ndarray | None = None) -> OcclusionResult | None:
-            if on_partial is None and not last:
-                return None
-            partial = result(step_fill, last, estimate)
-            if on_partial is not None:
-                on_partial(partial, done / total)
-            return partial
-
-        def approximate_linearised(cut) -> OcclusionResult | None:
-            """Exact anchors, linear estimates elsewhere, residual interpolated, then refined.
-            None when the linearisation does not fit the anchors (the caller interpolates)."""
-            nonlocal batch, total
-            if batch == "auto":
-                batch = evaluator.batch_size()  # the probe measured a central patch
-            rows_a, cols_a = grid.anchors(shape[0], ANCHOR_STEP), grid.anchors(shape[1], ANCHOR_STEP)
-            is_anchor = np.zeros(shape, dtype=bool)
-            is_anchor[np.ix_(rows_a, cols_a)] = True
-            anchor, rest = np.flatnonzero(is_anchor), np.flatnonzero(~is_anchor)
-            run_level(anchor, "tap")  # exact scores and the linear estimate at the anchors
-            publish(ANCHOR_STEP, False)
-            exact_at = scores[anchor]
-            misfit = np.ptp(exact_at - base_score - change[anchor]) / max(float(np.ptp(exact_at)), 1e-30)
-            if misfit > APPROXIMATE_MISFIT:
-                log.info("occlusion: the linearised tail misfits the anchors (%.2f); refining by interpolation", misfit)
-                return None
-            run_level(rest, "stop")  # the linear estimate everywhere else
-            linear = (base_score + change).reshape(shape)
-            residual = np.where(is_anchor, scores.reshape(shape) - linear, 0.0)
-            correction, spread = grid.interpolate_from_anchors(residual, rows_a, cols_a)
-            estimate = linear + correction
-            span = float(estimate.max() - estimate.min())
-            refine = rest[spread.ravel()[rest] > APPROXIMATE_REFINE_THRESHOLD * span]
-            total = done + len(refine)
-            publish(1, False, estimate)
-            run_level(refine)
-            return publish(1, True, estimate)
-
-        change = np.zeros(scores.size, dtype=np.float32)
-        cut = _linear_cut(evaluator, image, base_image, win, oy, ox, resolved) if mode == "approximate" else None
-        if cut is not None:
-            try:
-                final = approximate_linearised(cut)
-            except Exception as error:  # noqa: BLE001 - an op the linearisation mishandles
-                log.warning("occlusion: linearised approximation failed (%s); refining by interpolation", error)
-                scores[:], computed[:], done, total, final = np.nan, False, 0, scores.size, None
-            if final is not None:
-                return final
-
-        plan = grid.levels(shape, order == "coarse_to_fine" or mode == "approximate")
-        estimate = None
-        for number, (step_fill, level) in enumerate(plan):
-            level = level[~computed[level]]  # anchors of a misfitting linearisation are kept
-            if mode == "approximate" and step_fill == 1 and len(plan) > 1:
-                estimate, spread = grid.interpolate_from_even(scores.reshape(shape))
-                ranked = level[np.argsort(-spread.ravel()[level], kind="stable")]
-                level = np.sort(ranked[: int(round(APPROXIMATE_REFINE * len(level)))])
-                total = done + len(level)
-            run_level(level)
-            final = publish(step_fill, number == len(plan) - 1, estimate)
-    return final
+        run = OcclusionRun(
+            guard, image.to(model_device(model)), window=win, stride=step, baseline=baseline, target=target,
+            mode=mode, batch_size=batch_size, order=order, progress=progress, on_partial=on_partial,
+        )
+        run.start()
+        return run.run()

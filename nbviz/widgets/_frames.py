@@ -92,6 +92,11 @@ class FrameBuffer:
         ----------
         index : int or None
             The frame wanted; ``None`` for the newest.
+
+        Returns
+        -------
+        tuple or None
+            ``(index, positions)``.
         """
         with self._lock:
             if not self._positions:

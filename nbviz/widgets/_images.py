@@ -119,6 +119,10 @@ def pictures_or_none(inputs: Any) -> Any:
     ----------
     inputs : array-like
         Any inputs found in a data container.
+
+    Returns
+    -------
+    array-like or None
     """
     shape = tuple(getattr(inputs, "shape", ()))
     return inputs if len(shape) == 4 and shape[1] in (1, 3) else None

@@ -38,6 +38,10 @@ def check_learning_rate(value: Any) -> float:
     ----------
     value : float, "auto" or None
         The ``learning_rate`` argument.
+
+    Returns
+    -------
+    float
     """
     if value == "auto" or value is None:
         return 0.0
@@ -53,6 +57,10 @@ def default_max_perplexity(n: int | None) -> float:
     ----------
     n : int or None
         Number of points; ``None`` (not known yet) gives 100.
+
+    Returns
+    -------
+    float
     """
     if n is None:
         return 100.0
@@ -67,6 +75,10 @@ def default_perplexities(n: int) -> list[float]:
     ----------
     n : int
         Number of points.
+
+    Returns
+    -------
+    list of float
     """
     values = [float(p) for p in DEFAULT_PERPLEXITIES if p < _limit(n)]
     top = default_max_perplexity(n)
@@ -82,6 +94,10 @@ def default_metrics_k(n: int | None) -> int:
     ----------
     n : int or None
         Number of points; ``None`` gives 10.
+
+    Returns
+    -------
+    int
     """
     return DEFAULT_METRICS_K if n is None else int(min(DEFAULT_METRICS_K, max(1, (n - 1) // 2)))
 
@@ -95,6 +111,10 @@ def check_metrics_k(k: Any, n: int | None) -> int:
         The ``metrics_k`` argument.
     n : int or None
         Number of points; ``None`` skips the N / 2 check.
+
+    Returns
+    -------
+    int
     """
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise ValueError(f"metrics_k: expected a positive integer, got {k!r}")

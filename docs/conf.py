@@ -67,3 +67,18 @@ for _source in sorted((ROOT / "notebooks").glob("0*.ipynb")):
     _target = _notebooks / _source.name
     if not _target.exists() or _target.read_bytes() != _source.read_bytes():
         shutil.copyfile(_source, _target)
+
+
+def _constructor_signature(app, what, name, obj, options, signature, return_annotation):  # noqa: ANN001
+    """Explorers are traitlets classes whose ``__new__`` takes ``(*args, **kwargs)``: show ``__init__``'s
+    parameters instead, the ones their docstrings document."""
+    if what == "class" and signature and signature.startswith("(*args"):
+        from sphinx.util.inspect import stringify_signature
+
+        parameters = list(inspect.signature(obj.__init__).parameters.values())[1:]
+        return stringify_signature(inspect.Signature(parameters)), return_annotation
+    return None
+
+
+def setup(app):  # noqa: ANN001
+    app.connect("autodoc-process-signature", _constructor_signature)

@@ -37,7 +37,7 @@ class LandscapeExplorer(Explorer):
 
     ``mode``: ``"line"`` (from a random initialisation, α = 0, to the trained weights, α = 1),
     ``"plane"`` (heat map with contours) or ``"surface"`` (3-D, drag to rotate). The plane is
-    θ* + α·d1 + β·d2 for α, β in ``[-span, span]`` on a ``resolution``² grid; ``directions`` is
+    θ* + α·d1 + β·d2 for α, β in ``[-span, span]`` on a ``resolution`` × ``resolution`` grid; ``directions`` is
     ``"filter_normalized"``, ``"random"`` or, with ``checkpoints`` (state dicts saved while
     training, ≥ 3), ``"pca"`` — then the training path is overlaid. A 9×9 preview on ``preview``
     random samples comes first, then the full-data grid refines level by level. Full-data points

@@ -13,12 +13,17 @@ from torch import nn
 
 from nbviz import datasets, zoo
 
-__all__ = ["shapes_data", "train_shapes"]
+__all__ = ["digits_data", "shapes_data", "train_shapes"]
 
 
 def shapes_data(n: int, n_train: int) -> tuple[datasets.ImageDataset, datasets.ImageDataset]:
     """The first ``n_train`` of ``n`` generated shapes (seed 0) for training, the rest held out."""
     return datasets.shapes(n=n, seed=0).split(n_train)
+
+
+def digits_data(n_train: int = 1400) -> tuple[datasets.ImageDataset, datasets.ImageDataset]:
+    """The digits as the zoo splits them for ``digits_cnn``."""
+    return datasets.digits().split(n_train)
 
 
 def train_shapes(
@@ -28,22 +33,27 @@ def train_shapes(
     seed: int = 0,
     watcher: Callable[[nn.Module, Any], Any] | None = None,
     model_factory: Callable[[], nn.Module] = zoo.ShapesCNN,
+    data: tuple[datasets.ImageDataset, datasets.ImageDataset] | None = None,
+    lr: float = 5e-3,
+    batch_size: int = 64,
 ) -> tuple[nn.Module, float, Any]:
     """Train a fresh model as the zoo trains ``shapes_cnn`` (batch 64, Adam, one-cycle, lr 5e-3,
     channels-last); ``watcher(model, held_out)`` (if given) is created before the loop and its
-    ``step(loss=...)`` called after each optimiser step. Returns (model, training seconds, watcher)."""
-    train, test = shapes_data(n, n_train)
+    ``step(loss=...)`` called after each optimiser step. ``data`` (train, held out) replaces the shapes,
+    e.g. :func:`digits_data` with ``model_factory=zoo.DigitsCNN, lr=3e-3, batch_size=32`` for the zoo's digits recipe.
+    Returns (model, training seconds, watcher)."""
+    train, test = data if data is not None else shapes_data(n, n_train)
     torch.manual_seed(seed)
     model = model_factory().to(memory_format=torch.channels_last)
     images = train.images.contiguous(memory_format=torch.channels_last)
-    optimiser = torch.optim.Adam(model.parameters(), lr=5e-3)
-    batches = epochs * -(-len(train) // 64)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=5e-3, total_steps=batches)
+    optimiser = torch.optim.Adam(model.parameters(), lr=lr)
+    batches = epochs * -(-len(train) // batch_size)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=lr, total_steps=batches)
     watching = None if watcher is None else watcher(model, test)
     model.train()
     start = time.perf_counter()
     for _ in range(epochs):
-        for batch in torch.randperm(len(train)).split(64):
+        for batch in torch.randperm(len(train)).split(batch_size):
             optimiser.zero_grad()
             loss = nn.functional.cross_entropy(model(images[batch]), train.labels[batch])
             loss.backward()

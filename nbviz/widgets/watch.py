@@ -205,6 +205,12 @@ class WatchExplorer(Explorer):
         return list(self._snapshots)
 
     @property
+    def maps_by_step(self) -> dict[int, np.ndarray]:
+        """The t-SNE maps (N, 2) computed so far, by snapshot step (a snapshot whose map was overtaken by
+        a newer one before it started has none)."""
+        return dict(self._embeddings)
+
+    @property
     def schedule(self) -> Schedule:
         """The :class:`~nbviz.watching.Schedule`: measured step time, snapshot cost, overhead so far."""
         return self._schedule

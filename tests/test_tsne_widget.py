@@ -331,7 +331,7 @@ def test_grid_view_snaps_the_finished_run(explorer):
 
 
 def test_grid_of_many_points_is_a_subsample_with_a_note():
-    from nbviz.widgets import tsne as tsne_module
+    from nbviz.widgets import _tsne_grid as tsne_module
 
     rng = np.random.default_rng(0)
     Y = rng.normal(size=(400, 2))
@@ -395,7 +395,7 @@ def test_precompute_keeps_existing_multiples_and_works_from_an_embedding():
 
 
 def test_thumbnails_stay_within_their_budget(monkeypatch):
-    from nbviz.widgets import tsne as tsne_module
+    from nbviz.widgets import _tsne_points as tsne_module
 
     monkeypatch.setattr(tsne_module, "THUMBNAIL_BYTES", 50 * 3 * 10 * 10)
     thumbs = tsne_module._thumbnails(np.random.default_rng(0).uniform(size=(50, 3, 32, 32)), 50)

@@ -16,27 +16,27 @@ import numpy as np
 import traitlets
 from torch import nn
 
-from .._data import Examples, count_items, examples
-from .._modules import resolve_layer
 from .._progress import Cancelled
 from ..embedding import SmallMultiples, TSNEResult, TSNESession, extract_features, knn_preservation, trustworthiness
 from ..embedding._validate import check_distinct, check_perplexity, check_points
-from ..embedding.grid import GridLayout, snap_to_grid
+from ..embedding.grid import GridLayout
 from ._arrays import Array
 from ._base import Explorer
-from ._categories import DEFAULT_TOP, Coloring, categories, check_top, coloring
+from ._categories import DEFAULT_TOP, Coloring, check_top
 from ._frames import FrameBuffer, FrameSender
-from ._images import THUMBNAIL_BYTES, pictures_or_none, thumbnails
+from ._images import pictures_or_none
+from ._tsne_checks import SettingChecks
+from ._tsne_grid import GridViewMixin
 from ._tsne_handout import quantise_frames
-from ._tsne_settings import check_metrics_k, run_settings
+from ._tsne_points import PointsMixin, _thumbnails
+from ._tsne_settings import run_settings
 
 __all__ = ["TSNEExplorer", "quantise_frames"]
 
-GRID_MAX_POINTS = 3_000  # the grid view snaps at most this many points (a fixed random subsample beyond)
-VIEWS = ("points", "images", "grid")
+_thumbnails = _thumbnails  # the old import path of the thumbnail helper (tests, notebooks)
 
 
-class TSNEExplorer(Explorer):
+class TSNEExplorer(PointsMixin, GridViewMixin, SettingChecks, Explorer):
     """A live t-SNE of ``X`` (N, D), or of ``layer``'s features for ``data`` given as ``(model, data, layer)``.
 
     ``data`` may be a tensor or array, an ``(inputs, labels)`` pair, an nbviz ImageDataset, a Dataset of
@@ -214,16 +214,6 @@ class TSNEExplorer(Explorer):
         """Every frame of the current run so far, (S, N, 2) float32."""
         return self._frames.stack()
 
-    @property
-    def grid(self) -> GridLayout | None:
-        """The grid the ``"grid"`` view shows (cells of :attr:`grid_points`), once computed."""
-        return self._grid
-
-    @property
-    def grid_points(self) -> np.ndarray | None:
-        """Indices of the points on the grid (all of them up to 3,000 points, a fixed subsample beyond)."""
-        return self._grid_points
-
     def precompute(
         self, *, multiples: bool = True, perplexities: Sequence[float] | None = None, multiples_iter: int | None = None,
         grid: bool = True, timeout: float | None = 600.0,
@@ -281,72 +271,6 @@ class TSNEExplorer(Explorer):
         self.run("multiples", work, done)
 
     # -- input -------------------------------------------------------------------------------
-    def _take_input(self, X: Any, embedding: Any, pool: str, batch_size: int) -> tuple[int | None, Examples | None]:
-        """Validate ``X`` (array or ``(model, data, layer)``); returns N and, in the model form, what
-        ``data`` holds (inputs, labels, class names: read once, so a shuffling DataLoader stays aligned)."""
-        if X is None:
-            if embedding is None:
-                raise ValueError("X: expected an (N, D) array or (model, data, layer); got None (use from_embedding for a ready embedding)")
-            return check_points(embedding, argument="embedding").shape[0], None
-        if isinstance(X, tuple) and len(X) == 3 and isinstance(X[0], nn.Module):
-            model, data, layer = X
-            name, _ = resolve_layer(model, layer)
-            if pool not in ("flatten", "avg", "max"):
-                raise ValueError(f"pool: expected 'flatten', 'avg' or 'max', got {pool!r}")
-            found = examples(data, argument="X")
-            n = len(found)
-            if n < 5:
-                raise ValueError(f"X: needs at least 5 points, got {n}")
-            self._features = (model, found.inputs, name, pool, int(batch_size))
-            self._watch_weights(model)
-            return n, found
-        if isinstance(X, tuple) and len(X) == 3:
-            raise TypeError(f"X: in (model, data, layer) the model must be a torch.nn.Module, got {type(X[0]).__name__}")
-        self._X = check_points(X)
-        if embedding is not None:
-            check_points(embedding, argument="embedding")
-        else:  # t-SNE will run on X
-            check_distinct(self._X)
-        return self._X.shape[0], None
-
-    def _n_points(self) -> int:
-        if self._X is not None:
-            return int(self._X.shape[0])
-        if self._features is not None:
-            return int(count_items(self._features[1]) or 0)
-        return int(self.positions.shape[0]) if self.positions is not None else 0
-
-    def _set_points(self, n: int, labels: Any, images: Any, color_by: Any) -> None:
-        if labels is not None:
-            codes, names = categories(labels, n, self._class_names, argument="labels")
-            self.labels, self.class_names = codes, names
-            self._colorings["label"] = coloring(codes, n, names, argument="labels", top=self._top)
-        if images is not None:
-            self.thumbnails = _thumbnails(images, n)
-        if isinstance(color_by, str):
-            if color_by not in ("label", "prediction"):
-                raise ValueError(f"color_by: expected 'label', 'prediction' or an array of {n} values, got {color_by!r}")
-            if color_by == "prediction" and self._features is None:
-                raise ValueError("color_by: 'prediction' needs the (model, data, layer) form")
-            name = color_by
-        else:
-            self._colorings["values"] = coloring(color_by, n, argument="color_by", top=self._top)
-            name = "values"
-        options = [k for k in ("label", "values") if k in self._colorings]
-        if self._features is not None:
-            options.insert(1 if "label" in options else 0, "prediction")
-        self.color_options = options
-        self.color_by = name if name in options else (options[0] if options else "")
-        self._show_coloring()
-
-    def _show_coloring(self) -> None:
-        c = self._colorings.get(self.color_by)
-        if c is None:
-            self.color_codes, self.palette, self.legend, self.continuous = None, None, [], False
-            return
-        with self.hold_sync():
-            self.color_codes, self.palette, self.legend, self.continuous = c.codes, c.palette, c.names, c.continuous
-
     def _show_static(self, embedding: Any) -> None:
         Y = check_points(embedding, argument="embedding")
         if Y.shape[1] != 2:
@@ -385,15 +309,6 @@ class TSNEExplorer(Explorer):
             session.affinities(self.max_perplexity, progress)
             self._session = session
         return self._session
-
-    def _predict(self, model: nn.Module, data: Any, progress) -> Coloring:
-        from ..prediction import predict
-
-        predicted = predict(model, data, progress=progress).predicted
-        k = max(len(self.class_names), int(predicted.max()) + 1)
-        names = list(self.class_names) + [str(i) for i in range(len(self.class_names), k)]
-        self.predictions = predicted.astype(np.int32)
-        return coloring(predicted, len(predicted), names, argument="predictions", top=self._top)
 
     def _prepare(self) -> None:
         """Build features and the kNN graph, show the PCA start (``run=False``)."""
@@ -505,91 +420,6 @@ class TSNEExplorer(Explorer):
         if change["name"] == "perplexity" and change["new"] > self.max_perplexity:
             self.max_perplexity = change["new"]  # the session rebuilds its kNN graph for it
 
-    @traitlets.validate("perplexity")
-    def _valid_perplexity(self, proposal: Any) -> float:
-        value = proposal["value"]
-        return check_perplexity(value, self._n_points()) if self._X is not None or self._features else value
-
-    @traitlets.validate("metrics_k")
-    def _valid_metrics_k(self, proposal: Any) -> int:
-        known = self._X is not None or self._features is not None or self.positions is not None
-        return check_metrics_k(proposal["value"], self._n_points() if known else None)
-
-    @traitlets.validate("n_iter")
-    def _valid_n_iter(self, proposal: Any) -> int:
-        if proposal["value"] < 1:
-            raise ValueError(f"n_iter: expected a positive integer, got {proposal['value']}")
-        return proposal["value"]
-
-    @traitlets.validate("seed")
-    def _valid_seed(self, proposal: Any) -> int:
-        if proposal["value"] < 0:
-            raise ValueError(f"seed: expected a non-negative integer, got {proposal['value']}")
-        return proposal["value"]
-
-    @traitlets.validate("exaggeration", "learning_rate")
-    def _valid_positive(self, proposal: Any) -> float:
-        value, name = proposal["value"], proposal["trait"].name
-        if not np.isfinite(value) or value < (0 if name == "learning_rate" else 1e-9):
-            raise ValueError(f"{name}: expected a positive number, got {value}")
-        return value
-
-    @traitlets.validate("selected")
-    def _valid_selected(self, proposal: Any) -> list[int]:
-        n, values = self._n_points(), list(proposal["value"])
-        bad = [i for i in values if not 0 <= i < n]
-        if bad:
-            raise ValueError(f"selected: indices must be in 0 … {n - 1}, got {bad[:5]}")
-        return values
-
-    @traitlets.validate("init")
-    def _valid_init(self, proposal: Any) -> str:
-        if proposal["value"] not in ("pca", "random", "spectral"):
-            raise ValueError(f"init: expected 'pca', 'random' or 'spectral', got {proposal['value']!r}")
-        return proposal["value"]
-
-    @traitlets.validate("view")
-    def _valid_view(self, proposal: Any) -> str:
-        value = proposal["value"]
-        if value not in VIEWS:
-            raise ValueError(f"view: expected one of {VIEWS}, got {value!r}")
-        if value == "images" and self.thumbnails is None:
-            raise ValueError("view: 'images' needs thumbnails (pass images=… or data with images)")
-        return value
-
-    def _on_view(self, change: Any) -> None:
-        if change["new"] == "grid":
-            self._snap(self._grid_embedding())
-
-    def _grid_embedding(self) -> np.ndarray | None:
-        """The embedding the grid shows: the finished run, else the frame on screen."""
-        if self._result is not None:
-            return self._result.embedding
-        return None if self.positions is None else np.asarray(self.positions)
-
-    def _snap(self, embedding: np.ndarray | None) -> None:
-        """Snap ``embedding`` to a grid on the worker (once per embedding) and send the cell positions."""
-        if embedding is None or (self._grid_source is not None and self._grid_source is embedding):
-            return
-        n = embedding.shape[0]
-        if n > GRID_MAX_POINTS:
-            points = np.sort(np.random.default_rng(0).choice(n, GRID_MAX_POINTS, replace=False))
-            note = f"grid of {GRID_MAX_POINTS:,} of {n:,} points (a fixed random subsample; the others are hidden)"
-        else:
-            points, note = np.arange(n), ""
-
-        def work(progress):
-            progress(0.0, f"snapping {points.size:,} points to a grid")
-            return snap_to_grid(embedding[points])
-
-        def done(layout: GridLayout) -> None:
-            self._grid, self._grid_points, self._grid_source = layout, points, embedding
-            full = np.full((n, 2), np.nan, dtype=np.float32)
-            full[points] = layout.positions
-            self.grid_positions, self.grid_note = full, note
-
-        self.run("grid", work, done)
-
     def _on_frame(self, change: Any) -> None:
         if self._showing:
             return
@@ -624,8 +454,3 @@ class TSNEExplorer(Explorer):
         if self._early_iter is not None:
             return min(int(self._early_iter), n_iter)
         return min(250, int(round(n_iter / 3)))
-
-
-def _thumbnails(images: Any, n: int) -> np.ndarray:
-    """The explorer's thumbnails of ``images`` for ``n`` points (see :func:`._images.thumbnails`)."""
-    return thumbnails(images, n, max_bytes=THUMBNAIL_BYTES)

@@ -5,6 +5,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from models import randomize_batchnorm, resnet18, seeded_build
+
+__all__ = ["SmallCNN", "images", "resnet18", "small_cnn"]
+
 
 class SmallCNN(nn.Module):
     """conv-BN-ReLU ×2 with pooling, then a linear classifier; BatchNorm has non-trivial stats."""
@@ -28,23 +32,8 @@ class SmallCNN(nn.Module):
 
 
 def small_cnn(seed: int = 0, classes: int = 5) -> SmallCNN:
-    torch.manual_seed(seed)
-    model = SmallCNN(classes)
-    with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                m.running_mean.uniform_(-0.3, 0.3)
-                m.running_var.uniform_(0.5, 2.0)
-                m.weight.uniform_(0.5, 1.5)
-                m.bias.uniform_(-0.2, 0.2)
-    return model.eval()
-
-
-def resnet18(seed: int = 0) -> nn.Module:
-    import torchvision
-
-    torch.manual_seed(seed)
-    return torchvision.models.resnet18(weights=None).eval()
+    """A seeded SmallCNN with randomised BatchNorm (see :func:`models.randomize_batchnorm`), eval mode."""
+    return randomize_batchnorm(seeded_build(SmallCNN, classes, seed=seed))
 
 
 def images(n: int, size: int, seed: int = 1, channels: int = 3) -> torch.Tensor:

@@ -8,6 +8,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from models import randomize_batchnorm, seeded_build, sklearn_digits
+
 
 class TinyCNN(nn.Module):
     """conv-BN-ReLU, conv-BN-ReLU, pool, linear: 8×8 single-channel inputs, 10 classes."""
@@ -28,25 +30,12 @@ class TinyCNN(nn.Module):
 
 def tiny_cnn(seed: int = 0) -> TinyCNN:
     """A TinyCNN with non-trivial BatchNorm parameters and running statistics, in eval mode."""
-    torch.manual_seed(seed)
-    model = TinyCNN()
-    with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                m.running_mean.uniform_(-0.3, 0.3)
-                m.running_var.uniform_(0.5, 2.0)
-                m.weight.uniform_(0.5, 1.5)
-                m.bias.uniform_(-0.2, 0.2)
-    return model.eval()
+    return randomize_batchnorm(seeded_build(TinyCNN, seed=seed))
 
 
 def digits(n: int = 300) -> tuple[torch.Tensor, torch.Tensor]:
     """The first ``n`` scikit-learn digits as (N×1×8×8 float in [0, 1], N labels)."""
-    from sklearn.datasets import load_digits
-
-    d = load_digits()
-    x = torch.tensor(d.images[:n], dtype=torch.float32).unsqueeze(1) / 16.0
-    return x, torch.tensor(d.target[:n])
+    return sklearn_digits(n)
 
 
 def at_point(model: nn.Module, d1: dict, d2: dict, alpha: float, beta: float) -> nn.Module:

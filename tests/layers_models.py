@@ -5,10 +5,17 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from models import seeded_build, sklearn_digits, tiny_vit
+
+__all__ = [
+    "Boom", "GuardNet", "Named", "Pair", "Structured", "TwiceCalled", "VggLike", "digits_cnn", "digits_data",
+    "hooked_outputs", "images", "seeded", "tiny_vit",
+]
+
 
 def seeded(build, seed: int = 0):
-    torch.manual_seed(seed)
-    return build()
+    """``build()`` after ``torch.manual_seed(seed)``."""
+    return seeded_build(build, seed=seed)
 
 
 class VggLike(nn.Module):
@@ -101,12 +108,6 @@ class GuardNet(nn.Module):
         return self.fc(h.mean(dim=(2, 3)))
 
 
-def tiny_vit() -> nn.Module:
-    from torchvision.models import VisionTransformer
-
-    return seeded(lambda: VisionTransformer(image_size=32, patch_size=8, num_layers=2, num_heads=2, hidden_dim=32, mlp_dim=64))
-
-
 def images(n: int = 4, size: int = 32, channels: int = 3, seed: int = 1) -> torch.Tensor:
     return torch.randn(n, channels, size, size, generator=torch.Generator().manual_seed(seed))
 
@@ -129,9 +130,7 @@ def hooked_outputs(model: nn.Module, x: torch.Tensor, modules: list[nn.Module]) 
 
 def digits_data(n: int = 300) -> torch.Tensor:
     """The first ``n`` scikit-learn digits as N×1×8×8 floats in [0, 1]."""
-    from sklearn.datasets import load_digits
-
-    return torch.tensor(load_digits().images[:n], dtype=torch.float32).unsqueeze(1) / 16.0
+    return sklearn_digits(n)[0]
 
 
 def digits_cnn() -> nn.Sequential:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from models import randomize_batchnorm, seeded_build
+
 
 class TinyCNN(nn.Module):
     """conv-BN-ReLU, max pool, stride-2 conv, global pool, linear: 3×32×32 → 5 classes."""
@@ -78,15 +80,7 @@ class DataDependent(nn.Module):
 
 def seeded(cls, *args, seed: int = 0) -> nn.Module:
     """An eval-mode instance built with a fixed seed; BatchNorm statistics randomised so they matter."""
-    torch.manual_seed(seed)
-    model = cls(*args)
-    for m in model.modules():
-        if isinstance(m, nn.BatchNorm2d):
-            m.running_mean.uniform_(-0.5, 0.5)
-            m.running_var.uniform_(0.5, 2.0)
-            m.weight.data.uniform_(0.5, 1.5)
-            m.bias.data.uniform_(-0.2, 0.2)
-    return model.eval()
+    return randomize_batchnorm(seeded_build(cls, *args, seed=seed), mean=0.5)
 
 
 def image(size: int = 32, seed: int = 0) -> torch.Tensor:

@@ -240,8 +240,8 @@ function render({ model: wire, el }: ExplorerProps<WatchTraits>) {
     const steps = model.get("path_steps");
     if (!coords || !steps) { title(ctx, "needs 3 snapshots…"); return; }
     const box: Rect = { x: 40, y: 8, w: PANEL - 48, h: PANEL - 48 };
-    let lo = -1;
-    let hi = 1;
+    let lo: number;
+    let hi: number;
     if (surface && axis) {
       lo = axis.data[0];
       hi = axis.data[axis.data.length - 1];

@@ -5,6 +5,14 @@ The kNN graph is built once for the slider's largest perplexity (``session.affin
 moving the perplexity slider only re-weights it and warm-starts from the current positions. Frames
 stream while the optimisation runs; every snapshot stays in Python and the scrubber asks for the one
 it shows (the browser holds one frame, so 70,000 points × many frames never pile up in the page).
+
+The class is the table of contents: every synced trait is declared here, once (the front end's
+contract), then the public methods and the runs on the worker. Each concept lives beside it:
+input and colouring (``_tsne_points``), frames on screen (``_tsne_frames``, on the thread-safe
+``_frames.FrameBuffer``), the grid view (``_tsne_grid``), trait checks (``_tsne_checks``), settings
+defaults (``_tsne_settings``) and handout quantisation (``_tsne_handout``). The file is ~490 lines,
+above the house's ~400, for a stated reason: ~110 of them are the per-parameter docstrings of 23
+arguments and the 37 trait declarations, which belong together on the class.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from ._categories import DEFAULT_TOP, Coloring, check_top
 from ._frames import FrameBuffer, FrameSender
 from ._images import pictures_or_none
 from ._tsne_checks import SettingChecks
+from ._tsne_frames import FrameViewMixin
 from ._tsne_grid import GridViewMixin
 from ._tsne_handout import quantise_frames
 from ._tsne_points import PointsMixin, _thumbnails
@@ -36,27 +45,73 @@ __all__ = ["TSNEExplorer", "quantise_frames"]
 _thumbnails = _thumbnails  # the old import path of the thumbnail helper (tests, notebooks)
 
 
-class TSNEExplorer(PointsMixin, GridViewMixin, SettingChecks, Explorer):
-    """A live t-SNE of ``X`` (N, D), or of ``layer``'s features for ``data`` given as ``(model, data, layer)``.
+class TSNEExplorer(PointsMixin, FrameViewMixin, GridViewMixin, SettingChecks, Explorer):
+    """A live t-SNE of points, or of a network layer's features, with a scrubber and small multiples.
 
-    ``data`` may be a tensor or array, an ``(inputs, labels)`` pair, an nbviz ImageDataset, a Dataset of
-    inputs or ``(input, label)`` items, or a DataLoader (read once, see :func:`nbviz._data.examples`);
-    its labels, class names and N×C×H×W images (thumbnails) are used unless given.
+    Traits a person drives (from the page or from Python): ``perplexity``, ``learning_rate``
+    (0 = auto), ``exaggeration``, ``n_iter``, ``seed``, ``frame``/``live`` (the scrubber), ``selected``
+    (a click selects one point, shift+drag a lasso) and ``view``. :meth:`from_embedding` draws a
+    given embedding without optimising.
 
-    ``labels`` (N,) colour the points and name them on hover (indices into ``class_names``, or any
-    values); ``images`` (N×C×H×W or N×H×W, values in [0, 1]) appear as thumbnails on hover;
-    ``color_by``: ``"label"``, ``"prediction"`` (model form) or an (N,) array (floats are continuous).
-    ``top_classes``: how many categories keep their own colour (default 20); with more (a 1,000-class
-    model's predictions), the most frequent ones do and the rest share a grey "other" legend entry.
-    The kNN graph is built for ``max_perplexity`` up front (default 100); ``perplexity`` defaults to 30
-    and ``metrics_k`` (neighbours in the quality scores) to 10, each lowered to what N allows for a few
-    dozen points. ``run=False`` shows the PCA start without
-    optimising; :meth:`from_embedding` draws a given embedding. Traits a person drives: ``perplexity``,
-    ``learning_rate`` (0 = auto), ``exaggeration``, ``n_iter``, ``seed``, ``frame``/``live`` (scrubber)
-    ``selected`` (a click selects one point, shift+drag a lasso; also settable from Python) and
-    ``view``: ``"points"``, ``"images"`` (every thumbnail at its position, as many as fit without
-    overlap, more as you zoom in) or ``"grid"`` (thumbnails snapped to a regular grid, see
-    :func:`~nbviz.embedding.snap_to_grid`; at most 3,000 points, a fixed subsample beyond).
+    Parameters
+    ----------
+    X : array-like or tuple, optional
+        (N, D) points, or ``(model, data, layer)``: the features of ``layer`` for ``data``. ``data``
+        may be a tensor or array, an ``(inputs, labels)`` pair, an nbviz ImageDataset, a Dataset of
+        inputs or ``(input, label)`` items, or a DataLoader (read once, see
+        :func:`nbviz._data.examples`); its labels, class names and N×C×H×W images (thumbnails) are
+        used unless given. ``None`` only with ``embedding``.
+    labels : array-like, optional
+        (N,) categories that colour the points and name them on hover (indices into
+        ``class_names``, or any values).
+    images : array-like, optional
+        N×C×H×W or N×H×W pictures with values in [0, 1], shown as thumbnails on hover and in the
+        ``"images"`` and ``"grid"`` views.
+    class_names : sequence, optional
+        Names of the label indices.
+    color_by : {"label", "prediction"} or array-like, default "label"
+        What colours the points: the labels, the model's predictions (model form) or an (N,)
+        array (floats are continuous).
+    perplexity : float, optional
+        Default 30, lowered to the largest N allows for a few dozen points.
+    max_perplexity : float, optional
+        The perplexity the kNN graph is built for, once (default 100, lowered for small N); the
+        slider below it only re-weights the graph.
+    n_iter : int, default 750
+        Iterations of a run.
+    early_iter : int, optional
+        Iterations of early exaggeration (default: a third of ``n_iter``, at most 250).
+    exaggeration : float, default 12.0
+        Early exaggeration.
+    learning_rate : float or "auto", default "auto"
+        ``"auto"`` is N / exaggeration.
+    seed : int, default 0
+        Seed of the start layout and of the neighbour search.
+    perplexities : sequence of float, optional
+        The small multiples' perplexities (default: 2, 5, 30, 50, 100 below N's limit).
+    snapshot_every : int, default 10
+        Iterations between stored frames.
+    pool : {"flatten", "avg", "max"}, default "flatten"
+        How a feature map becomes a vector (model form).
+    batch_size : int, default 256
+        Inputs per forward pass when extracting features (model form).
+    metrics_max_points : int, default 20000
+        Trustworthiness and kNN preservation are computed up to this many points.
+    metrics_k : int, optional
+        Neighbours in the quality scores (default 10, below N / 2).
+    embedding : array-like, optional
+        An (N, 2) embedding to draw instead of running t-SNE (see :meth:`from_embedding`).
+    run : bool, default True
+        ``False`` shows the PCA start without optimising.
+    view : {"points", "images", "grid"}, default "points"
+        ``"images"``: every thumbnail at its position, as many as fit without overlap, more as you
+        zoom in; ``"grid"``: thumbnails snapped to a regular grid (see
+        :func:`~nbviz.embedding.snap_to_grid`; at most 3,000 points, a fixed subsample beyond).
+    top_classes : int, default 20
+        Categories that keep their own colour; with more (a 1,000-class model's predictions) the
+        most frequent ones do and the rest share a grey "other" legend entry.
+    **kwargs : Any
+        Other traits' initial values; an unknown name raises ``TypeError``.
     """
 
     _bundle = "tsne"
@@ -185,7 +240,21 @@ class TSNEExplorer(PointsMixin, GridViewMixin, SettingChecks, Explorer):
     def from_embedding(
         cls, embedding: Any, labels: Any = None, images: Any = None, class_names: Sequence[Any] | None = None, **kwargs: Any
     ) -> TSNEExplorer:
-        """Draw a given (N, 2) embedding (pan, zoom, hover, lasso) without optimising anything."""
+        """Draw a given (N, 2) embedding (pan, zoom, hover, lasso) without optimising anything.
+
+        Parameters
+        ----------
+        embedding : array-like
+            (N, 2) positions.
+        labels, images, class_names : optional
+            As for :class:`TSNEExplorer`.
+        **kwargs : Any
+            Other :class:`TSNEExplorer` arguments (``color_by``, ``view``, ``top_classes``, …).
+
+        Returns
+        -------
+        TSNEExplorer
+        """
         return cls(None, labels, images, class_names, embedding=embedding, **kwargs)
 
     # -- public ------------------------------------------------------------------------------
@@ -209,20 +278,29 @@ class TSNEExplorer(PointsMixin, GridViewMixin, SettingChecks, Explorer):
         """The last small-multiples result (see :meth:`show_small_multiples`)."""
         return self._small
 
-    @property
-    def snapshots(self) -> np.ndarray:
-        """Every frame of the current run so far, (S, N, 2) float32."""
-        return self._frames.stack()
-
     def precompute(
         self, *, multiples: bool = True, perplexities: Sequence[float] | None = None, multiples_iter: int | None = None,
         grid: bool = True, timeout: float | None = 600.0,
     ) -> None:
-        """Store what a handout (a saved page, no kernel) needs: every snapshot of the current run for the
-        scrubber and playback (``handout_frames``: (S, N, 2) uint16, each frame quantised over its own
-        extent, ``handout_extent`` (S, 2, 2) float32 low/high corners), the small multiples
-        (``perplexities``, default the ``perplexities`` trait, ``multiples_iter`` iterations each; skipped
-        if already shown) and, with ``grid``, the snap-to-grid layout. Blocks until done."""
+        """Store what a handout (a saved page, no kernel) needs; blocks until done.
+
+        Every snapshot of the current run goes to ``handout_frames`` ((S, N, 2) uint16, each frame
+        quantised over its own extent, see :func:`quantise_frames`) and ``handout_extent`` ((S, 2, 2)
+        float32 low/high corners).
+
+        Parameters
+        ----------
+        multiples : bool, default True
+            Compute the small multiples (skipped if already shown).
+        perplexities : sequence of float, optional
+            Their perplexities (default: the ``perplexities`` trait).
+        multiples_iter : int, optional
+            Iterations of each (default: ``n_iter``).
+        grid : bool, default True
+            Compute the snap-to-grid layout.
+        timeout : float or None, default 600.0
+            Seconds to wait for running work (``None``: no limit).
+        """
         self.wait(timeout)
         if multiples and self.can_run and self.multiples is None:
             self.show_small_multiples(perplexities, multiples_iter)
@@ -237,13 +315,27 @@ class TSNEExplorer(PointsMixin, GridViewMixin, SettingChecks, Explorer):
             self.live = True
 
     def rerun(self, seed: int | None = None) -> None:
-        """Start again from a random layout with another seed (default: the next one) to show run-to-run variance."""
+        """Start again from a random layout with another seed, to show run-to-run variance.
+
+        Parameters
+        ----------
+        seed : int, optional
+            The new seed (default: the next one).
+        """
         with self.hold_trait_notifications():
             self.init = "random"
             self.seed = self.seed + 1 if seed is None else int(seed)
 
     def show_small_multiples(self, perplexities: Sequence[float] | None = None, n_iter: int | None = None) -> None:
-        """Fresh runs at each of ``perplexities`` (default the ``perplexities`` trait) from one kNN graph."""
+        """Fresh runs at each of ``perplexities`` from one kNN graph, shown side by side.
+
+        Parameters
+        ----------
+        perplexities : sequence of float, optional
+            Default: the ``perplexities`` trait.
+        n_iter : int, optional
+            Iterations of each run (default: ``n_iter``).
+        """
         if not self.can_run:
             raise ValueError("show_small_multiples: this explorer has no points to embed (made from an embedding)")
         values = [float(p) for p in (self.perplexities if perplexities is None else perplexities)]
@@ -271,18 +363,6 @@ class TSNEExplorer(PointsMixin, GridViewMixin, SettingChecks, Explorer):
         self.run("multiples", work, done)
 
     # -- input -------------------------------------------------------------------------------
-    def _show_static(self, embedding: Any) -> None:
-        Y = check_points(embedding, argument="embedding")
-        if Y.shape[1] != 2:
-            raise ValueError(f"embedding: expected shape (N, 2), got {tuple(Y.shape)}")
-        self._frames.replace([Y], [0], [float("nan")])
-        _, first = self._frames.pick(0)
-        self._showing = True
-        try:
-            self.positions, self.iterations, self.kl, self.frame = first, np.zeros(1, np.int32), None, 0
-        finally:
-            self._showing = False
-
     def _refresh(self) -> None:
         """Features from the model's weights now: a new session (kNN graph), then a fresh run."""
         if self._features is None:
@@ -380,31 +460,6 @@ class TSNEExplorer(PointsMixin, GridViewMixin, SettingChecks, Explorer):
 
         self.run("metrics", work, done)
 
-    # -- frames --------------------------------------------------------------------------------
-    def _start_frames(self, n_iter: int) -> None:
-        self._frames.replace([], [], [])
-        with self.hold_sync():
-            self.trustworthiness = self.knn_preservation = None
-            self.early_iter = 0
-
-    def _send_frames(self) -> None:
-        """Send the curve and, when following live, the newest frame (from the worker thread)."""
-        iterations, kl, last, newest = self._frames.curve()
-        with self.hold_sync():
-            self.iterations, self.kl = iterations, kl
-            if self.live and newest is not None:
-                self._show_frame(last, newest)
-            elif self.frame > last >= 0:
-                self._show_frame(last, newest)
-
-    def _show_frame(self, index: int, positions: np.ndarray) -> None:
-        self._showing = True
-        try:
-            self.positions = positions
-            self.frame = index
-        finally:
-            self._showing = False
-
     # -- observers -----------------------------------------------------------------------------
     def _on_warm_setting(self, change: Any) -> None:
         if self.can_run:
@@ -419,19 +474,6 @@ class TSNEExplorer(PointsMixin, GridViewMixin, SettingChecks, Explorer):
     def _check_setting(self, change: Any) -> None:
         if change["name"] == "perplexity" and change["new"] > self.max_perplexity:
             self.max_perplexity = change["new"]  # the session rebuilds its kNN graph for it
-
-    def _on_frame(self, change: Any) -> None:
-        if self._showing:
-            return
-        if change["name"] == "frame" and self.live:
-            self._showing = True  # choosing a frame stops following the live run
-            try:
-                self.live = False
-            finally:
-                self._showing = False
-        picked = self._frames.pick(None if self.live else self.frame)
-        if picked is not None:
-            self._show_frame(*picked)
 
     def _on_color_by(self, change: Any) -> None:
         if self._ready:

@@ -50,7 +50,7 @@ def _defined_name(obj: object) -> str:
 # names whose docstrings other work in progress is rewriting (tests/test_docstrings.py: PENDING)
 # (numpydoc names an object as documented, ``nbviz.saliency``, or where it is defined: both are excluded)
 numpydoc_validation_exclude = {
-    f"^{pattern}$"
+    f"^{pattern}(\\..*)?$"  # and its methods
     for name, obj in public_callables()
     if name in PENDING
     for pattern in (name.replace(".", r"\."), _defined_name(obj).replace(".", r"\."))
@@ -63,13 +63,17 @@ nb_render_markdown_format = "myst"
 suppress_warnings = ["mystnb.unknown_mime_type", "myst.header"]
 _notebooks = DOCS / "notebooks"
 _notebooks.mkdir(exist_ok=True)
-for _source in sorted((ROOT / "notebooks").glob("0*.ipynb")):
-    _target = _notebooks / _source.name
+_sources = {path.name: path for path in (ROOT / "notebooks").glob("[0-9]*.ipynb")}  # the numbered topic notebooks
+for _stale in _notebooks.glob("*.ipynb"):
+    if _stale.name not in _sources:
+        _stale.unlink()
+for _name, _source in _sources.items():
+    _target = _notebooks / _name
     if not _target.exists() or _target.read_bytes() != _source.read_bytes():
         shutil.copyfile(_source, _target)
 
 
-def _constructor_signature(app, what, name, obj, options, signature, return_annotation):  # noqa: ANN001
+def _constructor_signature(app, what, name, obj, options, signature, return_annotation):
     """Explorers are traitlets classes whose ``__new__`` takes ``(*args, **kwargs)``: show ``__init__``'s
     parameters instead, the ones their docstrings document."""
     if what == "class" and signature and signature.startswith("(*args"):
@@ -80,5 +84,15 @@ def _constructor_signature(app, what, name, obj, options, signature, return_anno
     return None
 
 
-def setup(app):  # noqa: ANN001
+def _only_nbviz_members(app, what, name, obj, skip, options):
+    """Explorers list their inherited members (``wait``, ``save_html`` from the ``Explorer`` base), but
+    only those nbviz defines, not ipywidgets' and traitlets' machinery."""
+    function = getattr(obj, "__func__", obj)
+    if inspect.isroutine(function) and not (getattr(function, "__module__", None) or "").startswith("nbviz"):
+        return True
+    return None
+
+
+def setup(app):
     app.connect("autodoc-process-signature", _constructor_signature)
+    app.connect("autodoc-skip-member", _only_nbviz_members)

@@ -47,7 +47,18 @@ class ImageDataset(torch.utils.data.Dataset):
         return self.images[index], self.labels[index]
 
     def split(self, n_train: int) -> tuple[ImageDataset, ImageDataset]:
-        """The first ``n_train`` samples and the rest, as two datasets."""
+        """The first ``n_train`` samples and the rest, as two datasets.
+
+        Parameters
+        ----------
+        n_train : int
+            Samples in the first part.
+
+        Returns
+        -------
+        tuple of (ImageDataset, ImageDataset)
+            ``(first n_train, the rest)``.
+        """
 
         def part(s: slice) -> ImageDataset:
             masks = None if self.masks is None else self.masks[s]

@@ -50,6 +50,18 @@ class DigitsCNN(nn.Module):
         self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(64 * 2 * 2, 10))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits of a batch of images.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            N×1×8×8 images.
+
+        Returns
+        -------
+        torch.Tensor
+            N×10 logits.
+        """
         return self.classifier(self.features(x))
 
 
@@ -79,6 +91,18 @@ class ShapesCNN(nn.Module):
         self.classifier = nn.Sequential(nn.AdaptiveMaxPool2d(1), nn.Flatten(), nn.Linear(128, n_classes))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits of a batch of images.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            N×3×32×32 images.
+
+        Returns
+        -------
+        torch.Tensor
+            N×n_classes logits.
+        """
         return self.classifier(self.features(x))
 
 
@@ -117,6 +141,18 @@ class ShapesViT(nn.Module):
         self.head = nn.Linear(dim, n_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits of a batch of images.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            N×3×32×32 images.
+
+        Returns
+        -------
+        torch.Tensor
+            N×n_classes logits.
+        """
         tokens = self.stem(x).flatten(2).transpose(1, 2)  # N×64×dim, row-major over the 8×8 grid
         tokens = torch.cat([self.class_token.expand(len(tokens), -1, -1), tokens], 1) + self.positions
         return self.head(self.norm(self.encoder(tokens))[:, 0])

@@ -82,6 +82,23 @@ def public_callables() -> Iterator[tuple[str, Callable]]:
                 yield qualified, obj
 
 
+def public_methods() -> Iterator[tuple[str, Callable]]:
+    """Yield ``(qualified name, function)`` for the public methods of the public classes (not those on
+    the PENDING list), each once: methods defined in nbviz, inherited ones included (``Explorer.wait``)."""
+    seen: set[int] = set()
+    for name, cls in public_callables():
+        if not inspect.isclass(cls) or name in PENDING:
+            continue
+        for klass in cls.__mro__:
+            if not klass.__module__.startswith("nbviz."):
+                continue
+            for attribute, value in vars(klass).items():
+                function = getattr(value, "__func__", value)  # classmethod / staticmethod
+                if not attribute.startswith("_") and inspect.isfunction(function) and id(function) not in seen:
+                    seen.add(id(function))
+                    yield f"{name}.{attribute}", function
+
+
 def _documented(section: list) -> dict[str, str]:
     """Parameter name → type text of a numpydoc section (``a, b : int`` documents both)."""
     names: dict[str, str] = {}
@@ -94,7 +111,7 @@ def _documented(section: list) -> dict[str, str]:
     return names
 
 
-def _signature_of(obj: Callable) -> inspect.Signature | None:
+def _signature_of(obj: Callable, method: bool = False) -> inspect.Signature | None:
     target = obj.__init__ if inspect.isclass(obj) else obj  # type: ignore[misc]
     if inspect.isclass(obj) and target is object.__init__:
         return inspect.Signature()
@@ -103,13 +120,13 @@ def _signature_of(obj: Callable) -> inspect.Signature | None:
     except (TypeError, ValueError):
         return None
     parameters = list(signature.parameters.values())
-    if inspect.isclass(obj) and parameters and parameters[0].name == "self":
+    if (inspect.isclass(obj) or method) and parameters and parameters[0].name in ("self", "cls"):
         parameters = parameters[1:]
     return signature.replace(parameters=parameters)
 
 
-def problems_of(obj: Callable) -> list[str]:
-    """What is wrong with one callable's docstring (empty: nothing)."""
+def problems_of(obj: Callable, method: bool = False) -> list[str]:
+    """What is wrong with one callable's docstring (empty: nothing); ``method``: ``self`` is not documented."""
     if isinstance(obj, ImportFailed):
         return [f"cannot be imported: {type(obj.error).__name__}: {obj.error}"]
     raw = inspect.getdoc(obj)
@@ -121,7 +138,7 @@ def problems_of(obj: Callable) -> list[str]:
             doc = numpydoc_docscrape.NumpyDocString(raw)
         except Exception as error:  # noqa: BLE001 -- any parse failure is reported as this name's problem
             return [f"the docstring does not parse as numpydoc: {error}"]
-    signature = _signature_of(obj)
+    signature = _signature_of(obj, method)
     if signature is None:
         return ["no signature to check against"]
     documented = _documented(doc["Parameters"])
@@ -231,6 +248,13 @@ def test_the_api_reference_lists_every_public_callable():
     missing = sorted(name for name, _ in public_callables() if name not in listed)
     assert not missing, f"not in docs/api/*.rst: {missing}"
     assert nbviz.__all__
+
+
+def test_every_public_method_documents_its_parameters():
+    """The same rules for the public methods of the public classes (``plot``, ``save_html``, ``wait``…)."""
+    failures = {name: found for name, function in public_methods() if (found := problems_of(function, method=True))}
+    report = "\n".join(f"{name}:\n  - " + "\n  - ".join(found) for name, found in sorted(failures.items()))
+    assert not failures, f"{len(failures)} public methods with numpydoc problems:\n{report}"
 
 
 def test_pending_names_are_still_public():

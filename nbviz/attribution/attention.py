@@ -16,6 +16,7 @@ the same.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,7 +136,7 @@ def _ask_for_weights(module: nn.Module, args: tuple, kwargs: dict[str, Any]) -> 
     return args, {**kwargs, "need_weights": True, "average_attn_weights": False}
 
 
-def _keeper(weights: dict[str, torch.Tensor], name: str):
+def _keeper(weights: dict[str, torch.Tensor], name: str) -> Callable[[nn.Module, Any, Any], None]:
     def keep(module: nn.Module, inputs: Any, output: Any) -> None:
         attn = output[1] if isinstance(output, tuple) and len(output) > 1 else None
         if attn is None:

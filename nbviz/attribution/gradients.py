@@ -47,7 +47,7 @@ def sum_map(raw: torch.Tensor) -> np.ndarray:
 
 
 def _plain_gradient(ctx: Context, message: str) -> torch.Tensor:
-    def make_rows(start: int, stop: int):
+    def make_rows(start: int, stop: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         return ctx.x[start:stop], torch.arange(start, stop), None
 
     return ctx.summed_gradients(ctx.n, make_rows, message, clean=True)
@@ -86,7 +86,7 @@ def smoothgrad(ctx: Context, *, n_samples: int = 25, noise_level: float = 0.15, 
     shape = tuple(ctx.x.shape[1:])
     weight = torch.full((1,), 1.0 / n_samples, device=ctx.x.device)
 
-    def make_rows(start: int, stop: int):
+    def make_rows(start: int, stop: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         owners = torch.arange(start, stop) // n_samples
         noise = torch.stack([torch.randn(shape, generator=generator) for _ in range(stop - start)])
         rows = ctx.x[owners] + noise.to(ctx.x.device) * sigma[owners].view(-1, *([1] * len(shape)))
@@ -146,7 +146,7 @@ def integrated_gradients(
     sizes = torch.tensor(sizes_np, dtype=ctx.x.dtype, device=ctx.x.device)
     view = (-1,) + (1,) * (ctx.x.ndim - 1)
 
-    def make_rows(start: int, stop: int):
+    def make_rows(start: int, stop: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         index = torch.arange(start, stop)
         owners, steps = index // n_steps, (index % n_steps).to(ctx.x.device)
         return base[owners] + alphas[steps].view(view) * diff[owners], owners, sizes[steps]

@@ -66,7 +66,13 @@ class FeatureVis:
     history: np.ndarray
 
     def plot(self) -> Any:
-        """A matplotlib Figure: one panel per unit, titled by unit and final activation."""
+        """A matplotlib Figure: one panel per unit, titled by unit and final activation.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The figure.
+        """
         cells = [(img, f"{u}: {a:.3g}") for img, u, a in zip(self.images, self.units, self.activations)]
         per_row = 8
         return _grid([cells[i : i + per_row] for i in range(0, len(cells), per_row)], f"{self.layer}: activation maximisation")
@@ -102,7 +108,13 @@ class Inversion:
         return np.linalg.norm(diff, axis=1) / np.maximum(norm, 1e-12)
 
     def plot(self) -> Any:
-        """A matplotlib Figure: each original beside its reconstruction."""
+        """A matplotlib Figure: each original beside its reconstruction.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The figure.
+        """
         rows = [[(o, "x0"), (x, f"from {self.layer}\nrel. err {e:.2f}")]
                 for o, x, e in zip(self.originals, self.images, self.relative_error)]
         return _grid(rows, f"inversion from {self.layer}")
@@ -151,7 +163,18 @@ class Facets:
     member_images: list[np.ndarray]
 
     def plot(self, n_members: int = 4) -> Any:
-        """A matplotlib Figure: per facet, its AM image, its start (cluster mean) and some members."""
+        """A matplotlib Figure: per facet, its AM image, its start (cluster mean) and some members.
+
+        Parameters
+        ----------
+        n_members : int, default 4
+            Members shown per facet.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The figure.
+        """
         rows = []
         for j, (img, start, idx, imgs) in enumerate(zip(self.images, self.starts, self.members, self.member_images)):
             row = [(img, f"facet {j}: {self.activations[j]:.3g}"), (start, f"mean of cluster ({len(idx)})")]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 __all__ = ["LineResult", "PlaneResult", "TrajectoryResult"]
@@ -34,7 +35,13 @@ class LineResult:
     accuracy: np.ndarray | None  # (K,) fraction correct, or None when not a classification
 
     def plot(self) -> Figure:
-        """Loss (and accuracy on a second axis) against α, with the two ends marked."""
+        """Loss (and accuracy on a second axis) against α, with the two ends marked.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The figure.
+        """
         from .._figures import figure
 
         fig = figure(figsize=(6, 4))
@@ -73,7 +80,13 @@ class TrajectoryResult:
     directions: tuple[Direction, Direction]  # unit vectors, shaped like the model's parameters
 
     def plot(self) -> Figure:
-        """The projected path, start to end."""
+        """The projected path, start to end.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The figure.
+        """
         from .._figures import figure
 
         fig = figure(figsize=(5, 5))
@@ -85,8 +98,14 @@ class TrajectoryResult:
         fig.tight_layout()
         return fig
 
-    def draw(self, ax) -> None:
-        """Draw the path on an existing matplotlib axes (used for overlays)."""
+    def draw(self, ax: Axes) -> None:
+        """Draw the path on an existing matplotlib axes (used for overlays).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes
+            The axes to draw on.
+        """
         ax.plot(self.coords[:, 0], self.coords[:, 1], "-o", color="C3", ms=3, lw=1.2, label="trajectory")
         ax.plot(self.coords[0, 0], self.coords[0, 1], "s", color="C3", ms=6)
         ax.plot(0.0, 0.0, "*", color="k", ms=10, label="θ*")
@@ -138,7 +157,13 @@ class PlaneResult:
         return ~np.isnan(self.loss)
 
     def coarse(self) -> PlaneResult:
-        """The complete sub-grid: the rows and columns whose every point is computed so far."""
+        """The complete sub-grid: the rows and columns whose every point is computed so far.
+
+        Returns
+        -------
+        PlaneResult
+            A result over those rows and columns, without NaN.
+        """
         mask = self.computed
         rows = np.flatnonzero(mask.any(1))
         cols = np.flatnonzero(mask.any(0))
@@ -156,7 +181,22 @@ class PlaneResult:
         )
 
     def plot(self, trajectory: TrajectoryResult | None = None, *, log: bool = False, levels: int = 30) -> Figure:
-        """Filled contours of the loss (log₁₀ with ``log=True``), θ* starred, the trajectory overlaid."""
+        """Filled contours of the loss (log₁₀ with ``log=True``), θ* starred, the trajectory overlaid.
+
+        Parameters
+        ----------
+        trajectory : TrajectoryResult or None, default None
+            A training path to overlay (computed with the same PCA directions); ``None``: none.
+        log : bool, default False
+            Contour log₁₀ of the loss.
+        levels : int, default 30
+            Number of contour levels.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The figure.
+        """
         from .._figures import figure
 
         grid = self if self.complete else self.coarse()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import torch
@@ -68,7 +68,7 @@ def activations(
         clone_now = {ref for ref in refs if (ref.module_name, ref.call) in edited}
         store: dict[CallRef, tuple[Any, list[int] | None]] = {}
 
-        def keep(ref: CallRef):
+        def keep(ref: CallRef) -> Callable[[Any], None]:
             def consume(out: Any) -> None:
                 value = _pick(out, output, ref)
                 saved = None if ref in clone_now else versions(value)

@@ -7,7 +7,7 @@ inputs with nothing but two means and a division (the cheap part, redone on ever
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,7 +49,7 @@ def channel_means(
     return {key: torch.cat(chunks).numpy() for key, chunks in parts.items()}
 
 
-def _keeper(into: list[torch.Tensor], key: str, axis: int):
+def _keeper(into: list[torch.Tensor], key: str, axis: int) -> Callable[[Any], None]:
     def keep(out: Any) -> None:
         t = output_tensor(out, key).detach()
         t = t.movedim(axis, 1) if axis != 1 else t

@@ -175,6 +175,20 @@ class Explorer(anywidget.AnyWidget):
         ``progress(fraction, message)`` returns ``False`` once a newer request for ``key`` arrived; pass it
         to nbviz compute functions so stale work stops early. If the watched model's weights change
         while the work runs, ``stale`` says so.
+
+        Parameters
+        ----------
+        key : str
+            What the work computes (e.g. ``"maps"``); a newer request with the same key supersedes it.
+        work : callable
+            ``work(progress)``, run on the worker thread; its return value goes to ``done``.
+        done : callable or None, default None
+            ``done(result)``, called with the widget's sync held; ``None``: nothing to show.
+
+        Returns
+        -------
+        int
+            The request's number.
         """
         self.error = ""
         self.progress, self.status = 0.0, "working…"
@@ -199,8 +213,28 @@ class Explorer(anywidget.AnyWidget):
         return self._runner.submit(key, tracked, finish)
 
     def publish(self, progress: Callable[[float, str], bool], fraction: float, message: str, show: Callable[..., None], *args: Any) -> bool:
-        """From inside ``work``: show a partial result (``show(*args)``) only while its request is still
-        the newest; returns whether it was shown. Use it for progressive maps, grids and frames."""
+        """From inside ``work``: show a partial result only while its request is still the newest.
+
+        Use it for progressive maps, grids and frames.
+
+        Parameters
+        ----------
+        progress : callable
+            The ``progress`` that ``work`` was given.
+        fraction : float
+            How much of the work is done, in [0, 1].
+        message : str
+            What is being done.
+        show : callable
+            ``show(*args)`` puts the partial result on the traits.
+        *args : object
+            Arguments for ``show``.
+
+        Returns
+        -------
+        bool
+            Whether it was shown (``False``: a newer request superseded this one).
+        """
         if progress(fraction, message) is False:
             return False
         with self.hold_sync():
@@ -208,13 +242,35 @@ class Explorer(anywidget.AnyWidget):
         return True
 
     def cancel(self, key: str) -> None:
-        """Stop work for ``key`` at its next progress check (e.g. when a cached result answers instead)."""
+        """Stop work for ``key`` at its next progress check (e.g. when a cached result answers instead).
+
+        Parameters
+        ----------
+        key : str
+            The key the work was started with (see :meth:`run`).
+        """
         self._runner.cancel(key)
         if not self._runner.queued:
             self.progress, self.status = 1.0, ""
 
     def wait(self, timeout: float | None = 120.0) -> Explorer:
-        """Block until pending work is done (useful in scripts, tests and headless notebooks)."""
+        """Block until pending work is done (useful in scripts, tests and headless notebooks).
+
+        Parameters
+        ----------
+        timeout : float or None, default 120.0
+            Seconds to wait at most; ``None``: no limit.
+
+        Returns
+        -------
+        Explorer
+            ``self``, so that ``Explorer(...).wait()`` chains.
+
+        Raises
+        ------
+        TimeoutError
+            If work is still running after ``timeout`` seconds.
+        """
         if not self._runner.wait(timeout):
             raise TimeoutError(f"{type(self).__name__}: work still running after {timeout} s")
         return self
@@ -224,13 +280,31 @@ class Explorer(anywidget.AnyWidget):
         """Fill the traits a handout (a saved page with no kernel) needs to stay interactive.
 
         Subclasses override this (e.g. occlusion maps for several window sizes); the default has
-        nothing to add. Blocks until the work is done."""
+        nothing to add. Blocks until the work is done.
+
+        Parameters
+        ----------
+        **options
+            Handout options of the explorer; the default takes none and ignores those meant for others.
+        """
 
     def save_html(self, path: str | os.PathLike[str], precompute: bool | Mapping[str, Any] = True) -> pathlib.Path:
         """Write a handout: one self-contained HTML file showing this explorer offline, without a kernel.
 
-        Runs ``self.precompute(**options)`` first (``precompute=False`` skips it; a dict gives the options),
-        so that what was precomputed stays interactive in the page. Returns the path written."""
+        Runs ``self.precompute(**options)`` first, so that what was precomputed stays interactive in the page.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The HTML file to write.
+        precompute : bool or mapping of str to object, default True
+            ``False`` skips the precompute; a mapping gives its options.
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+        """
         from ..handout.page import save_html
 
         return save_html(path, self, precompute=precompute)

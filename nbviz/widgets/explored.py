@@ -71,25 +71,58 @@ class Explored(ipywidgets.GridBox):
         return (self.tsne, self.saliency, self.occlusion, self.layers)
 
     def wait(self, timeout: float | None = 300.0) -> Explored:
-        """Block until every explorer's pending work is done."""
+        """Block until every explorer's pending work is done.
+
+        Parameters
+        ----------
+        timeout : float or None, default 300.0
+            Seconds to wait for each explorer at most; ``None``: no limit.
+
+        Returns
+        -------
+        Explored
+            ``self``.
+        """
         for explorer in self.explorers:
             explorer.wait(timeout)
         return self
 
     def precompute(self, **options: Any) -> None:
-        """Prepare every explorer for a handout (see :meth:`~nbviz.widgets._base.Explorer.precompute`)."""
+        """Prepare every explorer for a handout (see :meth:`~nbviz.widgets._base.Explorer.precompute`).
+
+        Parameters
+        ----------
+        **options
+            Handout options, passed to every explorer's ``precompute``.
+        """
         for explorer in self.explorers:
             explorer.precompute(**options)
 
     def save_html(self, path: Any, precompute: bool | dict[str, Any] = True) -> Any:
-        """Write a handout of the linked views: one self-contained HTML file that works offline (see
-        :func:`nbviz.save_html`). Each explorer precomputes what it can first, so the map, the layer
-        picker and the inputs stored for the layer explorer stay interactive without a kernel."""
+        """Write a handout of the linked views: one self-contained HTML file that works offline.
+
+        See :func:`nbviz.save_html`. Each explorer precomputes what it can first, so the map, the layer
+        picker and the inputs stored for the layer explorer stay interactive without a kernel.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The HTML file to write.
+        precompute : bool or dict of str to object, default True
+            ``False`` skips the precompute; a dict passes options to every explorer's ``precompute``.
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+        """
         from ..handout import save_html
 
         return save_html(path, self, precompute=precompute)
 
     def close(self) -> None:
+        """Unlink the explorers and close them and this layout (their views disappear, their work stops).
+        """
         self.link.unlink()
         for explorer in self.explorers:
             explorer.close()

@@ -233,9 +233,16 @@ class FeatureVisExplorer(Explorer):
     def precompute(  # type: ignore[override]  # each explorer takes its own handout options
         self, modes: Sequence[str] | None = None, timeout: float | None = 600.0
     ) -> None:
-        """Finish the current run so a handout shows final images; ``modes`` (e.g. ``["maximize",
-        "facets", "invert"]``) also computes the results of other modes, so a handout can switch to them
-        (facets and invert need a dataset). Blocks until done."""
+        """Finish the current run so a handout shows final images; blocks until done.
+
+        Parameters
+        ----------
+        modes : sequence of str or None, default None
+            Modes whose results are also computed, so a handout can switch to them (e.g.
+            ``["maximize", "facets", "invert"]``; facets and invert need a dataset); ``None``: the current mode.
+        timeout : float or None, default 600.0
+            Seconds to wait for each run at most; ``None``: no limit.
+        """
         modes = [self.mode] if modes is None else list(modes)
         bad = [m for m in modes if m not in _MODES]
         if bad or not modes:

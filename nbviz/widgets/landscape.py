@@ -21,6 +21,7 @@ from torch import nn
 
 from ..landscape import line, plane, trajectory
 from ..landscape.plane import _check_resolution, _check_span
+from ..landscape.results import LineResult, PlaneResult
 from ..landscape.reuse import PointCache
 from ._arrays import Array
 from ._base import Explorer
@@ -199,11 +200,11 @@ class LandscapeExplorer(Explorer):
         if directions == "pca" and self._pca is not None:
             how = self._pca.directions  # the trajectory's directions, found once
 
-        def labelled(result):  # PCA directions go in as a given pair; say what they are
+        def labelled(result: PlaneResult) -> PlaneResult:  # PCA directions go in as a given pair; say what they are
             return replace(result, kind=directions)
 
-        def work(progress):
-            def partial(result, fraction):
+        def work(progress: Callable[[float, str], bool]) -> PlaneResult:
+            def partial(result: PlaneResult, fraction: float) -> None:
                 self.publish(progress, fraction, "loss plane", lambda: self._show(labelled(result)))
 
             return labelled(plane(
@@ -212,7 +213,7 @@ class LandscapeExplorer(Explorer):
                 reuse=self._points.setdefault(directions, PointCache()),
             ))
 
-        def done(result):
+        def done(result: PlaneResult) -> None:
             self._cache[key] = result
             while len(self._cache) > 8:
                 self._cache.popitem(last=False)
@@ -234,10 +235,10 @@ class LandscapeExplorer(Explorer):
         if self.line_loss is not None:
             return
 
-        def work(progress):
+        def work(progress: Callable[[float, str], bool]) -> LineResult:
             return line(self._model, self._loss_fn, self._data, alphas=LINE_ALPHAS, seed=self._seed, progress=progress)
 
-        def done(result):
+        def done(result: LineResult) -> None:
             self._line_result = result
             self.line_alphas, self.line_loss, self.line_accuracy = result.alphas, result.loss, result.accuracy
 

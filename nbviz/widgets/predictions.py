@@ -19,6 +19,7 @@ from torch import nn
 
 from .. import render
 from .._inputs import check_class_names, check_labels, check_model
+from .._progress import Progress
 from ..prediction import predict
 from ..transforms import affine
 from ._arrays import Array
@@ -112,7 +113,7 @@ class PredictionExplorer(Explorer):
     def _request(self, change: Any = None) -> None:
         angle, shift, zoom = self.angle, (self.shift_x, self.shift_y), self.zoom
 
-        def work(progress):
+        def work(progress: Progress) -> Any:
             moved = affine(self._inputs, angle=angle, shift=shift, scale=zoom)
             return moved, predict(self._model, moved, progress=progress)
 
@@ -120,13 +121,21 @@ class PredictionExplorer(Explorer):
 
     # -- handouts ---------------------------------------------------------------------------------
     def precompute(self, ladders: dict[str, Sequence[float]] | None = None, **options: Any) -> None:
-        """Store the transformed images and their predictions for a ladder of values of each slider
-        (``ladders``: slider name → values; default :data:`HANDOUT_LADDERS`: rotation every 15°, shifts
-        every 0.1, six zooms), one transform at a time with the others at rest, plus the current setting,
-        so a handout's sliders step through them without a kernel. Images are stored at most
-        :data:`HANDOUT_SIDE` px high; images are shrunk (to 48 px), ladders thinned (every other value),
-        then images shrunk further until they fit in :data:`HANDOUT_BYTES`. Other ``options`` (meant for other
-        explorers of the same handout) are ignored. Blocks until done."""
+        """Store transformed images and their predictions for a ladder of values of each slider.
+
+        One transform at a time with the others at rest, plus the current setting, so a handout's sliders
+        step through them without a kernel. Images are stored at most :data:`HANDOUT_SIDE` px high; images
+        are shrunk (to 48 px), ladders thinned (every other value), then images shrunk further until they
+        fit in :data:`HANDOUT_BYTES`. Blocks until done.
+
+        Parameters
+        ----------
+        ladders : dict of str to sequence of float or None, default None
+            Slider name → values; ``None``: :data:`HANDOUT_LADDERS` (rotation every 15°, shifts every 0.1,
+            six zooms).
+        **options
+            Options meant for other explorers of the same handout; ignored.
+        """
         chosen = self._check_ladders(ladders)
         n, height, width = self._inputs.shape[0], *self._inputs.shape[-2:]
         side = min(height, HANDOUT_SIDE)

@@ -16,6 +16,7 @@ import traitlets
 from torch import nn
 
 from .._inputs import check_class_names, check_labels, check_model
+from .._progress import Progress
 from ..attribution import SALIENCY_METHODS, pointing_game, saliency
 from ..attribution.saliency import _METHODS, ATTENTION_METHODS
 from ..prediction import predict
@@ -184,11 +185,11 @@ class SaliencyExplorer(Explorer):
         if not missing:
             return
 
-        def work(progress):
+        def work(progress: Progress) -> list[tuple[int, int, str, str]] | None:
             for i, key in enumerate(missing):
                 _, target, method, layer = key
 
-                def sub(fraction: float, message: str, i=i, method=method) -> bool:
+                def sub(fraction: float, message: str, i: int = i, method: str = method) -> bool | None:
                     return progress((i + fraction) / len(missing), f"{method}: {message}")
 
                 found = saliency(self._model, self._x[index : index + 1], target, method, layer or None, progress=sub)

@@ -209,10 +209,34 @@ def test_the_checker_finds_each_kind_of_problem():
         """
         return a
 
+    class Thing:
+        """A class documents its constructor's parameters; its methods do not document ``self``.
+
+        Parameters
+        ----------
+        size : int
+            Size.
+        """
+
+        def __init__(self, size: int, colour: str = "red") -> None:
+            self.size = size
+
+        def grow(self, by: int) -> None:
+            """Grow.
+
+            Parameters
+            ----------
+            by : int
+                Amount.
+            """
+
     assert problems_of(good) == []
     found = "\n".join(problems_of(bad))
     for fragment in ("not documented: c", "not in the signature: d", "a: no type", "b: has a default", "no Returns"):
         assert fragment in found
+    assert problems_of(Thing) == ["parameters not documented: colour"]
+    assert problems_of(Thing.grow, method=True) == []
+    assert problems_of(Thing.grow) == ["parameters not documented: self"]
 
 
 def test_every_public_callable_documents_its_parameters():

@@ -1,4 +1,5 @@
-// ESLint (flat config) for the front end: eslint's and typescript-eslint's recommended rules over src/
+// ESLint (flat config) for the front end: eslint's recommended rules and typescript-eslint's
+// type-checked ones (they read tsconfig.json, so an `any` leaking from a model trait is caught) over src/
 // and tests/. Run by .ci/run (`npx eslint`) next to `tsc --noEmit` (strict mode, see tsconfig.json).
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
@@ -6,8 +7,10 @@ import tseslint from "typescript-eslint";
 export default tseslint.config(
   { ignores: ["node_modules/", "scripts/"] },
   js.configs.recommended,
-  ...tseslint.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  { languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } } },
   // the build script runs in Node
+  { files: ["*.mjs"], ...tseslint.configs.disableTypeChecked },
   { files: ["*.mjs"], languageOptions: { globals: { process: "readonly", console: "readonly" } } },
   {
     files: ["src/**/*.ts", "tests/**/*.ts"],

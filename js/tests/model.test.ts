@@ -23,7 +23,7 @@ function fakeModel(values: Record<string, unknown>) {
     off: () => listeners.clear(),
     save_changes: () => saved.push({ ...values }),
     send: () => undefined,
-    widget_manager: { get_model: async () => undefined },
+    widget_manager: { get_model: () => Promise.resolve(undefined) },
   };
   return { raw: model as unknown as AnyModel<Wire<DemoTraits>>, values, saved };
 }

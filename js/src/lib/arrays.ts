@@ -1,7 +1,7 @@
 // Decoding of arrays sent by nbviz.widgets._arrays: {dtype, shape, chunks: DataView[]}.
 
 export type TypedArray =
-  | Float32Array | Int32Array | Int16Array | Int8Array | Uint32Array | Uint16Array | Uint8Array | Uint16Array;
+  | Float32Array | Int32Array | Int16Array | Int8Array | Uint32Array | Uint16Array | Uint8Array  ;
 
 export interface NDArray<T extends TypedArray = TypedArray> {
   data: T;
@@ -52,7 +52,7 @@ export function decodeArray<T extends TypedArray = TypedArray>(wire: WireArray |
   }
   const data = new Ctor(bytes.buffer as ArrayBuffer, bytes.byteOffset, total / size) as T;
   const expected = wire.shape.reduce((a, b) => a * b, 1);
-  if (data.length !== expected) throw new Error(`nbviz: array of shape [${wire.shape}] has ${data.length} values`);
+  if (data.length !== expected) throw new Error(`nbviz: array of shape [${wire.shape.join(",")}] has ${data.length} values`);
   return { data, shape: wire.shape, dtype: wire.dtype };
 }
 

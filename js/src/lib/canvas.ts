@@ -53,7 +53,7 @@ function bitmapOf(pixels: ImageData): HTMLCanvasElement | OffscreenCanvas {
 /** Draw pixels scaled into the rectangle (nearest neighbour, so small maps stay crisp). */
 export function drawPixels(ctx: CanvasRenderingContext2D, pixels: ImageData, x: number, y: number, w: number, h: number): void {
   ctx.imageSmoothingEnabled = false;
-  ctx.drawImage(bitmapOf(pixels) as CanvasImageSource, x, y, w, h);
+  ctx.drawImage(bitmapOf(pixels), x, y, w, h);
 }
 
 /** Draw `overlay` over the same rectangle with the given opacity (heat maps on images). */
@@ -63,7 +63,7 @@ export function drawOverlay(
   ctx.save();
   ctx.globalAlpha = Math.max(0, Math.min(1, opacity));
   ctx.imageSmoothingEnabled = true;
-  ctx.drawImage(bitmapOf(overlay) as CanvasImageSource, x, y, w, h);
+  ctx.drawImage(bitmapOf(overlay), x, y, w, h);
   ctx.restore();
 }
 

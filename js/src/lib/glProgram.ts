@@ -11,7 +11,7 @@ export function compileShader(gl: WebGLRenderingContext, type: number, source: s
 
 /** Compile and link a program from `vertex` and `fragment` source; throws if either fails. */
 export function linkProgram(gl: WebGLRenderingContext, vertex: string, fragment: string): WebGLProgram {
-  const program = gl.createProgram()!;
+  const program = gl.createProgram();
   gl.attachShader(program, compileShader(gl, gl.VERTEX_SHADER, vertex));
   gl.attachShader(program, compileShader(gl, gl.FRAGMENT_SHADER, fragment));
   gl.linkProgram(program);

@@ -5,7 +5,7 @@
  * that had any (bilinear when the computed points form a sub-grid, as in coarse-to-fine); ends are
  * held constant. All-NaN input comes back all NaN. */
 export function fillGaps(values: ArrayLike<number>, rows: number, cols: number): Float32Array {
-  const out = Float32Array.from(values as ArrayLike<number>);
+  const out = Float32Array.from(values);
   const rowHas: number[] = [];
   for (let i = 0; i < rows; i++) {
     if (fillLine(out, i * cols, 1, cols)) rowHas.push(i);

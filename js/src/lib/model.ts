@@ -47,7 +47,7 @@ export function typedModel<T extends ExplorerTraits>(raw: AnyModel<Wire<T>>, bin
   const untyped = raw as unknown as AnyModel;
   return {
     get<K extends keyof T>(key: K): T[K] {
-      const value = untyped.get(key as string);
+      const value: unknown = untyped.get(key as string);
       if (!isBinary(key)) return value as T[K];
       const wire = (value ?? null) as WireArray | null;
       const hit = cache.get(key as string);

@@ -68,8 +68,8 @@ function setupGL(canvas: HTMLCanvasElement): GL | null {
     return {
       gl,
       program,
-      position: gl.createBuffer()!,
-      color: gl.createBuffer()!,
+      position: gl.createBuffer(),
+      color: gl.createBuffer(),
       uScale: gl.getUniformLocation(program, "u_scale")!,
       uOffset: gl.getUniformLocation(program, "u_offset")!,
       uSize: gl.getUniformLocation(program, "u_size")!,

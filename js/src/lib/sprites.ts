@@ -200,7 +200,7 @@ export class CanvasSprites {
     const sheet = document.createElement("canvas");
     sheet.width = atlas.width;
     sheet.height = atlas.height;
-    const pixels = new ImageData(new Uint8ClampedArray(atlas.rgba) as Uint8ClampedArray<ArrayBuffer>, atlas.width, atlas.height);
+    const pixels = new ImageData(new Uint8ClampedArray(atlas.rgba), atlas.width, atlas.height);
     sheet.getContext("2d")!.putImageData(pixels, 0, 0);
     this.sheet = sheet;
   }

@@ -48,9 +48,9 @@ def predict(model: nn.Module, x: torch.Tensor, *, batch_size: int = 256, progres
         The input batch, N×….
     batch_size : int, default 256
         Inputs per forward pass.
-    progress : callable or None, default None
+    progress : callable, False or None, default None
         ``progress(fraction, message)`` after each step; return ``False`` to stop. ``None``: a progress bar
-        when the call is long.
+        once the call runs longer than a second; ``False``: none.
 
     Returns
     -------

@@ -35,9 +35,9 @@ def trustworthiness(X: Any, Y: Any, k: int = 10, *, progress: Progress | None = 
         (N, d) its embedding.
     k : int, default 10
         Neighbours per point, 1 ≤ k < N/2.
-    progress : callable or None, default None
+    progress : callable, False or None, default None
         ``progress(fraction, message)`` after each step; return ``False`` to stop. ``None``: a progress bar
-        when the call is long.
+        once the call runs longer than a second; ``False``: none.
 
     Returns
     -------
@@ -79,9 +79,9 @@ def knn_preservation(X: Any, Y: Any, k: int = 10, *, progress: Progress | None =
         (N, d) its embedding.
     k : int, default 10
         Neighbours per point, 1 ≤ k < N.
-    progress : callable or None, default None
+    progress : callable, False or None, default None
         ``progress(fraction, message)`` after each step; return ``False`` to stop. ``None``: a progress bar
-        when the call is long.
+        once the call runs longer than a second; ``False``: none.
 
     Returns
     -------

@@ -68,9 +68,9 @@ def invert(
         Weight of the total-variation regulariser.
     seed : int, default 0
         Seed of the starting noise.
-    progress : callable or None, default None
+    progress : callable, False or None, default None
         ``progress(fraction, message)`` after each step; return ``False`` to stop. ``None``: a progress bar
-        when the call is long.
+        once the call runs longer than a second; ``False``: none.
     lr : float, default 0.05
         Adam's initial learning rate.
     on_frame : callable or None, default None

@@ -91,9 +91,9 @@ def multifaceted(
         Optimisation steps.
     seed : int, default 0
         Seed of t-SNE, k-means and the optimisation.
-    progress : callable or None, default None
+    progress : callable, False or None, default None
         ``progress(fraction, message)`` after each step; return ``False`` to stop. ``None``: a progress bar
-        when the call is long.
+        once the call runs longer than a second; ``False``: none.
     feature_layer : str, torch.nn.Module or None, default None
         The layer whose outputs are clustered; ``None``: ``layer``.
     transforms : sequence of str or None, default ("jitter",)

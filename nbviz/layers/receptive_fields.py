@@ -56,8 +56,7 @@ def receptive_field(
     channel : int, default 0
         The output channel whose dependence is traced.
     progress : callable or None, default None
-        ``progress(fraction, message)`` after each step; return ``False`` to stop. ``None``: a progress bar
-        when the call is long.
+        ``progress(fraction, message)`` after each step; return ``False`` to stop. ``None``: silent.
 
     Returns
     -------

@@ -32,19 +32,19 @@ PENDING: set[str] = {
     # other engineers' files (issue 15, in progress)
     "nbviz.LayerExplorer",  # widgets/layers.py
     "nbviz.OcclusionExplorer",  # widgets/occlusion.py
-    "nbviz.TSNEExplorer",  # widgets/tsne.py
     "nbviz.TSNESession",  # embedding/session.py
     "nbviz.activation_stats",  # layers/stats.py
     "nbviz.featurevis.maximize",  # featurevis/maximize.py
     "nbviz.landscape.line",  # landscape/line.py
     "nbviz.landscape.plane",  # landscape/plane.py
     "nbviz.landscape.trajectory",  # landscape/trajectory.py
-    "nbviz.occlusion",  # attribution/occlusion.py
     "nbviz.pointing_game",  # attribution/scoring.py
     "nbviz.randomization_check",  # attribution/scoring.py
     "nbviz.saliency",  # attribution/saliency.py
     "nbviz.top_activating",  # layers/top.py
     "nbviz.tsne",  # embedding/tsne_engines.py
+    "nbviz.WatchExplorer",  # widgets/watch.py (**kwargs; methods step, attach)
+    "nbviz.watch",  # widgets/watch.py (no Returns section)
     # embedding/features.py: documented, lands with the executor change in progress there
     "nbviz.extract_features",
     "nbviz.pca",

@@ -9,6 +9,8 @@ It finds explorers by walking ``nbviz/widgets/*.py`` for :class:`~nbviz.widgets.
 subclasses (a new explorer is checked the day it appears), finds ``<ClassName minus Explorer>Traits``
 in that explorer's bundle source (``js/src/<bundle>.ts`` or ``js/src/<bundle>/``), and compares names
 and kinds (number, string, boolean, array, binary, object) and, outside binary arrays, nullability.
+Where the interface spells a string trait as a union of literals (``mode: "line" | "plane"``), the
+values must be exactly the Python ``Enum``'s.
 """
 
 from __future__ import annotations
@@ -38,9 +40,17 @@ class Kind:
 
     kind: str  # number | string | boolean | array | binary | object
     nullable: bool
+    #: the allowed values of a string trait (a Python Enum, a TS union of literals); None: any string
+    values: frozenset[str] | None = None
 
     def __str__(self) -> str:
-        return f"{self.kind}{' | null' if self.nullable and self.kind != 'binary' else ''}"
+        values = " | ".join(f'"{v}"' for v in sorted(self.values)) if self.values else self.kind
+        return f"{values}{' | null' if self.nullable and self.kind != 'binary' else ''}"
+
+    def agrees(self, typescript: Kind) -> bool:
+        """Same kind and nullability; values compared only where TypeScript lists them."""
+        same_values = typescript.values is None or typescript.values == self.values
+        return (self.kind, self.nullable) == (typescript.kind, typescript.nullable) and same_values
 
 
 # -- Python side -------------------------------------------------------------------------------------
@@ -63,7 +73,8 @@ def python_kind(name: str, trait: traitlets.TraitType) -> Kind:
     """The kind of one Python trait; a ``TypeError`` naming it when the kind has no TS counterpart."""
     for klass, kind in _PY_KINDS:
         if isinstance(trait, klass):
-            return Kind(kind, kind == "binary" or bool(trait.allow_none))
+            values = frozenset(map(str, trait.values)) if isinstance(trait, traitlets.Enum) else None
+            return Kind(kind, kind == "binary" or bool(trait.allow_none), values)
     raise TypeError(f"trait {name!r}: no TypeScript kind for {type(trait).__name__}; add it to _PY_KINDS")
 
 
@@ -131,8 +142,10 @@ def ts_kind(name: str, text: str) -> Kind:
     rest = [a for a in alternatives if a not in ("null", "undefined")]
     if text.startswith("Binary"):
         return Kind("binary", True)
-    if all(re.fullmatch(r"\"[^\"]*\"|'[^']*'|string", a) for a in rest):
+    if rest == ["string"]:
         return Kind("string", nullable)
+    if rest and all(re.fullmatch(r"\"[^\"]*\"|'[^']*'", a) for a in rest):
+        return Kind("string", nullable, frozenset(a[1:-1] for a in rest))
     if rest == ["number"] or rest == ["boolean"]:
         return Kind(rest[0], nullable)
     if len(rest) == 1 and (rest[0].endswith("[]") or rest[0].startswith(("Array<", "ReadonlyArray<", "["))):
@@ -176,7 +189,7 @@ def mismatches(python: dict[str, Kind], typescript: dict[str, Kind]) -> list[str
     problems = [f"{n}: a Python trait missing from the TS interface" for n in sorted(python.keys() - typescript.keys())]
     problems += [f"{n}: in the TS interface but not a Python sync trait" for n in sorted(typescript.keys() - python.keys())]
     for n in sorted(python.keys() & typescript.keys()):
-        if python[n] != typescript[n]:
+        if not python[n].agrees(typescript[n]):
             problems.append(f"{n}: Python {python[n]}, TypeScript {typescript[n]}")
     return problems
 
@@ -230,6 +243,14 @@ def test_a_typescript_rename_and_a_kind_change_are_caught() -> None:
     assert "seed: Python number, TypeScript string" in problems
 
 
+def test_a_misspelt_enum_value_is_caught() -> None:
+    cls = next(c for c in EXPLORERS if c.__name__ == "LandscapeExplorer")
+    edited = [s.replace('mode: "line" | "plane" | "surface";', 'mode: "line" | "plain" | "surface";') for s in bundle_sources(cls._bundle)]
+    assert mismatches(python_traits(cls), ts_traits(edited, "LandscapeTraits")) == [
+        'mode: Python "line" | "plane" | "surface", TypeScript "line" | "plain" | "surface"'
+    ]
+
+
 def test_a_base_trait_is_checked_through_extends() -> None:
     python, sources = _tsne()
     edited = [s.replace("  stale: string;", "  stale: boolean;") for s in sources]
@@ -241,7 +262,8 @@ def test_a_base_trait_is_checked_through_extends() -> None:
     [
         ("number", Kind("number", False)),
         ("number | null", Kind("number", True)),
-        ('"plane" | "line"', Kind("string", False)),
+        ('"plane" | "line"', Kind("string", False, frozenset({"plane", "line"}))),
+        ("string | null", Kind("string", True)),
         ("boolean", Kind("boolean", False)),
         ("number[][]", Kind("array", False)),
         ("[number, number]", Kind("array", False)),
@@ -262,7 +284,8 @@ def test_an_unknown_typescript_type_is_refused() -> None:
 
 def test_python_kinds_are_read() -> None:
     assert python_kind("a", traitlets.Float(None, allow_none=True)) == Kind("number", True)
-    assert python_kind("b", traitlets.Enum(["x", "y"], "x")) == Kind("string", False)
+    assert python_kind("b", traitlets.Enum(["x", "y"], "x")) == Kind("string", False, frozenset({"x", "y"}))
+    assert Kind("string", False, frozenset({"x", "y"})).agrees(Kind("string", False))  # TS may say just `string`
     assert python_kind("c", Array()) == Kind("binary", True)
     assert python_kind("d", traitlets.List(traitlets.Dict())) == Kind("array", False)
     with pytest.raises(TypeError, match="'e'"):

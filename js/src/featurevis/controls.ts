@@ -31,7 +31,7 @@ export function createControls(model: AnyModel<FeatureVisTraits>, frame: Frame<F
     Object.assign(pending, values);
     flush();
   };
-  const modes = ["maximize", "invert", "facets"].filter((m) => !isHandout() || m === model.get("mode") || model.get(SAVED[m]) != null);
+  const modes = (["maximize", "invert", "facets"] as const).filter((m) => !isHandout() || m === model.get("mode") || model.get(SAVED[m]) != null);
   const mode = select("mode", modes, model.get("mode"), (v) => update(model, { mode: v }));
   const param = select("param", ["fft", "pixel"], model.get("param"), (v) => update(model, { param: v }));
   const unitsInput = document.createElement("input");

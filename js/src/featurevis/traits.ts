@@ -26,8 +26,8 @@ export interface FeatureVisTraits extends ExplorerTraits {
   layer: string;
   member_images: Binary<Uint8Array>;
   members: number[][];
-  mode: string;
-  param: string;
+  mode: "maximize" | "invert" | "facets";
+  param: "fft" | "pixel";
   steps: number;
   tree: LayerNode[];
   tv: number;

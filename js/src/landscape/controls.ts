@@ -10,9 +10,8 @@ import type { LandscapeTraits } from "./traits";
 export function createControls(model: AnyModel<LandscapeTraits>, frame: Frame<LandscapeTraits>): void {
   const send = debounce((values: Partial<LandscapeTraits>) => update(model, values), 120);
   // in a handout only the views whose data was saved can be shown; switching between them stays in the page
-  const views = isHandout()
-    ? ["line", "plane", "surface"].filter((v) => model.get(v === "line" ? "line_loss" : "loss") != null)
-    : ["line", "plane", "surface"];
+  const all: LandscapeTraits["mode"][] = ["line", "plane", "surface"];
+  const views = isHandout() ? all.filter((v) => model.get(v === "line" ? "line_loss" : "loss") != null) : all;
   if (!views.includes(model.get("mode"))) views.unshift(model.get("mode"));
   const mode = select("view", views, model.get("mode"), (v) => update(model, { mode: v }));
   const kinds = select("directions", model.get("direction_kinds"), model.get("directions"), (v) => update(model, { directions: v }));

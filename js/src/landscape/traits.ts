@@ -19,7 +19,7 @@ export interface LandscapeTraits extends ExplorerTraits {
   line_loss: Binary<Float32Array>;
   log_scale: boolean;
   loss: Binary<Float32Array>;
-  mode: string;
+  mode: "line" | "plane" | "surface";
   path: Binary<Float32Array>;
   resolution: number;
   span: number;

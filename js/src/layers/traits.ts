@@ -8,7 +8,7 @@ export interface LayerTraits extends ExplorerTraits {
   angle: number;
   channel: number;
   channel_stats: Binary<Float32Array>;
-  colormap: string;
+  colormap: "viridis" | "magma" | "inferno" | "coolwarm" | "gray";
   contrast_channels: number[];
   contrast_layer: string;
   contrast_scores: number[];
@@ -24,7 +24,7 @@ export interface LayerTraits extends ExplorerTraits {
   map_range: Binary<Float32Array>;
   maps: Binary<Uint8Array>;
   maps_layer: string;
-  normalize: string;
+  normalize: "each" | "shared";
   offline_index: OfflineEntry[];
   offline_maps: Binary<Uint8Array>;
   offline_ranges: Binary<Float32Array>;

@@ -82,12 +82,14 @@ export function slider(options: SliderOptions): { root: HTMLElement; input: HTML
 }
 
 /** A labelled <select>. */
-export function select(label: string, options: string[], value: string, onChange: (v: string) => void): { root: HTMLElement; input: HTMLSelectElement } {
+export function select<T extends string>(
+  label: string, options: readonly T[], value: T, onChange: (v: T) => void,
+): { root: HTMLElement; input: HTMLSelectElement } {
   const input = document.createElement("select");
   input.setAttribute("aria-label", label);
   for (const o of options) input.appendChild(h("option", { text: o }));
   input.value = value;
-  input.addEventListener("change", () => onChange(input.value));
+  input.addEventListener("change", () => onChange(input.value as T)); // one of `options`
   return { root: h("label", { className: "nbviz-select" }, [h("span", { text: label }), input]), input };
 }
 

@@ -21,20 +21,24 @@ there, returning the first-order score change ``⟨gradient, Δactivation⟩`` (
 
 With ``box_limit`` (approximate mode, Krypton's projective-field threshold) a box never grows
 beyond that fraction of its layer per axis; changes outside it are dropped.
+
+Beside this module: which ops run on boxes (``_incremental_ops``), the per-node states of a patched
+pass (``_incremental_states``) and the linearised tail (``_incremental_linear``).
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import fx, nn
 
 from nbviz._trace import symbolic_trace
+from nbviz.attribution._incremental_linear import LinearTail
 from nbviz.attribution._incremental_ops import Window, classify, is_inplace
+from nbviz.attribution._incremental_states import SAME, Boxed, Full, Same, pixel_rows, state_bytes
 
 __all__ = ["IncrementalEngine", "UnsupportedModel"]
 
@@ -45,33 +49,11 @@ class UnsupportedModel(RuntimeError):
     """The model cannot run incrementally (not traceable, or not an image classifier)."""
 
 
-@dataclass
-class _Same:
-    """A node whose output equals the cached one for every patch of the batch."""
-
-
-@dataclass
-class _Boxed:
-    """Per patch, the output equals the cache except inside a box: ``values`` is B×C×h×w, ``starts``
-    the B×2 (row, column) box corners."""
-
-    values: torch.Tensor
-    starts: torch.Tensor
-
-
-@dataclass
-class _Full:
-    value: Any
-
-
-_SAME = _Same()
-
-
 def _floor_div(a: torch.Tensor, b: int) -> torch.Tensor:
     return torch.div(a, b, rounding_mode="floor")
 
 
-class IncrementalEngine:
+class IncrementalEngine(LinearTail):
     """Evaluate many locally patched copies of one image, reusing the unoccluded activations.
 
     ``engine.base_output`` is the model's output on the unpatched image (1×K). ``engine.run(values,
@@ -178,7 +160,7 @@ class IncrementalEngine:
         boxed: dict[fx.Node, float] = {}
         for node in self.nodes:
             if node.op == "placeholder":
-                states[node] = _Boxed(values, starts)
+                states[node] = Boxed(values, starts)
             elif node.op == "output":
                 out = self._materialise(self.output_node, states[self.output_node], batch)
                 if stop is None:
@@ -195,8 +177,8 @@ class IncrementalEngine:
                 else:
                     state = self._full(node, states, batch)
                 states[node] = state
-                peak = max(peak, _bytes(state) // batch)
-                if isinstance(state, _Boxed):
+                peak = max(peak, state_bytes(state) // batch)
+                if isinstance(state, Boxed):
                     boxed[node] = state.values.shape[-2] * state.values.shape[-1] / math.prod(self.cache[node].shape[-2:])
             if node is stop or node is tap:
                 tapped = self._linear_change(node, states[node], batch)
@@ -207,65 +189,6 @@ class IncrementalEngine:
                 if remaining[parent] == 0 and parent is not self.output_node:
                     states.pop(parent, None)
         raise UnsupportedModel("the traced graph has no output")
-
-    # cut points and the linearised tail (approximate occlusion) ------------------------------
-    def cuts(self) -> list[fx.Node]:
-        """Input-dependent nodes through which everything downstream flows: after such a node no
-        other input-dependent value is still needed, so the rest of the network is a function of
-        that node alone (block outputs of a ResNet, every layer of a plain chain). In graph order."""
-        position = {n: i for i, n in enumerate(self.nodes)}
-        last_use = {n: max((position[u] for u in n.users), default=position[n]) for n in self.dependent}
-        out = []
-        for node in self.nodes:
-            if node not in self.dependent or node.op in ("placeholder", "output"):
-                continue
-            here = position[node]
-            if all(m is node or position[m] > here or last_use[m] <= here for m in self.dependent):
-                out.append(node)
-        return out
-
-    def linearize(self, cut: fx.Node, score) -> None:
-        """Prepare first-order estimates past ``cut``: the gradient of ``score(output)`` (a
-        function of the 1×K output returning one value) with respect to ``cut``'s activation at the
-        unoccluded image. :meth:`run` with ``stop=cut`` then returns ``⟨gradient, change of the cut
-        activation⟩`` per patch instead of running the rest of the network."""
-        position = {n: i for i, n in enumerate(self.nodes)}
-        with torch.enable_grad():
-            leaf = self.cache[cut].detach().clone().requires_grad_(True)
-            values: dict[fx.Node, Any] = {cut: leaf}
-            for node in self.nodes[position[cut] + 1 :]:
-                if node.op == "output":
-                    break
-                if node not in self.dependent:
-                    continue
-                args = fx.node.map_arg(node.args, lambda n: values.get(n, self.cache[n]))
-                kwargs = fx.node.map_arg(node.kwargs, lambda n: values.get(n, self.cache[n]))
-                values[node] = self._call(node, args, kwargs, copy=True)
-            (gradient,) = torch.autograd.grad(score(values[self.output_node]).sum(), leaf)
-        self._cut, self._gradient = cut, gradient.detach()
-        if gradient.dim() == 4:
-            self._gradient_pixels = self._gradient[0].permute(1, 2, 0).reshape(-1, gradient.shape[1]).contiguous()
-            cached = self.cache[cut][0].permute(1, 2, 0).reshape(-1, gradient.shape[1])
-            self._base_dot = (cached * self._gradient_pixels).sum(1)
-
-    def _linear_change(self, node: fx.Node, state: Any, batch: int) -> torch.Tensor:
-        """⟨gradient, activation − cached activation⟩ at the linearised cut, per patch."""
-        gradient, cached = self._gradient, self.cache[node]
-        if node is not self._cut:
-            raise ValueError("linearize(cut) first: the engine is linearised at another node")
-        if isinstance(state, _Same):
-            return torch.zeros(batch, device=cached.device)
-        if isinstance(state, _Full):
-            return ((state.value - cached) * gradient).flatten(1).sum(1)
-        h, w = state.values.shape[-2:]
-        rows = state.starts[:, :1] + torch.arange(h, device=state.starts.device)  # B×h
-        cols = state.starts[:, 1:] + torch.arange(w, device=state.starts.device)  # B×w
-        index = (rows[:, :, None] * cached.shape[-1] + cols[:, None, :]).reshape(-1)
-        # pixels as rows (channels last): one gather of the gradient, and of ⟨gradient, cache⟩
-        g = self._gradient_pixels[index].view(batch, h * w, -1)
-        base = self._base_dot[index].view(batch, h * w).sum(1)
-        changed = _pixels(state.values).view(batch, h * w, -1)
-        return (changed * g).sum((1, 2)) - base
 
     # box arithmetic ---------------------------------------------------------------------------
     def _fit(self, lo: torch.Tensor, hi: torch.Tensor, limit: int) -> tuple[torch.Tensor, int]:
@@ -286,10 +209,10 @@ class IncrementalEngine:
         return self.box_limit is None and h * w >= self.full_fraction * height * width
 
     def _window(self, node: fx.Node, spec: Window, state: Any, batch: int) -> Any:
-        if isinstance(state, _Same):
-            return _SAME
-        if isinstance(state, _Full):
-            return _Full(self._call(node, (state.value,), {}, copy=self.users[node.args[0]] > 1))
+        if isinstance(state, Same):
+            return SAME
+        if isinstance(state, Full):
+            return Full(self._call(node, (state.value,), {}, copy=self.users[node.args[0]] > 1))
         _, _, height, width = self.cache[node].shape
         pt, _, pl, _ = spec.pad
         (kh, kw), (sh, sw), (dh, dw) = spec.kernel, spec.stride, spec.dilation
@@ -302,22 +225,22 @@ class IncrementalEngine:
         oy, h = self._fit(lo_y.clamp(min=0), hi_y.clamp(max=height), height)
         ox, w = self._fit(lo_x.clamp(min=0), hi_x.clamp(max=width), width)
         if h == 0 or w == 0:
-            return _SAME
+            return SAME
         if self._go_full(h, w, height, width):
             full = self._materialise(node.args[0], state, batch)
-            return _Full(self._call(node, (full,), {}, copy=False))
+            return Full(self._call(node, (full,), {}, copy=False))
         in_h, in_w = (h - 1) * sh + (kh - 1) * dh + 1, (w - 1) * sw + (kw - 1) * dw + 1
         region = self._read(node.args[0], state, torch.stack([oy * sh, ox * sw], 1), (in_h, in_w), spec, node)
-        return _Boxed(spec.fn(region), torch.stack([oy, ox], 1))
+        return Boxed(spec.fn(region), torch.stack([oy, ox], 1))
 
     def _pointwise(self, node: fx.Node, states: dict[fx.Node, Any], batch: int) -> Any:
         operands = [n for n in node.all_input_nodes if n in self.dependent]
         kinds = [states[n] for n in operands]
-        if any(isinstance(s, _Full) for s in kinds):
+        if any(isinstance(s, Full) for s in kinds):
             return self._full(node, states, batch)
-        boxed = [s for s in kinds if isinstance(s, _Boxed)]
+        boxed = [s for s in kinds if isinstance(s, Boxed)]
         if not boxed:
-            return _SAME
+            return SAME
         _, _, height, width = self.cache[node].shape
         lo = torch.stack([s.starts for s in boxed]).amin(0)
         hi = torch.stack([s.starts + torch.tensor(s.values.shape[-2:], device=s.starts.device) for s in boxed]).amax(0)
@@ -332,24 +255,24 @@ class IncrementalEngine:
                 return self._read(n, states[n], starts, (h, w), None, node)
             cached = self.cache[n]
             if isinstance(cached, torch.Tensor) and cached.dim() == 4 and cached.shape[-2:] != (1, 1):
-                return self._read(n, _SAME, starts, (h, w), None, node)
+                return self._read(n, SAME, starts, (h, w), None, node)
             return cached
 
         args = fx.node.map_arg(node.args, value)
         kwargs = fx.node.map_arg(node.kwargs, value)
-        return _Boxed(self._call(node, args, kwargs, copy=True), starts)
+        return Boxed(self._call(node, args, kwargs, copy=True), starts)
 
     def _full(self, node: fx.Node, states: dict[fx.Node, Any], batch: int) -> Any:
         parents = [n for n in node.all_input_nodes if n in self.dependent]
-        if all(isinstance(states[n], _Same) for n in parents):
-            return _SAME
+        if all(isinstance(states[n], Same) for n in parents):
+            return SAME
 
         def value(n: fx.Node) -> Any:
             return self._materialise(n, states[n], batch) if n in self.dependent else self.cache[n]
 
         args = fx.node.map_arg(node.args, value)
         kwargs = fx.node.map_arg(node.kwargs, value)
-        return _Full(self._call(node, args, kwargs, copy=True))
+        return Full(self._call(node, args, kwargs, copy=True))
 
     # reading and materialising ----------------------------------------------------------------
     def _padded_source(self, node: fx.Node, pad: tuple[int, int, int, int], pad_value: float) -> torch.Tensor:
@@ -376,7 +299,7 @@ class IncrementalEngine:
             pb = max(pb, (out_h - 1) * spec.stride[0] + (spec.kernel[0] - 1) * spec.dilation[0] + 1 - height - pt)
             pr = max(pr, (out_w - 1) * spec.stride[1] + (spec.kernel[1] - 1) * spec.dilation[1] + 1 - width - pl)
         if (
-            isinstance(state, _Boxed)
+            isinstance(state, Boxed)
             and not (pt or pl)
             and state.values.shape[-2:] == (h, w)
             and torch.equal(state.starts, starts)
@@ -388,7 +311,7 @@ class IncrementalEngine:
         cols = starts[:, 1:] + torch.arange(w, device=starts.device)
         index = (rows[:, :, None] * (width + pl + pr) + cols[:, None, :]).reshape(-1)
         out = source[index]  # (B·h·w)×C: pixels are rows, so the result is channels-last
-        if isinstance(state, _Boxed):
+        if isinstance(state, Boxed):
             values = state.values
             bh, bw = values.shape[-2:]
             dy = state.starts[:, 0] + pt - starts[:, 0]
@@ -407,14 +330,14 @@ class IncrementalEngine:
                 + vr.clamp(0, bh - 1)[:, :, None] * bw
                 + vc.clamp(0, bw - 1)[:, None, :]
             ).reshape(-1)
-            out = torch.where(inside, _pixels(values)[vindex], out)
+            out = torch.where(inside, pixel_rows(values)[vindex], out)
         return out.view(batch, h, w, channels).permute(0, 3, 1, 2)
 
     def _materialise(self, node: fx.Node, state: Any, batch: int) -> Any:
         cached = self.cache[node]
-        if isinstance(state, _Full):
+        if isinstance(state, Full):
             return state.value
-        if isinstance(state, _Same):
+        if isinstance(state, Same):
             if isinstance(cached, torch.Tensor) and cached.dim() > 0 and cached.shape[0] == 1:
                 return cached.expand(batch, *cached.shape[1:])
             return cached
@@ -425,18 +348,5 @@ class IncrementalEngine:
         cols = state.starts[:, 1:] + torch.arange(w, device=state.starts.device)
         index = (rows[:, :, None] * width + cols[:, None, :]).reshape(batch, h * w, 1).expand(-1, -1, channels)
         pixels = full.permute(0, 2, 3, 1).view(batch, height * width, channels)
-        pixels.scatter_(1, index, _pixels(state.values).view(batch, h * w, channels))
+        pixels.scatter_(1, index, pixel_rows(state.values).view(batch, h * w, channels))
         return full
-
-
-def _pixels(values: torch.Tensor) -> torch.Tensor:
-    """A B×C×h×w tensor as a (B·h·w)×C matrix of pixels (no copy when it is channels-last)."""
-    return values.permute(0, 2, 3, 1).reshape(-1, values.shape[1])
-
-
-def _bytes(state: Any) -> int:
-    if isinstance(state, _Boxed):
-        return state.values.numel() * state.values.element_size()
-    if isinstance(state, _Full) and isinstance(state.value, torch.Tensor):
-        return state.value.numel() * state.value.element_size()
-    return 0

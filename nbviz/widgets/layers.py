@@ -24,39 +24,57 @@ from torch import nn
 
 from .. import render
 from .._data import as_tensor, count_items, examples
-from ..layers import activation_stats, activations, channel_contrast, channel_means, filters, top_activating
+from ..layers import activation_stats, activations
 from ..transforms import affine
 from ._arrays import Array
 from ._base import Explorer
 from ._images import display_rgb
 from ._layer_tree import picker_tree
+from ._layers_detail import ChannelDetailMixin
+from ._layers_selection import STRIP, SelectionContrastMixin
 from ._packed import pack_arrays
 
 __all__ = ["LayerExplorer"]
 
 _COLORMAPS = ("viridis", "magma", "inferno", "coolwarm", "gray")
 _TRANSFORMS = ("shift_x", "shift_y", "angle", "scale")
-STRIP = 32  # inputs shown in the strip at most
-CONTRAST_TOP = 12  # channels listed for a selection
 
 
-class LayerExplorer(Explorer):
-    """Explore the feature maps of ``model`` for ``inputs`` (N×C×H×W, up to ``max_inputs``).
-
-    ``labels`` (one per input; ints, optionally named through ``class_names``, or strings) caption
-    the input strip. ``dataset`` (tensor, Dataset or DataLoader; default: ``inputs``) is what channel
-    statistics, dead channels and top-activating images are computed over.
+class LayerExplorer(SelectionContrastMixin, ChannelDetailMixin, Explorer):
+    """Explore the feature maps of ``model`` for a few inputs, layer by layer.
 
     Traits a notebook can read or set: ``layer``, ``channel`` (-1 = none), ``input_index``,
-    ``shift_x``/``shift_y`` (fractions of the size), ``angle`` (degrees), ``scale``; ``stats`` holds
-    the :class:`~nbviz.layers.ActivationStats` once computed. ``strip`` lists the inputs shown as
-    thumbnails (at most 32; it follows ``input_index`` and ``selection``).
+    ``shift_x``/``shift_y`` (fractions of the size), ``angle`` (degrees), ``scale``; ``strip`` lists
+    the inputs shown as thumbnails (at most 32; it follows ``input_index`` and ``selection``).
+    :meth:`stats` returns the :class:`~nbviz.layers.ActivationStats` once computed.
 
     ``selection`` (indices into ``dataset``; two or more) ranks the layer's channels by how much more
     they respond to the selected inputs than to the rest (difference of per-input channel means, in
     units of the channel's standard deviation over the dataset): ``contrast_channels`` and
     ``contrast_scores`` (best first, top 12) for ``contrast_layer``; :meth:`contrast` has them all.
-    Per-input channel means are computed once per layer, so a new selection costs only two means.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The network; it runs under the model guard.
+    inputs : tensor, array, (inputs, labels) pair, Dataset or DataLoader
+        N×C×H×W images (the first ``max_inputs`` are read); labels and class names found beside
+        them are used unless given.
+    labels : sequence or torch.Tensor, optional
+        One per input, captioning the strip: ints (named through ``class_names``) or strings.
+    dataset : tensor, Dataset or DataLoader, optional
+        What channel statistics, dead channels, top-activating images and selections are computed
+        over (default: ``inputs``).
+    class_names : sequence of str, optional
+        Names of integer labels.
+    layer : str, optional
+        The layer shown first (default: the first leaf layer with maps).
+    max_inputs : int, default 32
+        Inputs read from ``inputs`` at most.
+    cache_size : int, default 32
+        Captured (input, transform) forward passes kept, so switching layers is a lookup.
+    **kwargs : Any
+        Initial values of other traits; an unknown name raises ``TypeError``.
     """
 
     _bundle = "layers"
@@ -319,51 +337,21 @@ class LayerExplorer(Explorer):
         """The :class:`~nbviz.layers.ActivationStats` over the dataset (``None`` until computed)."""
         return self._stats
 
-    # -- channels that respond to a selection -------------------------------------------------------
-    def _selection_in_inputs(self) -> bool:
-        d, x = self._dataset, self._inputs  # the same tensor, or a view of the same memory and shape
-        return d is x or (isinstance(d, torch.Tensor) and d.shape == x.shape and d.data_ptr() == x.data_ptr())
-
-    def _on_selection(self, change: Any) -> None:
-        chosen = list(dict.fromkeys(self.selection))
-        if len(chosen) >= 2 and self._selection_in_inputs():
-            self.strip = [i for i in chosen if i < self.n_inputs][:STRIP]
-
-    def _request_contrast(self, change: Any = None) -> None:
-        layer, chosen = self.layer, sorted(set(self.selection))
-        if len(chosen) < 2 or (self.n_dataset is not None and len(chosen) >= self.n_dataset):
-            self.cancel("contrast")
-            self._show_contrast(None)
-            return
-
-        def work(progress):
-            means = self._means.get(layer)
-            if means is None:
-                means = channel_means(self._model, self._dataset, layer, progress=progress)[layer]
-                self._means[layer] = means
-            return channel_contrast(means, chosen, layer)
-
-        self.run("contrast", work, self._show_contrast)
-
-    def _show_contrast(self, result: Any) -> None:
-        self._contrast = result
-        top = [] if result is None else result.top(CONTRAST_TOP)
-        self.contrast_channels = [c for c, _ in top]
-        self.contrast_scores = [s for _, s in top]
-        self.contrast_size = 0 if result is None else result.selected
-        self.contrast_layer = "" if result is None else result.layer
-
-    def contrast(self) -> Any:
-        """The full :class:`~nbviz.layers.ChannelContrast` of the current selection (``None`` without one)."""
-        return self._contrast
-
     # -- handouts -----------------------------------------------------------------------------------
     def precompute(self, inputs: Sequence[int] | None = None, layers: Sequence[str] | None = None, **options: Any) -> None:
-        """Store every layer's feature maps (and the dataset statistics) for ``inputs`` (default: the
-        current input and the strip, at most 8) so that a handout's layer and input pickers work with
-        no kernel. ``layers`` defaults to every pickable layer. Maps are scaled as ``normalize`` says;
-        the transform sliders stay kernel-only. Other ``options`` (meant for other explorers of the same
-        handout) are ignored. Blocks until done."""
+        """Store every layer's feature maps (and the dataset statistics) so that a handout's layer and
+        input pickers work with no kernel. Maps are scaled as ``normalize`` says; the transform sliders
+        stay kernel-only. Blocks until done.
+
+        Parameters
+        ----------
+        inputs : sequence of int, optional
+            Input indices (default: the current input and the strip, at most 8).
+        layers : sequence of str, optional
+            Layer names (default: every pickable layer).
+        **options : Any
+            Meant for other explorers of the same handout; ignored.
+        """
         chosen = list(dict.fromkeys([self.input_index, *self.strip]))[:8] if inputs is None else [int(i) for i in inputs]
         bad = [i for i in chosen if not 0 <= i < self.n_inputs]
         if bad or not chosen:
@@ -390,41 +378,3 @@ class LayerExplorer(Explorer):
             self.offline_stats = dict(zip(stats, number_index[len(entries) :]))
             if not set(chosen) <= set(self.strip):
                 self.strip = list(dict.fromkeys([*chosen, *self.strip]))[:STRIP]
-
-    # -- one channel in detail ----------------------------------------------------------------------
-    def _request_detail(self, change: Any = None) -> None:
-        layer, channel = self.layer, self.channel
-        if channel < 0:
-            self.run("detail", lambda progress: None, lambda _: self._clear_detail())
-            return
-        module = self._shown[layer]
-        is_conv = module.type in ("Conv2d", "ConvTranspose2d")
-
-        def work(progress):
-            top = top_activating(self._model, self._dataset, layer, channel, k=9, progress=progress)
-            weights = filters(self._model, layer) if is_conv else None
-            return channel, top, weights
-
-        self.run("detail", work, self._show_detail)
-
-    def _clear_detail(self) -> None:
-        self.detail_channel = -1
-        self.filter_kind = ""
-        self.filter_image = self.top_images = self.top_boxes = None
-        self.top_indices, self.top_values = [], []
-
-    def _show_detail(self, result: Any) -> None:
-        channel, top, weights = result
-        if weights is None:
-            self.filter_kind, self.filter_image = "", None
-        elif weights.rgb is not None:
-            self.filter_kind, self.filter_image = "rgb", np.round(weights.rgb[channel] * 255).astype(np.uint8)
-        else:
-            self.filter_kind = "signed"
-            self.filter_image = render.to_uint8(weights.scaled[channel], scale="shared", symmetric=True)
-        images = torch.as_tensor(top.images)
-        self.top_images = display_rgb(images) if images.ndim == 4 else None
-        self.top_boxes = None if top.boxes is None else np.asarray(top.boxes, dtype=np.int32)
-        self.top_indices = [int(i) for i in top.indices]
-        self.top_values = [float(v) for v in top.values]
-        self.detail_channel = channel

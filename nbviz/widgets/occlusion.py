@@ -38,20 +38,40 @@ def default_window(height: int, width: int) -> tuple[int, int]:
 
 
 class OcclusionExplorer(Explorer):
-    """Occlusion map of ``model``'s predicted class (or ``target``) for one of ``images`` (N×C×H×W, or
-    one image C×H×W).
+    """Occlusion map of ``model``'s predicted class (or ``target``) for one of ``images``, live.
 
-    Traits a person drives: ``index`` (which image, 0…``n_inputs`` − 1), ``window``, ``stride``, ``baseline`` ('zero' | 'mean' | 'blur'),
-    ``mode`` ('exact' | 'approximate'), ``hover`` ([row, col] of a window position, or []) and
-    ``pinned``. Results: ``heatmap`` (H×W float32 drop in probability, replaced by every partial
-    map), ``partial`` (True until the map is final), ``computed`` (share of positions evaluated),
+    Traits a person drives: ``index`` (which image, 0 … ``n_inputs`` − 1), ``window``, ``stride``,
+    ``baseline``, ``mode``, ``hover`` ([row, col] of a window position, or []) and ``pinned``.
+    Results: ``heatmap`` (H×W float32 drop in probability, replaced by every partial map),
+    ``partial`` (True until the map is final), ``computed`` (share of positions evaluated),
     ``probabilities`` (K unoccluded), ``hover_image`` (H×W×3 uint8) and ``hover_probabilities`` (K).
-    ``labels`` are class names (default: a dataset's own, when ``images`` is a Dataset, DataLoader or
-    ``(images, labels)`` pair, see :func:`nbviz._data.examples`). Changing ``index`` shows that image (``image``, ``probabilities``)
-    and re-runs its map; finished maps are cached per (index, settings).
+    Changing ``index`` shows that image (``image``, ``probabilities``) and re-runs its map; finished
+    maps are cached per (index, settings). For handouts, :meth:`precompute` fills
+    ``handout_windows`` with ``handout_maps`` (drop maps), ``handout_probability`` and
+    ``handout_origins_y``/``_x``: one per window size.
 
-    For handouts, :meth:`precompute` fills ``handout_windows`` with ``handout_maps`` (drop maps),
-    ``handout_probability`` and ``handout_origins_y``/``_x``: one per window size.
+    Parameters
+    ----------
+    model : torch.nn.Module
+        An image classifier; it runs under the model guard.
+    images : tensor, array, (images, labels) pair, Dataset or DataLoader
+        N×C×H×W images, or one image C×H×W (see :func:`nbviz._data.examples`).
+    labels : sequence of str, optional
+        Class names (default: a dataset's own, when ``images`` carries them).
+    index : int, default 0
+        The image shown first.
+    window : int, default 8
+        Window size in pixels (square).
+    stride : int, default 4
+        Step between windows.
+    baseline : {"zero", "mean", "blur"}, default "zero"
+        What replaces the window (see :func:`nbviz.occlusion`).
+    mode : {"exact", "approximate"}, default "exact"
+        How windows are evaluated (see :func:`nbviz.occlusion`).
+    target : int, optional
+        The class whose probability is watched (default: the predicted class).
+    **kwargs : Any
+        Initial values of other traits; an unknown name raises ``TypeError``.
     """
 
     _bundle = "occlusion"
@@ -239,10 +259,17 @@ class OcclusionExplorer(Explorer):
 
     # -- handouts ---------------------------------------------------------------------------------
     def precompute(self, windows: Sequence[int] | None = None, **options: Any) -> None:
-        """Compute the maps of several window sizes (default: a ladder of sizes up to the image, plus the
-        current one) of the image on show (``index``) with the current stride, baseline, mode and target,
-        so that a handout's window slider works without a kernel. Other ``options`` (meant for other explorers of the same handout) are
-        ignored. Blocks until done."""
+        """Compute the maps of several window sizes of the image on show (``index``) with the current
+        stride, baseline, mode and target, so that a handout's window slider works without a kernel.
+        Blocks until done.
+
+        Parameters
+        ----------
+        windows : sequence of int, optional
+            Window sizes (default: a ladder of sizes up to the image, plus the current one).
+        **options : Any
+            Meant for other explorers of the same handout; ignored.
+        """
         height, width = self._x.shape[-2:]
         size = min(height, width)
         if windows is None:

@@ -10,7 +10,7 @@ The class is the table of contents: every synced trait is declared here, once (t
 contract), then the public methods and the runs on the worker. Each concept lives beside it:
 input and colouring (``_tsne_points``), frames on screen (``_tsne_frames``, on the thread-safe
 ``_frames.FrameBuffer``), the grid view (``_tsne_grid``), trait checks (``_tsne_checks``), settings
-defaults (``_tsne_settings``) and handout quantisation (``_tsne_handout``). The file is ~490 lines,
+defaults (``_tsne_settings``) and handout quantisation (``_tsne_handout``). The file is ~500 lines,
 above the house's ~400, for a stated reason: ~110 of them are the per-parameter docstrings of 23
 arguments and the 37 trait declarations, which belong together on the class.
 """

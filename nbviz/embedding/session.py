@@ -26,8 +26,13 @@ __all__ = ["TSNESession"]
 
 INITIAL_MOMENTUM = 0.8  # openTSNE's defaults for both phases
 FINAL_MOMENTUM = 0.8
-DEFAULT_N_ITER = 750
-DEFAULT_EARLY_ITER = 250
+DEFAULT_N_ITER = 750  # at most: runs stop at convergence (see _convergence.py)
+# Early exaggeration: openTSNE's 250 iterations are more than the clusters need to form. Measured on
+# 10,000 points (50-D gaussian mixture, benchmarks/tsne.py): after 125 the KL first comes within 1 % of
+# openTSNE's 250 + 500 result at iteration 465 (CPU 0.48× openTSNE's run), with trustworthiness 0.0006
+# below it; after 250 only at iteration 600.
+DEFAULT_EARLY_ITER = 125
+DEFAULT_WARM_ITER = 500  # at most, for a warm start (no exaggeration)
 
 
 class TSNESession:
@@ -143,7 +148,7 @@ class TSNESession:
             Most iterations in all (with ``stop="fixed"``: exactly this many). ``None``: 750 for a
             fresh run, 500 for a warm start.
         early_iter : int or None, default None
-            The first iterations, run with ``exaggeration``. ``None``: 250 (at most ``n_iter``) for a
+            The first iterations, run with ``exaggeration``. ``None``: 125 (at most ``n_iter``) for a
             fresh run, 0 for a warm start.
         exaggeration : float, default 12
             Early exaggeration of the attraction.
@@ -168,7 +173,7 @@ class TSNESession:
             ``"converged"`` ends the run at the first frame after exaggeration where the KL fell by
             less than ``tol`` of itself over the last 50 iterations (or at ``n_iter``), and records that
             iteration in ``result.converged_at``; ``"fixed"`` runs all ``n_iter`` iterations.
-        tol : float, default 1e-3
+        tol : float, default 5e-3
             Relative KL decrease over 50 iterations below which the map counts as converged.
 
         Returns
@@ -189,7 +194,7 @@ class TSNESession:
                 and self._settled
                 and seed == self._embedding_seed
             )
-            n_iter = (DEFAULT_N_ITER - DEFAULT_EARLY_ITER if warm else DEFAULT_N_ITER) if n_iter is None else n_iter
+            n_iter = (DEFAULT_WARM_ITER if warm else DEFAULT_N_ITER) if n_iter is None else n_iter
             if early_iter is None:
                 early_iter = 0 if warm else min(DEFAULT_EARLY_ITER, n_iter) if isinstance(n_iter, int) else DEFAULT_EARLY_ITER
             phases = _phases(n_iter, early_iter, exaggeration, final_exaggeration, learning_rate)

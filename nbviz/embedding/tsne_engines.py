@@ -27,7 +27,7 @@ def tsne(
     perplexity: float = 30,
     n_iter: int = 750,
     exaggeration: float = 12,
-    early_iter: int = 250,
+    early_iter: int | None = None,
     learning_rate: float | str = "auto",
     init: str | np.ndarray = "pca",
     seed: int = 0,
@@ -46,7 +46,8 @@ def tsne(
     """Embed ``X`` (N, D) in 2-D with t-SNE; returns a :class:`TSNEResult`. ``X`` must be finite and
     hold points that differ (all-identical points are an error, see :func:`._validate.check_distinct`).
 
-    ``n_iter`` counts all iterations (at most; see ``stop``); the first ``early_iter`` run with ``exaggeration`` (early
+    ``n_iter`` counts all iterations (at most; see ``stop``); the first ``early_iter`` (default 125, at most
+    ``n_iter``; 250 with scikit-learn) run with ``exaggeration`` (early
     exaggeration), the rest with ``final_exaggeration``. ``learning_rate="auto"`` is N / exaggeration
     per phase. Every ``snapshot_every`` iterations a frame is kept (positions and KL divergence, which
     is evaluated only then) and ``callback(iteration, kl, positions)`` is called; returning ``False``
@@ -55,7 +56,7 @@ def tsne(
     that frame's positions (exact up to 2,000 points, FFT-interpolated normaliser above).
 
     ``stop="converged"`` (default) ends the run at the first frame after exaggeration where the KL
-    fell by less than ``tol`` (default 1e-3) of itself over the last 50 iterations, recorded in
+    fell by less than ``tol`` (default 5e-3) of itself over the last 50 iterations, recorded in
     ``result.converged_at``; ``stop="fixed"`` runs exactly ``n_iter`` iterations (``converged_at``
     is then ``None``). See :meth:`TSNESession.run` for every parameter.
 
@@ -71,6 +72,7 @@ def tsne(
     stop, tol = check_stop(stop, tol)
     engine = _engine(engine)
     if engine == "sklearn":
+        early_iter = SKLEARN_EARLY_ITER if early_iter is None else early_iter
         return _sklearn_tsne(
             X, perplexity, n_iter, exaggeration, early_iter, final_exaggeration, learning_rate, init, seed, callback, progress, n_jobs
         )

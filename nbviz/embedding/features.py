@@ -13,6 +13,7 @@ from .._guard import ModelGuard, model_device, model_guard
 from .._inputs import check_model, model_input
 from .._modules import resolve_layer
 from .._progress import Progress, report, with_progress_bar
+from ..execution import resolve_executor
 from ..layers.channels import layouts
 from ..layers.layout import Layout
 from ..layers.tree import collect_tree
@@ -35,14 +36,38 @@ def extract_features(
     batch_size: int = 256,
     pool: str = "flatten",
     progress: Progress | None = None,
+    *,
+    executor: str | None = None,
 ) -> np.ndarray:
     """The output of ``layer`` for every input in ``data``, as an (N, D) float32 array.
 
-    ``data`` is a tensor/array of inputs, an ``(inputs, labels)`` pair, a Dataset or a DataLoader
-    (labels are ignored). ``pool``: ``"flatten"`` keeps every value (D = C·H·W), ``"avg"``/``"max"``
-    pool over spatial positions (D = C). Runs in eval mode under the model guard, without gradients;
-    the forward pass stops as soon as the layer has produced its output (for a module called more
-    than once per forward, the first call counts). Tuple outputs use their first tensor.
+    Runs in eval mode under the model guard, without gradients; the forward pass stops as soon as the
+    layer has produced its output (for a module called more than once per forward, the first call
+    counts). Tuple outputs use their first tensor.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model; never changed.
+    data : torch.Tensor, numpy.ndarray, Dataset, DataLoader or (inputs, labels)
+        The inputs (labels are ignored).
+    layer : str or torch.nn.Module
+        The layer whose output is the feature vector, as a module or its name.
+    batch_size : int, default 256
+        Inputs per forward pass.
+    pool : {"flatten", "avg", "max"}, default "flatten"
+        ``"flatten"`` keeps every value (D = C·H·W); ``"avg"`` / ``"max"`` pool over spatial positions (D = C).
+    progress : callable, False or None, default None
+        ``progress(fraction, message)`` after each step; return ``False`` to stop. ``None``: a progress bar
+        once the call runs longer than a second; ``False``: none.
+    executor : {"local", "ray"} or None, default None
+        Where the forward passes run; ``None``: the kernel's choice (:func:`nbviz.use_ray`). On Ray each
+        worker reads its shard of ``data`` itself and the driver writes the shard's rows as they arrive.
+
+    Returns
+    -------
+    numpy.ndarray
+        (N, D) float32, one row per input.
     """
     check_model(model)
     if pool not in POOLS:
@@ -50,6 +75,10 @@ def extract_features(
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size: expected a positive integer, got {batch_size!r}")
     name, module = resolve_layer(model, layer)
+    if resolve_executor(executor) == "ray":
+        from ..execution.ray_layers import features
+
+        return features(model, data, layer, batch_size, pool, progress)
     total = count_items(data)
     chunks: list[np.ndarray] = []
     done = 0
@@ -111,10 +140,22 @@ def _pool(output: torch.Tensor, pool: str, layout: Layout) -> torch.Tensor:
 
 
 def pca(X: Any, k: int) -> np.ndarray:
-    """The first ``k`` principal-component scores of ``X`` (N, D), as (N, k) float32.
+    """The first ``k`` principal-component scores of ``X``.
 
     Signs are fixed so that each component's largest-magnitude loading is positive (scikit-learn's
     convention). Exact: eigen-decomposition of the D×D covariance (randomised SVD only when D > 4096).
+
+    Parameters
+    ----------
+    X : array_like
+        (N, D) data.
+    k : int
+        Number of components, 1 ≤ k ≤ min(N, D).
+
+    Returns
+    -------
+    numpy.ndarray
+        (N, k) float32 scores.
     """
     X = check_points(X, min_points=2)
     n, d = X.shape

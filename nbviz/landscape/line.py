@@ -13,7 +13,9 @@ from torch import nn
 from .._guard import model_device, model_guard
 from .._inputs import check_model
 from .._progress import Progress, with_progress_bar
-from .evaluate import DEFAULT_BATCH_SIZE, DEFAULT_MEMORY_BUDGET, DataSource, Evaluator
+from ..execution import resolve_executor
+from ..execution.grid import make_evaluator
+from .evaluate import DEFAULT_BATCH_SIZE, DEFAULT_MEMORY_BUDGET, DataSource
 from .params import Params, load_state
 from .results import LineResult
 
@@ -51,6 +53,7 @@ def line(
     *,
     batch_size: int = DEFAULT_BATCH_SIZE,
     memory_budget: int = DEFAULT_MEMORY_BUDGET,
+    executor: str | None = None,
 ) -> LineResult:
     """Loss (and accuracy) at θ(α) = (1 − α)·θ_start + α·θ* for each α in ``alphas`` (shape (K,)).
 
@@ -58,12 +61,14 @@ def line(
     see :func:`random_init`); or a state dict; or another model of the same architecture. Parameters
     and floating-point buffers (BatchNorm running statistics) are interpolated together, so α = 0
     reproduces the start model's loss and α = 1 the trained model's; BatchNorm runs in eval mode.
-    ``data`` and ``loss_fn`` as in :func:`plane`. The model is never written to.
+    ``data`` and ``loss_fn`` as in :func:`plane`. The model is never written to. ``executor``:
+    ``"local"``, ``"ray"`` or ``None`` (the kernel's choice, :func:`nbviz.use_ray`).
     """
     check_model(model)
     alphas = np.array(alphas, dtype=np.float64)  # a copy: the result owns its alphas
     if alphas.ndim != 1 or alphas.size == 0 or not np.isfinite(alphas).all():
         raise ValueError(f"alphas: expected a non-empty 1-D array of finite numbers, got shape {alphas.shape}")
+    backend = resolve_executor(executor)
     with model_guard(model) as guard:
         if start is None:
             start = random_init(guard.model, seed)
@@ -80,6 +85,6 @@ def line(
             return state
 
         source = DataSource(data, batch_size, model_device(model))
-        evaluator = Evaluator(guard.model, loss_fn, source, memory_budget=memory_budget)
+        evaluator = make_evaluator(backend, guard, loss_fn, source, memory_budget=memory_budget)
         values = evaluator.evaluate(state_at, range(alphas.size), progress=progress, message="loss line")
     return LineResult(alphas=alphas.copy(), loss=values.loss, accuracy=values.accuracy)

@@ -13,6 +13,8 @@ from torch import nn
 from .._guard import model_device, model_guard
 from .._inputs import check_model
 from .._progress import Progress, with_progress_bar
+from ..execution import resolve_executor
+from ..execution.grid import make_evaluator
 from .directions import plane_directions
 from .evaluate import DEFAULT_BATCH_SIZE, DEFAULT_MEMORY_BUDGET, DataSource, Evaluator, subset
 from .params import Params, to_numpy
@@ -73,6 +75,7 @@ def plane(
     batch_size: int = DEFAULT_BATCH_SIZE,
     memory_budget: int = DEFAULT_MEMORY_BUDGET,
     reuse: PointCache | None = None,
+    executor: str | None = None,
 ) -> PlaneResult:
     """Loss (and accuracy) of ``model`` at θ* + α·d1 + β·d2 for α, β on ``linspace(-span, span, resolution)``.
 
@@ -98,6 +101,10 @@ def plane(
     instead of evaluated, and new full-data points are added; when the whole 9×9 level is known the
     preview is skipped.
 
+    ``executor``: ``"local"``, ``"ray"`` or ``None`` (the kernel's choice, :func:`nbviz.use_ray`). On Ray
+    each level's points are spread over the cluster's workers (the model and data go to each worker
+    once); values equal the local ones and ``on_partial`` still follows the levels.
+
     Returns a :class:`PlaneResult`: ``alphas``, ``betas`` (R,), ``loss`` and ``accuracy`` (R, R) with
     rows following β, and the two directions used (numpy dicts keyed like ``model.named_parameters()``).
     The model is never written to (``torch.func.functional_call``) and comes back exactly as it was.
@@ -111,7 +118,12 @@ def plane(
         raise TypeError(f"reuse: expected a nbviz.landscape.reuse.PointCache or None, got {type(reuse).__name__}")
     if on_partial is not None and not callable(on_partial):
         raise TypeError(f"on_partial: expected a callable (result, fraction) or None, got {type(on_partial).__name__}")
+    backend = resolve_executor(executor)
     with model_guard(model) as guard:
+
+        def evaluator(source: DataSource) -> Evaluator:
+            return make_evaluator(backend, guard, loss_fn, source, memory_budget=memory_budget, recompute_bn=recompute_bn)
+
         (d1, d2), kind = plane_directions(model, directions, seed=seed, ignore=ignore, checkpoints=checkpoints)
         theta = {n: p.detach() for n, p in model.named_parameters(remove_duplicate=True)}
         axis = np.linspace(-span, span, resolution)
@@ -133,13 +145,13 @@ def plane(
             small = DataSource(subset(full, preview, seed), batch_size, full.device)
             weight = preview / n_full
             preview_stages = stages[:1] if preview_then_full else stages
-            phases.append((Evaluator(guard.model, loss_fn, small, memory_budget=memory_budget, recompute_bn=recompute_bn),
+            phases.append((evaluator(small),
                            preview_stages, True, weight))
             if preview_then_full:
-                phases.append((Evaluator(guard.model, loss_fn, full, memory_budget=memory_budget, recompute_bn=recompute_bn),
+                phases.append((evaluator(full),
                                stages, False, 1.0))
         else:
-            phases.append((Evaluator(guard.model, loss_fn, full, memory_budget=memory_budget, recompute_bn=recompute_bn),
+            phases.append((evaluator(full),
                            stages, False, 1.0))
 
         def todo(stage: np.ndarray, is_preview: bool) -> np.ndarray:

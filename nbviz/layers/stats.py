@@ -14,6 +14,7 @@ from .._data import Data
 from .._guard import ModelGuard, model_guard
 from .._inputs import check_model
 from .._progress import Progress, with_progress_bar
+from ..execution import resolve_executor
 from .calls import CallRef, resolve_call, resolve_calls
 from .channels import channel_axes
 from .outputs import output_tensor
@@ -104,35 +105,53 @@ def activation_stats(
     layers: str | nn.Module | Sequence[str | nn.Module] | None = None,
     batch_size: int = 64,
     progress: Progress | None = None,
+    *,
+    executor: str | None = None,
 ) -> ActivationStats:
     """Per-channel mean, max, sparsity and dead channels of ``layers`` over ``data`` (tensor, array,
     (x, y) pair, Dataset or DataLoader), one forward pass per batch for all layers.
 
     ``layers=None`` takes every leaf layer call whose output has a channel dimension (rank ≥ 2). The
     channel axis is 1 for conv-like outputs and the last axis for token outputs (see :mod:`.channels`).
+
+    ``executor``: ``"local"``, ``"ray"`` or ``None`` (the kernel's choice, :func:`nbviz.use_ray`). On Ray
+    each worker accumulates its shard of ``data`` and the driver adds the shards' sums and counts as they
+    arrive (means equal the local ones up to float64 rounding of the sums).
     """
     check_model(model)
-    with model_guard(model) as guard:
-        accumulators: dict[CallRef, _Accumulator] | None = None
-        samples = 0
-        for _, batch in scan(model, data, batch_size, progress, "activation statistics"):
-            if accumulators is None:
-                accumulators = _plan(guard, batch, layers)
-                recorder = Recorder(guard, accumulators)
-            recorder.run(batch, argument="data")
-            samples += int(batch.shape[0])
-    assert accumulators is not None
-    names = [ref.key for ref in accumulators]
-    done = {ref.key: acc for ref, acc in accumulators.items()}
+    if resolve_executor(executor) == "ray":
+        from ..execution.ray_layers import activation_sums
+
+        rows, samples = activation_sums(model, data, layers, batch_size, progress)
+    else:
+        with model_guard(model) as guard:
+            accumulators, samples = accumulate(guard, data, layers, batch_size, progress)
+        rows = [(ref.key, a.axis, a.sum, a.max, a.nonzero, a.count) for ref, a in accumulators.items()]
     return ActivationStats(
-        layers=names,
-        channel_axis={k: a.axis for k, a in done.items()},
-        mean={k: (a.sum / a.count).cpu().numpy() for k, a in done.items()},
-        max={k: a.max.double().cpu().numpy() for k, a in done.items()},
-        sparsity={k: ((a.count - a.nonzero).double() / a.count).cpu().numpy() for k, a in done.items()},
-        dead={k: (a.max <= 0).cpu().numpy() for k, a in done.items()},
+        layers=[key for key, *_ in rows],
+        channel_axis={key: axis for key, axis, *_ in rows},
+        mean={key: (total / count).cpu().numpy() for key, _, total, _, _, count in rows},
+        max={key: high.double().cpu().numpy() for key, _, _, high, _, _ in rows},
+        sparsity={key: ((count - nonzero).double() / count).cpu().numpy() for key, _, _, _, nonzero, count in rows},
+        dead={key: (high <= 0).cpu().numpy() for key, _, _, high, _, _ in rows},
         samples=samples,
     )
+
+
+def accumulate(
+    guard: ModelGuard, data: Data, layers: Any, batch_size: int, progress: Progress | None = None
+) -> tuple[dict[CallRef, _Accumulator], int]:
+    """One pass over ``data`` on ``guard``'s model: an accumulator per layer, and the number of samples."""
+    accumulators: dict[CallRef, _Accumulator] | None = None
+    samples = 0
+    for _, batch in scan(guard.user_model, data, batch_size, progress, "activation statistics"):
+        if accumulators is None:
+            accumulators = _plan(guard, batch, layers)
+            recorder = Recorder(guard, accumulators)
+        recorder.run(batch, argument="data")
+        samples += int(batch.shape[0])
+    assert accumulators is not None
+    return accumulators, samples
 
 
 def _plan(guard: ModelGuard, batch: torch.Tensor, layers: Any) -> dict[CallRef, _Accumulator]:

@@ -13,6 +13,7 @@ from .._data import Data
 from .._guard import model_guard
 from .._inputs import check_model
 from .._progress import Progress, with_progress_bar
+from ..execution import resolve_executor
 from .calls import resolve_call
 from .channels import channel_axes
 from .outputs import output_tensor
@@ -82,41 +83,33 @@ def top_activating(
     progress: Progress | None = None,
     *,
     crops: bool = True,
+    executor: str | None = None,
 ) -> TopActivating:
     """The ``k`` inputs of ``data`` that activate ``channel`` of ``layer`` most (ties: earlier index
     first; fewer when data has fewer inputs). For conv-map layers also the receptive-field crop of
     each maximum (exact, by NaN probing; ``crops=False`` skips it). Dataset indices follow the
-    iteration order of ``data`` (a shuffling DataLoader makes them meaningless)."""
+    iteration order of ``data`` (a shuffling DataLoader makes them meaningless).
+
+    ``executor``: ``"local"``, ``"ray"`` or ``None`` (the kernel's choice, :func:`nbviz.use_ray`). On Ray
+    the workers read their shards of ``data`` themselves and return their own top ``k``; the driver
+    merges them as they arrive (it holds at most 2k candidates) and computes the crops."""
     check_model(model)
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
         raise ValueError(f"k: expected a positive integer, got {k!r}")
     if isinstance(channel, bool) or not isinstance(channel, (int, np.integer)):
         raise TypeError(f"channel: expected an integer, got {type(channel).__name__}")
     channel = int(channel)
+    backend = resolve_executor(executor)
     ref = resolve_call(model, layer)
-    best: dict[str, torch.Tensor] | None = None
     with model_guard(model) as guard:
-        taken: list[torch.Tensor] = []
-        axis = None
         span = (0.0, 0.8 if crops else 1.0)
-        for offset, batch in scan(model, data, batch_size, progress, "top-activating inputs", span=span):
-            if axis is None:
-                axis = _channel_axis(guard, ref, batch, channel)
-                recorder = Recorder(guard, {ref: lambda out: taken.append(output_tensor(out, ref.key))}, argument="layer")
-            taken.clear()
-            recorder.run(batch, argument="data")
-            values, positions = _per_input(taken[0], axis, channel)
-            found = dict(
-                values=values.cpu(),
-                indices=torch.arange(offset, offset + len(values)),
-                positions=positions.cpu(),
-                images=batch.detach().cpu(),
-            )
-            best = found if best is None else {key: torch.cat([best[key], found[key]]) for key in found}
-            order = torch.sort(best["values"], descending=True, stable=True).indices[:k]
-            best = {key: value[order] for key, value in best.items()}
-        recorder.close()
-        assert best is not None
+        if backend == "ray":
+            from ..execution.ray_layers import top_k
+
+            best = top_k(model, data, layer, channel, k, batch_size, progress, span)
+            axis = _channel_axis(guard, ref, best["images"][:1], channel)
+        else:
+            best, axis = _top_local(guard, model, ref, data, channel, k, batch_size, progress, span)
         spatial = best["positions"].shape[1] == 2 and best["images"].ndim == 4 and axis == 1
         boxes = None
         if crops and spatial:
@@ -135,6 +128,35 @@ def top_activating(
         boxes=boxes,
         crops=None if boxes is None else [img[:, r0:r1, c0:c1] for img, (r0, r1, c0, c1) in zip(images, boxes)],
     )
+
+
+def _top_local(
+    guard: Any, model: nn.Module, ref: Any, data: Data, channel: int, k: int, batch_size: int,
+    progress: Progress | None, span: tuple[float, float],
+) -> tuple[dict[str, torch.Tensor], int | None]:
+    """The top ``k`` (values, indices, positions, images) in one pass here, and the channel axis."""
+    best: dict[str, torch.Tensor] | None = None
+    taken: list[torch.Tensor] = []
+    axis = None
+    for offset, batch in scan(model, data, batch_size, progress, "top-activating inputs", span=span):
+        if axis is None:
+            axis = _channel_axis(guard, ref, batch, channel)
+            recorder = Recorder(guard, {ref: lambda out: taken.append(output_tensor(out, ref.key))}, argument="layer")
+        taken.clear()
+        recorder.run(batch, argument="data")
+        values, positions = _per_input(taken[0], axis, channel)
+        found = dict(
+            values=values.cpu(),
+            indices=torch.arange(offset, offset + len(values)),
+            positions=positions.cpu(),
+            images=batch.detach().cpu(),
+        )
+        best = found if best is None else {key: torch.cat([best[key], found[key]]) for key in found}
+        order = torch.sort(best["values"], descending=True, stable=True).indices[:k]
+        best = {key: value[order] for key, value in best.items()}
+    recorder.close()
+    assert best is not None
+    return best, axis
 
 
 def _channel_axis(guard: Any, ref: Any, batch: torch.Tensor, channel: int) -> int:

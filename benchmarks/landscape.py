@@ -19,13 +19,14 @@ in-place weight writes vs torch.vmap), the 9×9 preview on 512 samples (target <
 full-data plane (target < 60 s).
 
 Usage: ``python benchmarks/landscape.py [--quick] [--models cnn,mlp,resnet18,standin] [--repeats 3]
-[--only-51]``.
+[--only-51] [--threads N]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import logging
 import time
 
 import numpy as np
@@ -245,7 +246,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="interleaved runs of each contender; the median counts")
     parser.add_argument("--models", default="cnn,mlp,resnet18,standin", help="comma-separated: cnn, mlp, resnet18, standin, zoo")
     parser.add_argument("--only-51", action="store_true", help="just the 51×51 full-data plane of the standin")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own choice)")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    logging.basicConfig(format="    %(message)s")
+    logging.getLogger("nbviz.landscape.evaluate").setLevel(logging.INFO)  # the batch size nbviz chose
     if args.only_51:
         model, x, y, description = case("standin")
         print(f"model: {description}; threads: {torch.get_num_threads()}")

@@ -39,6 +39,7 @@ def test_snapshots_follow_the_schedule_and_fill_the_timeline() -> None:
     w = nbviz.watch(model, (x, y), every=4, adaptive=False, probe_size=32, tsne=False, surface=False)
     assert isinstance(w, WatchExplorer) and w.map_layer == "2"
     train(w, model, x, y, 13)
+    w.wait()  # sends the step count and losses held back between snapshots
     assert list(w.snapshot_steps) == [0, 4, 8, 12]
     assert w.steps_done == 13 and len(w.train_loss) == 13
     assert w.sparsity.shape == (4, len(w.layer_names)) and w.dead.shape == w.sparsity.shape
@@ -76,6 +77,20 @@ def test_background_views_arrive_for_the_newest_snapshot() -> None:
     w.close()
 
 
+def test_finish_adds_a_last_snapshot_with_every_view_whatever_the_budget() -> None:
+    model, x, y = setup()
+    w = WatchExplorer(model, (x, y), every=4, adaptive=False, probe_size=40)
+    w.schedule.affords = lambda seconds: False  # a budget that affords no background view
+    train(w, model, x, y, 11)
+    w.wait()
+    assert w.embedding_step == 0 and w.surface is None  # only the first map, made before training
+    assert list(w.path_steps) == [0, 4, 8]  # the path alone (PCA, cheap), no surface
+    w.finish()
+    assert w.snapshot_steps[-1] == 11 and w.embedding_step == 11 and w.surface_step == 11
+    assert sorted(w.maps_by_step) == [0, 11] and w.error == ""
+    w.close()
+
+
 def test_attach_steps_after_every_optimiser_step_until_detached() -> None:
     model, x, y = setup()
     w = WatchExplorer(model, (x, y), every=1, adaptive=False, probe_size=16, tsne=False, surface=False)
@@ -85,7 +100,7 @@ def test_attach_steps_after_every_optimiser_step_until_detached() -> None:
         opt.zero_grad()
         nn.functional.cross_entropy(model(x), y).backward()
         opt.step()
-    assert w.steps_done == 3 and len(w.snapshot_steps) == 3
+    assert w.steps_done == 3 and list(w.snapshot_steps) == [0, 1, 2, 3]  # 0: when it was made
     w.detach()
     opt.step()
     assert w.steps_done == 3

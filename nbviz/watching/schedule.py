@@ -1,12 +1,14 @@
 """When to take a snapshot: every ``every`` steps, widened so snapshots cost at most ``budget`` of training.
 
-The watcher measures two things as training runs: how long one training step takes (the time between
-two ``step()`` calls, the watcher's own work taken out) and how long one snapshot costs (its work in
-the training thread plus the background work it starts). Regular snapshots may take a ``share`` (0.7)
-of the budget, the rest pays for occasional work (the loss surface, see :meth:`Schedule.affords`), so
-the interval is the smallest ``k ≥ every`` with ``cost ≤ share · budget · k · step_time``:
-``k = max(every, ⌈cost / (share · budget · step_time)⌉)``. Both times are exponential moving averages,
-so a slow first snapshot (warm-up) does not fix the interval for good.
+The watcher measures how long one training step takes (the time between two ``step()`` calls, the
+watcher's own work taken out) and how long a snapshot's work in the training thread takes. Regular
+snapshots may take a ``share`` (0.7) of the budget, so the interval is the smallest ``k ≥ every`` with
+``cost ≤ share · budget · k · step_time``: ``k = max(every, ⌈cost / (share · budget · step_time)⌉)``.
+The slower views a snapshot can start on the worker thread (t-SNE map, loss surface) compete with
+training for the same cores; they run only when everything the watcher has spent so far, plus their
+expected cost, fits ``budget`` × the training time so far (:meth:`Schedule.affords`), so cheap panels
+follow training closely and expensive ones as often as the budget allows. Times are exponential moving
+averages, so a slow first measurement (warm-up) does not fix the interval for good.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import math
 
 __all__ = ["SNAPSHOT_SHARE", "Schedule"]
 
-SNAPSHOT_SHARE = 0.7  # of the budget, for regular snapshots; the rest pays for occasional surfaces
+SNAPSHOT_SHARE = 0.7  # of the budget, for regular snapshots; the rest pays for the background views
 
 _SMOOTHING = 0.3  # weight of the newest measurement in the moving averages
 
@@ -49,16 +51,9 @@ class Schedule:
         self.spent = 0.0  # seconds of watcher work so far (training-thread and background)
 
     @property
-    def cost(self) -> float | None:
-        """Seconds one snapshot costs in all (training-thread and background work), or ``None`` before one."""
-        if self.sync_cost is None:
-            return None
-        return self.sync_cost + (self.background_cost or 0.0)
-
-    @property
     def interval(self) -> int:
         """Steps between snapshots now."""
-        cost = self.cost
+        cost = self.sync_cost
         if not self.adaptive or not self.step_time or cost is None:
             return self.every
         return max(self.every, math.ceil(cost / (SNAPSHOT_SHARE * self.budget * self.step_time) - 1e-9))
@@ -82,8 +77,8 @@ class Schedule:
         self.spent += float(seconds)
 
     def add_background(self, seconds: float) -> None:
-        """Background work started by a snapshot (map, surface) took ``seconds``; it competes with
-        training for the same cores, so it counts as overhead too."""
+        """A background view (a t-SNE map) took ``seconds``; it competes with training for the same cores,
+        so it counts as overhead too, and its average is what :meth:`affords` is asked about next time."""
         self.background_cost = _mix(self.background_cost, seconds)
         self.spent += float(seconds)
 

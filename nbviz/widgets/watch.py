@@ -149,10 +149,18 @@ class WatchExplorer(Explorer):
         self.probe_images = _probe_pixels(self._probe.inputs[:show])
         self.progress, self.status = 1.0, ""
         self.observe(self._show_frame, names=["frame"])
+        start = time.perf_counter()
+        self._snapshot(0)  # the untrained network, shown before the loop starts, with its first map
+        self._schedule.add_cost(time.perf_counter() - start)  # a first measure of a snapshot's cost
+        if self._tsne:  # the first map (the slow one, from a PCA start), before training starts
+            self._embeddings[0] = self._map.update(self._snapshots[0].features)
+            self._show_map()
+        self._last = time.perf_counter()
 
     # -- the user's loop -----------------------------------------------------------------------
     def step(self, loss: float | torch.Tensor | None = None) -> None:
-        """Call after each optimiser step, with the step's training loss if you have it.
+        """Call after each optimiser step, with the step's training loss if you have it. Steps count from 1;
+        snapshot 0 is the model as it was when the watcher was made.
 
         Takes a snapshot when the schedule says so (measured in the training thread; the t-SNE map and
         the loss surface follow on the worker thread). After :meth:`close` it does nothing."""
@@ -161,8 +169,8 @@ class WatchExplorer(Explorer):
         now = time.perf_counter()
         if self._last is not None:
             self._schedule.add_step_time(now - self._last)
-        step = self._step
         self._step += 1
+        step = self._step
         if loss is not None:
             value = float(loss.detach()) if isinstance(loss, torch.Tensor) else float(loss)
             self._losses.append((step, value))
@@ -172,6 +180,32 @@ class WatchExplorer(Explorer):
         elif loss is not None and now - getattr(self, "_sent", 0.0) > 0.5:
             self._send_losses()
         self._last = time.perf_counter()
+
+    def finish(self, timeout: float | None = 600.0) -> WatchExplorer:
+        """After training: a last snapshot of the final weights (unless the last step has one) with every
+        view computed for it, t-SNE map and loss surface included, whatever the budget; waits for them.
+
+        Parameters
+        ----------
+        timeout : float or None, default 600.0
+            Seconds to wait for the background views (``None``: as long as they take).
+        """
+        if self._snapshots and self._snapshots[-1].step == self._step:
+            snap = self._snapshots[-1]
+            if self._tsne and snap.step not in self._embeddings:
+                self._request_map(snap)
+            if self._surface and len(self._states) >= 3:
+                self._request_path(fresh=True)
+        elif not self.closed:
+            self._snapshot(self._step, force=True)
+        return self.wait(timeout)
+
+    def wait(self, timeout: float | None = 120.0) -> WatchExplorer:
+        """Send the latest losses and step count, then block until the background views are done."""
+        if not self.closed:
+            self._send_losses()
+        super().wait(timeout)
+        return self
 
     def attach(self, optimizer: torch.optim.Optimizer) -> WatchExplorer:
         """Call :meth:`step` after every ``optimizer.step()`` (torch's step post-hook; without the loss,
@@ -216,7 +250,7 @@ class WatchExplorer(Explorer):
         return self._schedule
 
     # -- snapshots -----------------------------------------------------------------------------
-    def _snapshot(self, step: int) -> None:
+    def _snapshot(self, step: int, force: bool = False) -> None:
         snap = self._snapshotter.take(step)
         self._schedule.taken(step)
         self._snapshots.append(snap)
@@ -233,10 +267,10 @@ class WatchExplorer(Explorer):
             self.overhead = self._schedule.overhead
             if self.live:
                 self.frame = len(self._snapshots) - 1
-        if self._tsne:
+        if self._tsne and step > 0 and (force or self._schedule.affords(self._schedule.background_cost or 0.0)):
             self._request_map(snap)
         if self._surface and len(self._states) >= 3:
-            self._request_path()
+            self._request_path(fresh=force)
 
     def _keep_state(self, step: int, state: dict[str, torch.Tensor]) -> None:
         self._states.append((step, state))
@@ -254,14 +288,21 @@ class WatchExplorer(Explorer):
         self.steps_done = self._step
 
     def _show_frame(self, change: Any = None) -> None:
+        """Show the scrubber's snapshot: its filters and maps, and the newest map not after it."""
         if not self._snapshots:
             return
-        index = min(max(int(self.frame), 0), len(self._snapshots) - 1)
-        snap = self._snapshots[index]
+        snap = self._snapshots[min(max(int(self.frame), 0), len(self._snapshots) - 1)]
         with self.hold_sync():
             self.filters, self.maps = snap.filters, snap.maps
-            shown = [s for s in self._embeddings if s <= snap.step]
-            if shown:
+            self._show_map()
+
+    def _show_map(self) -> None:
+        if not self._snapshots:
+            return
+        step = self._snapshots[min(max(int(self.frame), 0), len(self._snapshots) - 1)].step
+        shown = [s for s in list(self._embeddings) if s <= step]
+        if shown and max(shown) != self.embedding_step:
+            with self.hold_sync():
                 self.embedding_step = max(shown)
                 self.embedding = self._embeddings[self.embedding_step]
 
@@ -285,31 +326,34 @@ class WatchExplorer(Explorer):
 
         def done(embedding: np.ndarray) -> None:
             self._embeddings[step] = embedding
-            self._show_frame()
+            self._show_map()
 
         self.run("map", self._timed(work, self._schedule.add_background), done)
 
-    def _request_path(self) -> None:
+    def _request_path(self, fresh: bool = False) -> None:
+        """The weight path, over a new PCA plane and surface when forced or affordable, else projected on
+        the plane of the surface on show (cheap: one dot product per snapshot)."""
         steps = np.array([s for s, _ in self._states], np.int32)
         states = [state for _, state in self._states]
         probe = self._probe
         data = (probe.inputs[:SURFACE_SAMPLES], probe.labels[:SURFACE_SAMPLES])
-        fresh = self._plane is None or self._schedule.affords(getattr(self, "_surface_cost", 0.0))
+        fresh = fresh or self._schedule.affords(self._surface_estimate())
 
-        def work(progress: Any) -> tuple[WeightPath, Any, np.ndarray]:
-            if not fresh:
-                plane = self._plane
-                return plane, None, np.stack([project(plane, s) for s in states])
-            start = time.perf_counter()
-            plane = weight_path(self._copy, states)
-            result = coarse_surface(self._copy, plane, self._loss_fn, data, SURFACE_RESOLUTION, progress=progress)
-            self._surface_cost = time.perf_counter() - start
-            return plane, result, plane.coords
+        def work(progress: Any) -> tuple[WeightPath | None, Any, np.ndarray]:
+            if fresh:
+                start = time.perf_counter()
+                plane = weight_path(self._copy, states)
+                result = coarse_surface(self._copy, plane, self._loss_fn, data, SURFACE_RESOLUTION, progress=progress)
+                self._surface_cost = time.perf_counter() - start
+                return plane, result, plane.coords
+            if self._plane is not None:  # the surface on show stays; the new snapshots join its plane
+                return self._plane, None, np.stack([project(self._plane, s) for s in states])
+            return None, None, weight_path(self._copy, states).coords  # no surface yet: the path alone
 
-        def done(outcome: tuple[WeightPath, Any, np.ndarray]) -> None:
+        def done(outcome: tuple[WeightPath | None, Any, np.ndarray]) -> None:
             plane, result, coords = outcome
             with self.hold_sync():
-                if result is not None:
+                if result is not None and plane is not None:
                     self._plane = plane
                     self.surface, self.surface_axis = result.loss, result.alphas
                     self.surface_step = int(steps[-1])
@@ -317,6 +361,15 @@ class WatchExplorer(Explorer):
                 self.path, self.path_steps = coords, steps
 
         self.run("path", self._timed(work, self._schedule.add_occasional), done)
+
+
+    def _surface_estimate(self) -> float:
+        """Seconds the next surface will take: the last one's, or before any, a forward of the surface's
+        samples (priced by the snapshots' measured cost) at each of its grid points."""
+        if hasattr(self, "_surface_cost"):
+            return self._surface_cost
+        share = min(SURFACE_SAMPLES, len(self._probe.inputs)) / len(self._probe.inputs)
+        return SURFACE_RESOLUTION**2 * share * (self._schedule.sync_cost or 0.0)
 
 
 def _probe_pixels(images: torch.Tensor) -> np.ndarray | None:

@@ -6,7 +6,7 @@ approximate mode. Both run the shadow model the caller's guard hands out."""
 from __future__ import annotations
 
 import logging
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import torch
@@ -46,6 +46,7 @@ def target_score(target: Target, output: torch.Tensor) -> torch.Tensor:
     return target.scores(probs, owners=torch.zeros(output.shape[0], dtype=torch.long))
 
 
+@runtime_checkable
 class Evaluator(Protocol):
     """Scores occluded copies of one image: ``evaluator(ys, xs)`` → the model's output for the
     window at each (y, x) top-left corner, one row per corner."""
@@ -54,7 +55,8 @@ class Evaluator(Protocol):
     base_output: torch.Tensor  # the model's output for the unoccluded image (1×K)
 
     def batch_size(self) -> int:
-        """How many windows one call may take within :data:`MEMORY_BUDGET`."""
+        """How many windows one call may take within :data:`MEMORY_BUDGET` (after at least one call:
+        the incremental evaluator measures what a window costs)."""
         ...
 
     def __call__(self, ys: torch.Tensor, xs: torch.Tensor) -> torch.Tensor:

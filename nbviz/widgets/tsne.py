@@ -362,7 +362,7 @@ class TSNEExplorer(PointsMixin, FrameViewMixin, GridViewMixin, SettingChecks, Ex
 
         self.run("multiples", work, done)
 
-    # -- input -------------------------------------------------------------------------------
+    # -- the model's weights changed ----------------------------------------------------------
     def _refresh(self) -> None:
         """Features from the model's weights now: a new session (kNN graph), then a fresh run."""
         if self._features is None:

@@ -1,23 +1,19 @@
 """Jobs on a local Ray instance (2 CPUs) give the local backend's values; progress, partial results,
 cancellation, a killed worker and the driver's memory during a 20,000-image scan.
 
-Values: a Ray worker runs torch with one thread from process start (``OMP_NUM_THREADS=1``), which
-changes oneDNN's reduction order, so they are compared to 1e-6 relative; one test shows they are
-bitwise equal to the local backend run under the same thread setting."""
+Values are compared to 1e-6 relative: a Ray worker runs torch with one thread from process start
+(``OMP_NUM_THREADS=1``) and float32 forwards then round differently in the last bits (measured: at most
+4e-7 relative on the digits CNN, also against a local run started with one thread on the same
+directions); indices, positions, accuracies and counts are compared exactly."""
 
 from __future__ import annotations
-
-import os
-import subprocess
-import sys
-import textwrap
 
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
-from execution_helpers import ROOT, NoiseImages, kill, rss_bytes, start, task_pids, wait_idle
+from execution_helpers import NoiseImages, kill, rss_bytes, start, task_pids, wait_idle
 from landscape_models import digits, tiny_cnn
 from nbviz import activation_stats, extract_features, top_activating
 from nbviz._progress import Cancelled
@@ -58,29 +54,6 @@ def test_plane_equals_local_with_the_same_partials_and_progress(data):
     assert len(ray_partials) == len(local_partials) == 2
     np.testing.assert_array_equal(np.isnan(ray_partials[0].loss), np.isnan(local_partials[0].loss))
     assert fractions == sorted(fractions) and fractions[-1] == pytest.approx(1.0)
-
-
-def test_plane_on_ray_is_bitwise_the_local_backend_under_the_same_threads(data, tmp_path):
-    """The local backend in a process started with one thread, like a Ray worker, on the same directions
-    (drawn here: their filter norms too depend on the thread count)."""
-    remote = plane(tiny_cnn(), CE, data, resolution=5, progress=False, executor="ray")
-    torch.save([{n: torch.from_numpy(v) for n, v in d.items()} for d in remote.directions], tmp_path / "d.pt")
-    code = textwrap.dedent(
-        f"""
-        import sys; sys.path.insert(0, "tests")
-        import numpy as np, torch
-        from torch import nn
-        from landscape_models import digits, tiny_cnn
-        from nbviz.landscape import plane
-        d1, d2 = torch.load({str(tmp_path / "d.pt")!r})
-        r = plane(tiny_cnn(), nn.CrossEntropyLoss(), digits(300), directions=(d1, d2), resolution=5, progress=False)
-        np.save({str(tmp_path / "plane.npy")!r}, r.loss)
-        """
-    )
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env, timeout=120)
-    assert out.returncode == 0, out.stderr
-    np.testing.assert_array_equal(remote.loss, np.load(tmp_path / "plane.npy"))
 
 
 def test_line_and_recompute_bn_preview_equal_local(data):

@@ -45,9 +45,6 @@ PENDING: set[str] = {
     "nbviz.tsne",  # embedding/tsne_engines.py
     "nbviz.WatchExplorer",  # widgets/watch.py (**kwargs; methods step, attach)
     "nbviz.watch",  # widgets/watch.py (no Returns section)
-    # embedding/features.py: documented, lands with the executor change in progress there
-    "nbviz.extract_features",
-    "nbviz.pca",
 }
 
 

@@ -197,6 +197,17 @@ def best_plain_sizes(model, loss_fn, x, y, rounds: int = 3) -> list[tuple[int, f
     return sorted(((b, float(np.median(t))) for b, t in times.items()), key=lambda bt: bt[1])[:2]
 
 
+def reference_plane(loss_landscapes, model: nn.Module, metric, res: int, normalizations: list[str]) -> None:
+    """``random_plane`` with the first normalization in ``normalizations``; if it divides by zero
+    (loss-landscapes' 'filter' on a model with an all-zero filter, e.g. resnet18's zero-initialised
+    BatchNorm biases) switch to 'layer' for this and later runs (the evaluation cost is the same)."""
+    try:
+        loss_landscapes.random_plane(model, metric, distance=1, steps=res, normalization=normalizations[0], deepcopy_model=True)
+    except ZeroDivisionError:
+        normalizations[0] = "layer"
+        loss_landscapes.random_plane(model, metric, distance=1, steps=res, normalization="layer", deepcopy_model=True)
+
+
 def compare(name: str, res: int, repeats: int) -> dict[str, float]:
     """nbviz plane vs the best plain loop vs loss-landscapes on one model; prints and returns the ratios."""
     model, x, y, description = case(name)
@@ -213,7 +224,7 @@ def compare(name: str, res: int, repeats: int) -> dict[str, float]:
         loss_landscapes = None
     runs: dict[str, list[float]] = {f"plain loop, batch {b}": [] for b, _ in sizes}
     runs["nbviz"], runs["loss-landscapes"] = [], []
-    results = []
+    results, normalizations = [], ["filter"]
     for _ in range(repeats):  # interleaved, so every contender sees the same machine load
         for b, _ in sizes:
             runs[f"plain loop, batch {b}"].append(best_time(
@@ -221,9 +232,11 @@ def compare(name: str, res: int, repeats: int) -> dict[str, float]:
         runs["nbviz"].append(best_time(lambda: results.append(plane(model, loss_fn, (x, y), resolution=res, progress=False)), 1, warmup=False))
         if loss_landscapes is not None:
             metric = loss_landscapes.metrics.Loss(loss_fn, x, y)
-            runs["loss-landscapes"].append(best_time(lambda metric=metric: loss_landscapes.random_plane(
-                model, metric, distance=1, steps=res, normalization="filter", deepcopy_model=True), 1, warmup=False))
+            runs["loss-landscapes"].append(best_time(lambda metric=metric: reference_plane(
+                loss_landscapes, model, metric, res, normalizations), 1, warmup=False))
     assert np.isfinite(results[-1].loss).all()
+    if normalizations[0] != "filter":
+        print("  loss-landscapes: normalization='filter' divides by zero on this model (a zero filter); timed with 'layer'")
     med = {k: float(np.median(v)) for k, v in runs.items() if v}
     plain = min(v for k, v in med.items() if k.startswith("plain"))
     print(f"  {res}×{res} plane, all {len(x):,} samples per point, medians of {repeats} interleaved runs:")

@@ -69,3 +69,14 @@ def test_warm_start_and_callback_see_the_same_true_kl(random_points):
     kl, dense = np.array(seen).T
     np.testing.assert_allclose(kl, dense, rtol=2e-5)
     assert result.kl[-1] == pytest.approx(dense_kl(session.affinities(20), result.embedding), rel=2e-5)
+
+
+def test_above_the_exact_limit_the_frames_use_the_interpolated_normaliser():
+    X = np.random.default_rng(2).normal(size=(900, 10))  # > EXACT_MAX_POINTS: Barnes-Hut gradient, FFT-interpolated Z
+    session = TSNESession(X, 0, negative_gradient_method="bh")
+    result = session.run(30, n_iter=100, early_iter=50, stop="fixed", snapshot_every=25)
+    P = session.affinities(30)
+    dense = np.array([dense_kl(P, Y) for Y in result.snapshots])
+    assert 50 in result.iterations.tolist()
+    np.testing.assert_allclose(result.kl, dense, rtol=5e-3)
+    assert (result.kl >= 0).all()

@@ -53,7 +53,7 @@ def tsne(
     is evaluated only then) and ``callback(iteration, kl, positions)`` is called; returning ``False``
     stops and returns the frames so far. ``progress(fraction, message)`` returning ``False`` raises
     :class:`~nbviz._progress.Cancelled`. Every KL is the true KL(P‖Q) of the un-exaggerated P at
-    that frame's positions (exact up to 2,000 points, FFT-interpolated normaliser above).
+    that frame's positions (exact up to 700 points, FFT-interpolated normaliser above).
 
     ``stop="converged"`` (default) ends the run at the first frame after exaggeration where the KL
     fell by less than ``tol`` (default 5e-3) of itself over the last 50 iterations, recorded in

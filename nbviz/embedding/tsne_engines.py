@@ -43,29 +43,60 @@ def tsne(
     stop: str = "converged",
     tol: float = DEFAULT_TOL,
 ) -> TSNEResult:
-    """Embed ``X`` (N, D) in 2-D with t-SNE; returns a :class:`TSNEResult`. ``X`` must be finite and
-    hold points that differ (all-identical points are an error, see :func:`._validate.check_distinct`).
+    """Embed ``X`` (N, D) in 2-D with t-SNE, streaming frames while it optimises.
 
-    ``n_iter`` counts all iterations (at most; see ``stop``); the first ``early_iter`` (default 125, at most
-    ``n_iter``; 250 with scikit-learn) run with ``exaggeration`` (early
-    exaggeration), the rest with ``final_exaggeration``. ``learning_rate="auto"`` is N / exaggeration
-    per phase. Every ``snapshot_every`` iterations a frame is kept (positions and KL divergence, which
-    is evaluated only then) and ``callback(iteration, kl, positions)`` is called; returning ``False``
-    stops and returns the frames so far. ``progress(fraction, message)`` returning ``False`` raises
-    :class:`~nbviz._progress.Cancelled`. Every KL is the true KL(P‖Q) of the un-exaggerated P at
-    that frame's positions (exact up to 700 points, FFT-interpolated normaliser above).
+    Every KL reported (frames, callback, result) is the true KL(P‖Q) of the un-exaggerated P at that
+    frame's positions (exact up to 700 points, with an FFT-interpolated normaliser above).
 
-    ``stop="converged"`` (default) ends the run at the first frame after exaggeration where the KL
-    fell by less than ``tol`` (default 5e-3) of itself over the last 50 iterations, recorded in
-    ``result.converged_at``; ``stop="fixed"`` runs exactly ``n_iter`` iterations (``converged_at``
-    is then ``None``). See :meth:`TSNESession.run` for every parameter.
+    Parameters
+    ----------
+    X : array_like
+        (N, D) finite points that differ (all-identical points are an error, see
+        :func:`._validate.check_distinct`).
+    perplexity : float, default 30
+        Effective number of neighbours, at least 1 and below (N − 1) / 3.
+    n_iter : int, default 750
+        Most iterations in all (exactly this many with ``stop="fixed"``).
+    exaggeration : float, default 12
+        Early exaggeration of the attraction.
+    early_iter : int or None, default None
+        Iterations run with ``exaggeration``; ``None``: 125 (at most ``n_iter``), 250 with scikit-learn.
+    learning_rate : float or "auto", default "auto"
+        ``"auto"`` is N / exaggeration per phase (scikit-learn: max(N / exaggeration / 4, 50)).
+    init : str or numpy.ndarray, default "pca"
+        ``"pca"``, ``"random"``, ``"spectral"`` or an (N, 2) array.
+    seed : int, default 0
+        Seeds the kNN index and the initialisation.
+    snapshot_every : int, default 10
+        Iterations between frames (positions and KL, which is evaluated only then).
+    callback : callable or None, default None
+        ``callback(iteration, kl, positions)`` at every frame; returning ``False`` stops and returns
+        the frames so far.
+    engine : str, default "auto"
+        ``"opentsne"`` (the default when installed) or ``"sklearn"`` (scikit-learn's Barnes-Hut TSNE:
+        only the final frame, ``early_iter`` must be 250, ``stop``/``tol`` do not apply as it has its
+        own rule on the gradient norm).
+    progress : callable or None, default None
+        ``progress(fraction, message)``; returning ``False`` raises :class:`~nbviz._progress.Cancelled`.
+    final_exaggeration : float, default 1
+        Exaggeration after the early phase.
+    neighbors : str, default "auto"
+        openTSNE's kNN method (exact below 1,000 points, Annoy above).
+    negative_gradient_method : str, default "auto"
+        ``"bh"`` (Barnes-Hut), ``"fft"`` (interpolation) or ``"auto"``: FFT from 5,000 points.
+    n_jobs : int, default 1
+        Threads of openTSNE (scikit-learn: of its neighbour search).
+    stop : {"converged", "fixed"}, default "converged"
+        ``"converged"`` ends the run at the first frame after exaggeration where the KL fell by less
+        than ``tol`` of itself over the last 50 iterations (``result.converged_at`` is that
+        iteration); ``"fixed"`` runs exactly ``n_iter`` iterations (``converged_at`` is ``None``).
+    tol : float, default 5e-3
+        Relative KL decrease over 50 iterations below which the map counts as converged.
 
-    ``engine``: ``"opentsne"`` (the default when installed; Barnes-Hut below 5,000 points and FFT
-    interpolation above unless ``negative_gradient_method`` says otherwise; ``neighbors`` is its kNN
-    method) or ``"sklearn"`` (scikit-learn's Barnes-Hut TSNE; it has no per-iteration hook, so the
-    result holds only the final frame, ``stop``/``tol`` do not apply (it has its own rule on the
-    gradient norm), ``early_iter`` must be 250 and ``learning_rate="auto"`` means
-    scikit-learn's own rule, max(N / exaggeration / 4, 50)).
+    Returns
+    -------
+    TSNEResult
+        Final positions, frames, KL curve, ``converged_at`` and the settings used.
     """
     X = check_distinct(check_points(X))
     perplexity = check_perplexity(perplexity, X.shape[0])

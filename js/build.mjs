@@ -9,6 +9,8 @@ const entries = readdirSync("src", { withFileTypes: true }).flatMap((f) => {
   if (f.name.endsWith(".ts")) return [{ in: `src/${f.name}`, out: f.name.slice(0, -3) }];
   return f.name === "style.css" ? [{ in: "src/style.css", out: "style" }] : [];
 });
+const twice = entries.map((e) => e.out).filter((out, i, all) => all.indexOf(out) !== i);
+if (twice.length) throw new Error(`both src/${twice[0]}.ts and src/${twice[0]}/index.ts exist: keep one (the folder)`);
 const options = {
   entryPoints: entries,
   bundle: true,

@@ -76,6 +76,12 @@ class Schedule:
         self.sync_cost = _mix(self.sync_cost, seconds)
         self.spent += float(seconds)
 
+    def expect_background(self, seconds: float) -> None:
+        """Before training: a background view is expected to take about ``seconds`` (priced from a map
+        made while the watcher was set up; an estimate, not overhead)."""
+        if self.background_cost is None:
+            self.background_cost = float(seconds)
+
     def add_background(self, seconds: float) -> None:
         """A background view (a t-SNE map) took ``seconds``; it competes with training for the same cores,
         so it counts as overhead too, and its average is what :meth:`affords` is asked about next time."""

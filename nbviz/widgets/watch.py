@@ -60,7 +60,7 @@ class WatchExplorer(Explorer):
         ``loss_fn(outputs, targets)`` for the loss surface; ``None``: cross-entropy.
     layer : str or None, default None
         The layer whose feature maps are shown (``None``: the first activation with spatial maps).
-    probe_size : int, default 256
+    probe_size : int, default 128
         How many probe inputs are used.
     tsne : bool, default True
         Compute the t-SNE map of the probe features.
@@ -149,11 +149,13 @@ class WatchExplorer(Explorer):
         self.probe_images = _probe_pixels(self._probe.inputs[:show])
         self.progress, self.status = 1.0, ""
         self.observe(self._show_frame, names=["frame"])
-        start = time.perf_counter()
-        self._snapshot(0)  # the untrained network, shown before the loop starts, with its first map
-        self._schedule.add_cost(time.perf_counter() - start)  # a first measure of a snapshot's cost
-        if self._tsne:  # the first map (the slow one, from a PCA start), before training starts
+        # the untrained network, shown before the loop starts (its first-time costs are not timed: they
+        # would widen the interval for good), with its first map: the slow one, from a PCA start
+        self._snapshot(0)
+        if self._tsne:
+            start = time.perf_counter()
             self._embeddings[0] = self._map.update(self._snapshots[0].features)
+            self._schedule.expect_background((time.perf_counter() - start) * self._map.next_iter / self._map.first_iter)
             self._show_map()
         self._last = time.perf_counter()
 

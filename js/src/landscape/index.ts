@@ -48,6 +48,7 @@ function render({ model: wire, el }: ExplorerProps<LandscapeTraits>) {
       surface.draw(ctx, WIDTH, HEIGHT);
     } else if (plane) drawPlane(ctx, model, plane, pinned, ink());
     caption.textContent = describe();
+    canvas.dataset.span = plane ? String(plane.alphas[plane.cols - 1]) : ""; // the span drawn (browser benchmark)
   };
 
   const describe = (): string => {

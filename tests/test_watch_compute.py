@@ -56,6 +56,10 @@ def test_occasional_work_is_paid_from_what_the_budget_has_left() -> None:
     assert s.affords(0.5) and not s.affords(0.6)
     assert s.overhead == pytest.approx(0.05)
     assert Schedule(every=1, adaptive=False).affords(1e9)
+    s.stop()  # training over: what follows is not its overhead
+    s.add_background(5.0)
+    s.add_step_time(1.0)
+    assert s.overhead == pytest.approx(0.05)
 
 
 @pytest.mark.parametrize(("kwargs", "name"), [(dict(every=0), "every"), (dict(every=2.5), "every"), (dict(every=5, budget=0), "budget")])

@@ -49,6 +49,7 @@ class Schedule:
         self.last: int | None = None  # the step of the last snapshot
         self.trained = 0.0  # seconds of training seen so far (watcher excluded)
         self.spent = 0.0  # seconds of watcher work so far (training-thread and background)
+        self.stopped = False  # training is over: later work is not overhead of it
 
     @property
     def interval(self) -> int:
@@ -68,11 +69,15 @@ class Schedule:
 
     def add_step_time(self, seconds: float) -> None:
         """One training step took ``seconds`` (without the watcher's work)."""
+        if self.stopped:
+            return
         self.step_time = _mix(self.step_time, seconds)
         self.trained += float(seconds)
 
     def add_cost(self, seconds: float) -> None:
         """A snapshot's work in the training thread took ``seconds``."""
+        if self.stopped:
+            return
         self.sync_cost = _mix(self.sync_cost, seconds)
         self.spent += float(seconds)
 
@@ -85,13 +90,22 @@ class Schedule:
     def add_background(self, seconds: float) -> None:
         """A background view (a t-SNE map) took ``seconds``; it competes with training for the same cores,
         so it counts as overhead too, and its average is what :meth:`affords` is asked about next time."""
+        if self.stopped:
+            return
         self.background_cost = _mix(self.background_cost, seconds)
         self.spent += float(seconds)
 
     def add_occasional(self, seconds: float) -> None:
         """Occasional background work (the loss surface) took ``seconds``: paid from what the budget has
         left over (see :meth:`affords`), not part of every snapshot's cost."""
+        if self.stopped:
+            return
         self.spent += float(seconds)
+
+    def stop(self) -> None:
+        """Training is over: nothing measured from now on counts (the views :meth:`WatchExplorer.finish`
+        forces run after training and slow nothing down)."""
+        self.stopped = True
 
     def affords(self, seconds: float) -> bool:
         """Whether occasional work of about ``seconds`` fits the budget now: everything the watcher has

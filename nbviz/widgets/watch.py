@@ -192,6 +192,9 @@ class WatchExplorer(Explorer):
         timeout : float or None, default 600.0
             Seconds to wait for the background views (``None``: as long as they take).
         """
+        self._send_losses()
+        self.overhead = self._schedule.overhead
+        self._schedule.stop()
         if self._snapshots and self._snapshots[-1].step == self._step:
             snap = self._snapshots[-1]
             if self._tsne and snap.step not in self._embeddings:

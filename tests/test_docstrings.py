@@ -41,9 +41,6 @@ PENDING: set[str] = {
     "nbviz.tsne",  # embedding/tsne_engines.py
     "nbviz.WatchExplorer",  # widgets/watch.py (**kwargs; methods step, attach)
     "nbviz.watch",  # widgets/watch.py (no Returns section)
-    "nbviz.LayerExplorer.contrast",  # widgets/layers.py (no Returns section)
-    "nbviz.LayerExplorer.feature_maps",  # widgets/layers.py (no Returns section)
-    "nbviz.OcclusionExplorer.top",  # widgets/occlusion.py (k, hovered; no Returns section)
 }
 
 

@@ -56,5 +56,11 @@ class SelectionContrastMixin(traitlets.HasTraits):
         self.contrast_layer = "" if result is None else result.layer
 
     def contrast(self) -> Any:
-        """The full :class:`~nbviz.layers.ChannelContrast` of the current selection (``None`` without one)."""
+        """Every channel's contrast for the current selection, not only the top 12 the page shows.
+
+        Returns
+        -------
+        ChannelContrast or None
+            See :class:`~nbviz.layers.ChannelContrast`; ``None`` without a selection of two or more.
+        """
         return self._contrast

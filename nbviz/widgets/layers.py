@@ -302,7 +302,13 @@ class LayerExplorer(SelectionContrastMixin, ChannelDetailMixin, Explorer):
         self.maps_layer = result["layer"]
 
     def feature_maps(self) -> torch.Tensor | None:
-        """The raw feature maps (C×H×W) of the current layer, input and transform, if computed."""
+        """The raw feature maps of the current layer, input and transform.
+
+        Returns
+        -------
+        torch.Tensor or None
+            The layer's output for the current input (C×H×W for a convolution); ``None`` until computed.
+        """
         key = (self.input_index, self.shift_x, self.shift_y, self.angle, self.scale)
         captured = self._cache.get(key)
         return None if captured is None else captured[self.layer]

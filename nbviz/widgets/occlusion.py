@@ -300,7 +300,20 @@ class OcclusionExplorer(Explorer):
         return len(self.origins_y), len(self.origins_x)
 
     def top(self, k: int = 5, *, hovered: bool = False) -> list[tuple[str, float]]:
-        """The ``k`` most probable classes (name, probability) of the image, or of the hovered window."""
+        """The most probable classes of the image, or of the image with the hovered window occluded.
+
+        Parameters
+        ----------
+        k : int, default 5
+            How many classes.
+        hovered : bool, default False
+            Of the hovered window's occluded image instead (empty before a hover).
+
+        Returns
+        -------
+        list of tuple
+            ``(class name, probability)``, most probable first.
+        """
         p = self.hover_probabilities if hovered else self.probabilities
         if p is None:
             return []

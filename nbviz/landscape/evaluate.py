@@ -309,9 +309,13 @@ class Evaluator:
                     b = min(size, n - start)
                     out = model(x[start : start + b])
                 yb = y[start : start + b]
-                totals[0] += float(self._loss(out, yb)) * b
+                value = self.loss_fn(out, yb)
+                if isinstance(value, torch.Tensor) and value.numel() == 1:  # the usual case, read directly
+                    totals[0] += value.item() * b
+                else:
+                    totals[0] += float(self._scalar(value, out)) * b
                 if self._is_classification(out, yb):
-                    totals[1] += float((out.argmax(1) == yb).sum())
+                    totals[1] += (out.argmax(1) == yb).sum().item()
                 start += b
                 tick(start / n)
 
@@ -381,7 +385,10 @@ class Evaluator:
         return fresh
 
     def _loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        value = self.loss_fn(out, y)
+        return self._scalar(self.loss_fn(out, y), out)
+
+    def _scalar(self, value: Any, out: torch.Tensor) -> torch.Tensor:
+        """``loss_fn``'s value as a 0-d float64 tensor (a clear error when it is not a scalar)."""
         value = value if isinstance(value, torch.Tensor) else torch.as_tensor(value, device=out.device)
         if value.numel() != 1:
             raise ValueError(f"loss_fn: must return a scalar (mean over the batch), got shape {tuple(value.shape)}")

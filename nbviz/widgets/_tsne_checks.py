@@ -55,6 +55,15 @@ class SettingChecks(traitlets.HasTraits):
             raise ValueError(f"selected: indices must be in 0 … {n - 1}, got {bad[:5]}")
         return values
 
+    @traitlets.validate("new_selected")
+    def _valid_new_selected(self, proposal: Any) -> list[int]:
+        m = 0 if self.new_positions is None else int(self.new_positions.shape[0])
+        values = list(proposal["value"])
+        bad = [i for i in values if not 0 <= i < m]
+        if bad:
+            raise ValueError(f"new_selected: indices must be in 0 … {m - 1} (the added points), got {bad[:5]}")
+        return values
+
     @traitlets.validate("init")
     def _valid_init(self, proposal: Any) -> str:
         if proposal["value"] not in ("pca", "random", "spectral"):

@@ -15,7 +15,7 @@ __all__ = ["FrameViewMixin"]
 
 class FrameViewMixin(traitlets.HasTraits):
     """Frames for :class:`~nbviz.widgets.tsne.TSNEExplorer`, which declares the traits (``positions``,
-    ``frame``, ``live``, ``iterations``, ``kl``, ``early_iter``, ``trustworthiness``,
+    ``frame``, ``live``, ``iterations``, ``kl``, ``early_iter``, ``converged_at``, ``last_iteration``, ``trustworthiness``,
     ``knn_preservation``) and the attributes ``_frames`` (a FrameBuffer) and ``_showing`` (True while
     the explorer itself moves the scrubber)."""
 
@@ -33,6 +33,7 @@ class FrameViewMixin(traitlets.HasTraits):
         self._showing = True
         try:
             self.positions, self.iterations, self.kl, self.frame = first, np.zeros(1, np.int32), None, 0
+            self.converged_at = self.last_iteration = None
         finally:
             self._showing = False
 
@@ -41,6 +42,7 @@ class FrameViewMixin(traitlets.HasTraits):
         with self.hold_sync():
             self.trustworthiness = self.knn_preservation = None
             self.early_iter = 0
+            self.converged_at = self.last_iteration = None
 
     def _send_frames(self) -> None:
         """Send the curve and, when following live, the newest frame (from the worker thread)."""

@@ -8,11 +8,12 @@ it shows (the browser holds one frame, so 70,000 points × many frames never pil
 
 The class is the table of contents: every synced trait is declared here, once (the front end's
 contract), then the public methods and the runs on the worker. Each concept lives beside it:
-input and colouring (``_tsne_points``), frames on screen (``_tsne_frames``, on the thread-safe
-``_frames.FrameBuffer``), the grid view (``_tsne_grid``), trait checks (``_tsne_checks``), settings
-defaults (``_tsne_settings``) and handout quantisation (``_tsne_handout``). The file is ~500 lines,
-above the house's ~400, for a stated reason: ~110 of them are the per-parameter docstrings of 23
-arguments and the 37 trait declarations, which belong together on the class.
+input and colouring (``_tsne_points``), new points placed on the map (``_tsne_new_points``), frames
+on screen (``_tsne_frames``, on the thread-safe ``_frames.FrameBuffer``), the grid view
+(``_tsne_grid``), trait checks (``_tsne_checks``), settings defaults (``_tsne_settings``) and handout
+quantisation (``_tsne_handout``). The file is ~500 lines, above the house's ~400, for a stated
+reason: ~110 of them are the per-parameter docstrings of 23 arguments and the 44 trait
+declarations, which belong together on the class.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from ._tsne_checks import SettingChecks
 from ._tsne_frames import FrameViewMixin
 from ._tsne_grid import GridViewMixin
 from ._tsne_handout import quantise_frames
+from ._tsne_new_points import NewPoints, NewPointsMixin
 from ._tsne_points import PointsMixin, _thumbnails
 from ._tsne_settings import run_settings
 
@@ -45,7 +47,7 @@ __all__ = ["TSNEExplorer", "quantise_frames"]
 _thumbnails = _thumbnails  # the old import path of the thumbnail helper (tests, notebooks)
 
 
-class TSNEExplorer(PointsMixin, FrameViewMixin, GridViewMixin, SettingChecks, Explorer):
+class TSNEExplorer(NewPointsMixin, PointsMixin, FrameViewMixin, GridViewMixin, SettingChecks, Explorer):
     """A live t-SNE of points, or of a network layer's features, with a scrubber and small multiples.
 
     Traits a person drives (from the page or from Python): ``perplexity``, ``learning_rate``
@@ -132,6 +134,8 @@ class TSNEExplorer(PointsMixin, FrameViewMixin, GridViewMixin, SettingChecks, Ex
     iterations = Array()
     kl = Array()
     early_iter = traitlets.Int(0).tag(sync=True)
+    converged_at = traitlets.Int(None, allow_none=True).tag(sync=True)  # the finished run met its convergence rule here
+    last_iteration = traitlets.Int(None, allow_none=True).tag(sync=True)  # the finished run's last iteration (None: running)
     # points: colours, names, thumbnails, selection
     color_by = traitlets.Unicode("label").tag(sync=True)
     color_options = traitlets.List(traitlets.Unicode()).tag(sync=True)
@@ -144,6 +148,12 @@ class TSNEExplorer(PointsMixin, FrameViewMixin, GridViewMixin, SettingChecks, Ex
     class_names = traitlets.List(traitlets.Unicode()).tag(sync=True)
     thumbnails = Array()
     selected = traitlets.List(traitlets.Int()).tag(sync=True)
+    # new points placed on the map (add_points): (M, 2) positions, legend name, hover names, selection
+    new_positions = Array()
+    new_name = traitlets.Unicode("").tag(sync=True)
+    new_labels = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    new_thumbnails = Array()
+    new_selected = traitlets.List(traitlets.Int()).tag(sync=True)
     # image map and snap to grid
     view = traitlets.Unicode("points").tag(sync=True)
     grid_positions = Array()
@@ -204,6 +214,7 @@ class TSNEExplorer(PointsMixin, FrameViewMixin, GridViewMixin, SettingChecks, Ex
         self._grid: GridLayout | None = None
         self._grid_points: np.ndarray | None = None
         self._grid_source: np.ndarray | None = None
+        self._new: NewPoints | None = None
         self._ready = False
 
         n, found = self._take_input(X, embedding, pool, batch_size)
@@ -425,6 +436,7 @@ class TSNEExplorer(PointsMixin, FrameViewMixin, GridViewMixin, SettingChecks, Ex
             if self.color_by == "prediction" and self.color_codes is None:
                 self._show_coloring()
             self._start_frames(n_iter)
+            self.new_positions = None  # the map moves: new points are placed again on the finished one
             sender = FrameSender(self._send_frames, self._n_points())
 
             def callback(iteration: int, kl: float, positions: np.ndarray) -> bool:
@@ -442,8 +454,12 @@ class TSNEExplorer(PointsMixin, FrameViewMixin, GridViewMixin, SettingChecks, Ex
     def _finish(self, result: TSNEResult) -> None:
         self._result = result
         self._frames.replace(list(result.snapshots), result.iterations, result.kl)
-        self.early_iter = int(result.params["early_iter"])
+        with self.hold_sync():
+            self.early_iter = int(result.params["early_iter"])
+            self.converged_at = None if result.converged_at is None else int(result.converged_at)
+            self.last_iteration = int(result.iterations[-1])
         self._send_frames()
+        self._place_new_points()
         if self.view == "grid":
             self._snap(result.embedding)
         X = self._X

@@ -28,8 +28,9 @@ export function createPlayback(model: AnyModel<TSNETraits>, frame: Frame<TSNETra
   const scrub = slider({ label: "frame", min: 0, max: 0, step: 1, value: 0, format: () => "", onInput: (v) => sendFrame(v) });
   scrub.input.classList.add("nbviz-tsne-scrubber");
   const iterationText = h("span", { className: "nbviz-caption" });
+  const stopText = h("div", { className: "nbviz-caption nbviz-tsne-stop" });
   const buttons = h("div", { className: "nbviz-tsne-playback" }, [play, back, step, live]);
-  const runOnly = [klCanvas, buttons, scrub.root];
+  const runOnly = [klCanvas, buttons, scrub.root, stopText];
   const showIfRunnable = () => runOnly.forEach((c) => (c.style.display = model.get("can_run") ? "" : "none"));
   frame.listen(["can_run"], showIfRunnable);
   showIfRunnable();
@@ -91,6 +92,7 @@ export function createPlayback(model: AnyModel<TSNETraits>, frame: Frame<TSNETra
     iterationText.textContent = shown === undefined
       ? ""
       : `iteration ${shown}${Number.isFinite(value) ? ` · KL ${value.toFixed(3)}` : ""}${model.get("live") ? " (live)" : ""}`;
+    stopText.textContent = stopNote(model.get("converged_at"), model.get("last_iteration"));
   };
   klCanvas.addEventListener("click", (e) => {
     const its = model.get("iterations");
@@ -101,7 +103,14 @@ export function createPlayback(model: AnyModel<TSNETraits>, frame: Frame<TSNETra
     stop();
     update(model, { live: false, frame: best });
   });
-  frame.listen(["iterations", "kl", "frame", "live", "early_iter"], draw);
+  frame.listen(["iterations", "kl", "frame", "live", "early_iter", "converged_at", "last_iteration"], draw);
 
-  return { elements: [klCanvas, buttons, scrub.root, iterationText], draw, stop };
+  return { elements: [klCanvas, buttons, scrub.root, iterationText, stopText], draw, stop };
+}
+
+/** How the map on screen's run ended: at convergence, at the iteration limit, or "" while it runs. */
+export function stopNote(convergedAt: number | null | undefined, lastIteration: number | null | undefined): string {
+  if (convergedAt !== null && convergedAt !== undefined) return `converged at iteration ${convergedAt}`;
+  if (lastIteration !== null && lastIteration !== undefined) return `stopped at the iteration limit (${lastIteration})`;
+  return "";
 }

@@ -9,6 +9,7 @@ export interface TSNETraits extends ExplorerTraits {
   color_codes: Binary<Uint8Array>;
   color_options: string[];
   continuous: boolean;
+  converged_at: number | null;
   early_iter: number;
   exaggeration: number;
   frame: number;
@@ -21,6 +22,7 @@ export interface TSNETraits extends ExplorerTraits {
   kl: Binary<Float32Array>;
   knn_preservation: number | null;
   labels: Binary;
+  last_iteration: number | null;
   learning_rate: number;
   legend: string[];
   live: boolean;
@@ -30,6 +32,11 @@ export interface TSNETraits extends ExplorerTraits {
   multiple_perplexities: number[];
   multiples: Binary<Float32Array>;
   n_iter: number;
+  new_labels: string[];
+  new_name: string;
+  new_positions: Binary<Float32Array>;
+  new_selected: number[];
+  new_thumbnails: Binary<Uint8Array>;
   palette: Binary<Uint8Array>;
   perplexities: number[];
   perplexity: number;
@@ -41,4 +48,4 @@ export interface TSNETraits extends ExplorerTraits {
   trustworthiness: number | null;
   view: string;
 }
-export const BINARY: BinarySpec<TSNETraits> = { color_codes: true, grid_positions: true, handout_extent: true, handout_frames: true, iterations: true, kl: true, labels: true, multiples: true, palette: true, positions: true, predictions: true, thumbnails: true };
+export const BINARY: BinarySpec<TSNETraits> = { color_codes: true, grid_positions: true, handout_extent: true, handout_frames: true, iterations: true, kl: true, labels: true, multiples: true, new_positions: true, new_thumbnails: true, palette: true, positions: true, predictions: true, thumbnails: true };

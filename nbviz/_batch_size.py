@@ -1,11 +1,14 @@
 """Batch sizes chosen by measurement: time the real work at a few candidate sizes, keep the fastest.
 
-No batch size is fastest for every model. On 2 CPU threads a BatchNorm CNN on 8×8 digits ran best at
-a few hundred samples per forward, while an MLP on 11,380 tabular rows ran best with all rows in one
-forward (``benchmarks/landscape.py``). Work that repeats forwards over the same data (every point of
-a loss landscape is one pass over the whole data set) can afford to find out: each repetition is
-timed at some batch size and counts toward the result, so the search wastes no forward, only the
-difference between a slower and the fastest size on a handful of repetitions.
+No batch size is fastest for every model. On 2 CPU threads the zoo's digits CNN ran alike at 128–1024
+samples per forward and ~1.8× slower with all 1,797 at once, while a small BatchNorm CNN on the same
+digits ran fastest with all of them at once (issue 17); on one thread of a loaded machine the best
+single pass of an MLP on 11,380 tabular rows moved between 128 and 1,024 from run to run
+(``benchmarks/landscape.py``). The answer depends on the model, the data, the threads and the load,
+so it is measured. Work that repeats forwards over the same data (every point of a loss landscape is
+one pass over the whole data set) can afford to: each repetition is timed at some batch size and
+counts toward the result, so the search wastes no forward, only the difference between a slower and
+the fastest size on a handful of repetitions.
 
 How the search goes (:class:`BatchSizeChooser`):
 

@@ -392,7 +392,8 @@ def watch(model: nn.Module, probe: Any, every: int = 10, **options: Any) -> Watc
 
     Create it before the training loop and call ``watcher.step(loss=loss.item())`` after each optimiser
     step (or ``watcher.attach(optimizer)``); show it by leaving it as a cell's last expression (or
-    ``display(watcher)``). It never changes training.
+    ``display(watcher)``). After the loop, ``watcher.finish()`` adds a snapshot of the final weights with
+    its t-SNE map and loss surface. It never changes training.
 
     Parameters
     ----------

@@ -114,6 +114,7 @@ export class Scatter {
   private hidden = new Set<number>();
   private selection: Uint8Array | null = null;
   private ringed: number[] = [];
+  private crossed = 0;
   private rgba: Uint8Array = new Uint8Array(0);
   private colorsDirty = true;
   private scale = 1;
@@ -212,6 +213,12 @@ export class Scatter {
       for (let i = 0; i < indices.length; i++) if (indices[i] >= 0 && indices[i] < n) this.selection[indices[i]] = 1;
     }
     this.colorsDirty = true;
+    this.requestDraw();
+  }
+
+  /** Draw the last `count` points with a cross over every other point (points added to a map); 0: none. */
+  setCrossed(count: number): void {
+    this.crossed = Math.max(0, count);
     this.requestDraw();
   }
 
@@ -470,6 +477,7 @@ export class Scatter {
       }
       ctx.stroke();
     }
+    if (p && this.crossed) this.drawCrosses(ctx, p);
     if (p && this.hoverIndex >= 0 && this.hoverIndex < p.length / 2) {
       const [x, y] = this.toScreen(p[2 * this.hoverIndex], p[2 * this.hoverIndex + 1]);
       ctx.strokeStyle = "#000";
@@ -489,6 +497,29 @@ export class Scatter {
       ctx.fill();
       ctx.stroke();
       ctx.setLineDash([]);
+    }
+  }
+
+  private drawCrosses(ctx: CanvasRenderingContext2D, p: Float32Array): void {
+    const n = p.length / 2;
+    const r = this.pointSize() / 2 + 3;
+    const centres: [number, number][] = [];
+    for (let i = Math.max(0, n - this.crossed); i < n; i++) {
+      if (this.rgba.length === 4 * n && this.rgba[4 * i + 3] === 0) continue; // hidden (legend)
+      centres.push(this.toScreen(p[2 * i], p[2 * i + 1]));
+    }
+    ctx.lineCap = "round";
+    for (const [colour, width] of [["#fff", 4], ["#111", 2]] as const) {
+      ctx.strokeStyle = colour;
+      ctx.lineWidth = width;
+      ctx.beginPath();
+      for (const [x, y] of centres) {
+        ctx.moveTo(x - r, y - r);
+        ctx.lineTo(x + r, y + r);
+        ctx.moveTo(x - r, y + r);
+        ctx.lineTo(x + r, y - r);
+      }
+      ctx.stroke();
     }
   }
 

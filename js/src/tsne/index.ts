@@ -4,7 +4,8 @@
 // scrubber and playback draw the saved frames (handout_frames) in the page; run controls need a kernel.
 //
 // controls.ts: run controls and pickers · plot.ts: the map · panel.ts (+ playback.ts): the side panel ·
-// colours.ts: colours and legend · multiples.ts: small multiples · frames.ts: a handout's saved frames.
+// colours.ts: colours and legend · multiples.ts: small multiples · frames.ts: a handout's saved frames ·
+// newPoints.ts: points added to the map (add_points).
 import { createFrame } from "../lib/explorer";
 import { isHandout } from "../lib/handout";
 import { typedModel, type ExplorerProps } from "../lib/model";
@@ -25,11 +26,12 @@ function render({ model: wire, el }: ExplorerProps<TSNETraits>) {
   const handout = isHandout();
 
   const plot = createPlot(model, frame, handout);
-  const panel = createPanel(model, frame, (selected) => plot.scatter.setSelection(selected));
+  const panel = createPanel(model, frame, () => plot.showSelection());
   frame.body.append(plot.root, panel.root);
   const multiples = createMultiples(model, frame, handout, () => colours.apply());
   frame.root.insertBefore(multiples.root, frame.body.nextSibling);
-  const colours = createColours(model, frame, panel.legend, () => [plot.scatter, ...multiples.scatters()]);
+  const colours = createColours(model, frame, panel.legend, () => [plot.scatter, ...multiples.scatters()], () => plot.newShown());
+  plot.onNewShown(() => colours.recolor());
   createControls(model, frame, handout);
 
   plot.drawPositions();

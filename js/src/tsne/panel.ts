@@ -16,24 +16,29 @@ export interface Panel {
   draw(): void;
 }
 
-/** The side panel; `onSelection` hears the selected indices whenever they change. */
-export function createPanel(model: AnyModel<TSNETraits>, frame: Frame<TSNETraits>, onSelection: (selected: number[]) => void): Panel {
+/** The side panel; `onSelection` is called whenever `selected` or `new_selected` change. */
+export function createPanel(model: AnyModel<TSNETraits>, frame: Frame<TSNETraits>, onSelection: () => void): Panel {
   const playback = createPlayback(model, frame, SIDE);
   const metrics = h("div", { className: "nbviz-tsne-metrics" });
   const selection = h("div", { className: "nbviz-caption" });
   const clear = h("button", { text: "clear selection" });
-  clear.addEventListener("click", () => update(model, { selected: [] }));
+  clear.addEventListener("click", () => update(model, { selected: [], new_selected: [] }));
   const legend = h("div", { className: "nbviz-legend" });
   const root = h("div", { className: "nbviz-tsne-side" }, [...playback.elements, metrics, h("div", {}, [selection, clear]), legend]);
   root.style.width = `${SIDE}px`;
 
   const showSelection = () => {
     const selected = model.get("selected");
-    onSelection(selected);
-    selection.textContent = selected.length ? `${selected.length} selected (explorer.selected)` : "no selection";
-    clear.style.display = selected.length ? "" : "none";
+    const added = model.get("new_selected");
+    onSelection();
+    const parts = [
+      ...(selected.length ? [`${selected.length} selected (explorer.selected)`] : []),
+      ...(added.length ? [`${added.length} new selected (explorer.new_selected)`] : []),
+    ];
+    selection.textContent = parts.length ? parts.join(" · ") : "no selection";
+    clear.style.display = parts.length ? "" : "none";
   };
-  frame.listen(["selected"], showSelection);
+  frame.listen(["selected", "new_selected"], showSelection);
 
   const showMetrics = () => {
     const t = model.get("trustworthiness");

@@ -209,7 +209,8 @@ def reference_plane(loss_landscapes, model: nn.Module, metric, res: int, normali
 
 
 def compare(name: str, res: int, repeats: int) -> dict[str, float]:
-    """nbviz plane vs the best plain loop vs loss-landscapes on one model; prints and returns the ratios."""
+    """nbviz plane vs the best plain loop vs loss-landscapes on one model; prints and returns the ratios
+    (wall and CPU time: with ``--threads 1`` on a shared machine CPU time is the steadier measure)."""
     model, x, y, description = case(name)
     loss_fn = nn.CrossEntropyLoss()
     points = res * res
@@ -222,34 +223,36 @@ def compare(name: str, res: int, repeats: int) -> dict[str, float]:
         import loss_landscapes.metrics
     except ImportError:
         loss_landscapes = None
-    runs: dict[str, list[float]] = {f"plain loop, batch {b}": [] for b, _ in sizes}
+    runs: dict[str, list[tuple[float, float]]] = {f"plain loop, batch {b}": [] for b, _ in sizes}
     runs["nbviz"], runs["loss-landscapes"] = [], []
     results, normalizations = [], ["filter"]
+    contenders = [(f"plain loop, batch {b}", lambda b=b: [forward_time_once(model, loss_fn, x, y, b) for _ in range(points)])
+                  for b, _ in sizes]
+    contenders.append(("nbviz", lambda: results.append(plane(model, loss_fn, (x, y), resolution=res, progress=False))))
+    if loss_landscapes is not None:
+        metric = loss_landscapes.metrics.Loss(loss_fn, x, y)
+        contenders.append(("loss-landscapes", lambda: reference_plane(loss_landscapes, model, metric, res, normalizations)))
     for _ in range(repeats):  # interleaved, so every contender sees the same machine load
-        for b, _ in sizes:
-            runs[f"plain loop, batch {b}"].append(best_time(
-                lambda b=b: [forward_time_once(model, loss_fn, x, y, b) for _ in range(points)], 1, warmup=False))
-        runs["nbviz"].append(best_time(lambda: results.append(plane(model, loss_fn, (x, y), resolution=res, progress=False)), 1, warmup=False))
-        if loss_landscapes is not None:
-            metric = loss_landscapes.metrics.Loss(loss_fn, x, y)
-            runs["loss-landscapes"].append(best_time(lambda metric=metric: reference_plane(
-                loss_landscapes, model, metric, res, normalizations), 1, warmup=False))
+        for key, fn in contenders:
+            wall, cpu = time.perf_counter(), time.process_time()
+            fn()
+            runs[key].append((time.perf_counter() - wall, time.process_time() - cpu))
     assert np.isfinite(results[-1].loss).all()
     if normalizations[0] != "filter":
         print("  loss-landscapes: normalization='filter' divides by zero on this model (a zero filter); timed with 'layer'")
-    med = {k: float(np.median(v)) for k, v in runs.items() if v}
-    plain = min(v for k, v in med.items() if k.startswith("plain"))
-    print(f"  {res}×{res} plane, all {len(x):,} samples per point, medians of {repeats} interleaved runs:")
-    for k, v in med.items():
-        print(f"    {k:28s} {v:7.2f} s")
-    ratios = {"plain": med["nbviz"] / plain}
-    line = f"  nbviz / best plain loop {ratios['plain']:.3f} (target ≤ 1.10)"
-    if "loss-landscapes" in med:
-        ratios["loss-landscapes"] = med["nbviz"] / med["loss-landscapes"]
-        line += f";  nbviz / loss-landscapes {ratios['loss-landscapes']:.3f} (target ≤ 1.0)"
-    else:
-        line += ";  loss-landscapes not installed (pip install loss-landscapes)"
-    print(line, flush=True)
+    med = {k: (float(np.median([w for w, _ in v])), float(np.median([c for _, c in v]))) for k, v in runs.items() if v}
+    print(f"  {res}×{res} plane, all {len(x):,} samples per point, medians of {repeats} interleaved runs (wall, CPU):")
+    for k, (w, c) in med.items():
+        print(f"    {k:28s} {w:7.2f} s  {c:7.2f} s CPU")
+    ratios = {}
+    for i, clock in enumerate(("wall", "CPU")):
+        plain = min(v[i] for k, v in med.items() if k.startswith("plain"))
+        ratios[f"plain {clock}"] = med["nbviz"][i] / plain
+        line = f"  {clock:4s}: nbviz / best plain loop {ratios[f'plain {clock}']:.3f} (target ≤ 1.10)"
+        if "loss-landscapes" in med:
+            ratios[f"loss-landscapes {clock}"] = med["nbviz"][i] / med["loss-landscapes"][i]
+            line += f";  nbviz / loss-landscapes {ratios[f'loss-landscapes {clock}']:.3f} (target ≤ 1.0)"
+        print(line, flush=True)
     return ratios
 
 
@@ -272,9 +275,11 @@ def main() -> None:
         return
     res = 9 if args.quick else 21
     summary = {name: compare(name, res, args.repeats) for name in args.models.split(",")}
-    print("\nsummary: nbviz / best plain loop (≤ 1.10), nbviz / loss-landscapes (≤ 1.0)")
+    print("\nsummary, wall (CPU): nbviz / best plain loop (≤ 1.10), nbviz / loss-landscapes (≤ 1.0)")
+    nan = float("nan")
     for name, r in summary.items():
-        print(f"  {name:9s} {r['plain']:.3f}   {r.get('loss-landscapes', float('nan')):.3f}")
+        print(f"  {name:9s} {r['plain wall']:.3f} ({r['plain CPU']:.3f})   "
+              f"{r.get('loss-landscapes wall', nan):.3f} ({r.get('loss-landscapes CPU', nan):.3f})")
     if "standin" in summary and not args.quick:
         extras(*case("standin")[:3])
 

@@ -152,7 +152,8 @@ def classify(
     if not _spatial(out):
         return "full", None
     if node.op == "call_module":
-        if len(node.args) != 1 or node.kwargs or not _spatial(cache.get(node.args[0])):
+        parent = node.args[0] if len(node.args) == 1 else None
+        if not isinstance(parent, fx.Node) or node.kwargs or not _spatial(cache.get(parent)):
             return "full", None
         spec = None
         if isinstance(module, nn.Conv2d):
@@ -163,7 +164,7 @@ def classify(
             spec = _avgpool_window(module)
         if spec is not None:
             return "window", spec
-        if module is not None and _pointwise_module(module) and cache[node.args[0]].shape == out.shape:
+        if module is not None and _pointwise_module(module) and cache[parent].shape == out.shape:
             return "pointwise", None
         return "full", None
     if node.op == "call_function" and node.target in _POINTWISE_FUNCTIONS:

@@ -92,7 +92,7 @@ class PlainEvaluator:
         self.model, self.x, self.baseline, self.window = model, x, baseline, window
         largest = [x.numel()]
 
-        def hook(module, inputs, out):
+        def hook(module: nn.Module, inputs: Any, out: Any) -> None:
             if isinstance(out, torch.Tensor):
                 largest[0] = max(largest[0], out.numel())
 

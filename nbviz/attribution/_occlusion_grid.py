@@ -60,14 +60,18 @@ def patch_boxes(
     return starts, (bh, bw)
 
 
-def _window_mask(ys: torch.Tensor, xs: torch.Tensor, window: tuple[int, int], rows: torch.Tensor, cols: torch.Tensor):
+def _window_mask(
+    ys: torch.Tensor, xs: torch.Tensor, window: tuple[int, int], rows: torch.Tensor, cols: torch.Tensor
+) -> torch.Tensor:
     """B×1×h×w mask: which of the given rows (B×h) and columns (B×w) lie inside each window."""
     in_r = (rows >= ys[:, None]) & (rows < ys[:, None] + window[0])
     in_c = (cols >= xs[:, None]) & (cols < xs[:, None] + window[1])
     return (in_r[:, :, None] & in_c[:, None, :])[:, None]
 
 
-def occluded_batch(x: torch.Tensor, baseline: torch.Tensor, ys: torch.Tensor, xs: torch.Tensor, window) -> torch.Tensor:
+def occluded_batch(
+    x: torch.Tensor, baseline: torch.Tensor, ys: torch.Tensor, xs: torch.Tensor, window: tuple[int, int]
+) -> torch.Tensor:
     """B full copies of ``x`` (1×C×H×W) with each window replaced by ``baseline``."""
     h, w = x.shape[-2:]
     rows = torch.arange(h, device=x.device).expand(len(ys), h)
@@ -75,9 +79,11 @@ def occluded_batch(x: torch.Tensor, baseline: torch.Tensor, ys: torch.Tensor, xs
     return torch.where(_window_mask(ys, xs, window, rows, cols), baseline, x)
 
 
-def occluded_boxes(x: torch.Tensor, baseline: torch.Tensor, ys: torch.Tensor, xs: torch.Tensor, window):
+def occluded_boxes(
+    x: torch.Tensor, baseline: torch.Tensor, ys: torch.Tensor, xs: torch.Tensor, window: tuple[int, int]
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Only the changed boxes: ``(values B×C×h×w, starts B×2)`` for the incremental engine."""
-    starts, (bh, bw) = patch_boxes(ys, xs, window, tuple(x.shape[-2:]))
+    starts, (bh, bw) = patch_boxes(ys, xs, window, (int(x.shape[-2]), int(x.shape[-1])))
     rows = starts[:, :1] + torch.arange(bh, device=x.device)
     cols = starts[:, 1:] + torch.arange(bw, device=x.device)
     mask = _window_mask(ys, xs, window, rows, cols)

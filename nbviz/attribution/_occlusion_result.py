@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["OcclusionResult"]
 
@@ -81,7 +85,7 @@ class OcclusionResult:
         order = np.argsort(-self.probabilities)[:k]
         return [(int(i), float(self.probabilities[i])) for i in order]
 
-    def plot(self, image: np.ndarray | torch.Tensor | None = None):
+    def plot(self, image: np.ndarray | torch.Tensor | None = None) -> Figure:
         """The image (if given), the per-window probability grid and the drop map, side by side.
 
         Parameters

@@ -238,6 +238,8 @@ class OcclusionRun:
                 self.total = self.done + len(level)
             self.run_level(level)
             final = self.publish(step_fill, number == len(plan) - 1, estimate)
+        if final is None:  # the last level always publishes
+            raise RuntimeError("occlusion: the grid has no positions")
         return final
 
     # -- parts ------------------------------------------------------------------------------------
@@ -262,6 +264,8 @@ class OcclusionRun:
         ys = torch.as_tensor(self.oy[self.rows_of[index]], device=self.image.device)
         xs = torch.as_tensor(self.ox[self.cols_of[index]], device=self.image.device)
         if linear is not None:  # linearised tail: errors propagate to run()'s fallback
+            if not isinstance(self.evaluator, IncrementalEvaluator):
+                raise RuntimeError("occlusion: only the incremental evaluator is linearised")
             out = self.evaluator.linear(ys, xs, linear)
             if linear == "stop":
                 self.change[index] = out.float().cpu().numpy()

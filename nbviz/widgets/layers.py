@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -24,6 +24,7 @@ from torch import nn
 
 from .. import render
 from .._data import as_tensor, count_items, examples
+from .._progress import Progress
 from ..layers import activation_stats, activations
 from ..transforms import affine
 from ._arrays import Array
@@ -268,9 +269,9 @@ class LayerExplorer(SelectionContrastMixin, ChannelDetailMixin, Explorer):
 
     def _request_maps(self, change: Any = None) -> None:
         key = (self.input_index, self.shift_x, self.shift_y, self.angle, self.scale)
-        layer, normalize = self.layer, self.normalize
+        layer, normalize = self.layer, self._scale()
 
-        def work(progress):
+        def work(progress: Progress) -> dict[str, Any]:
             captured = self._cache.get(key)
             if captured is None:
                 x = self._inputs[key[0] : key[0] + 1]
@@ -322,7 +323,11 @@ class LayerExplorer(SelectionContrastMixin, ChannelDetailMixin, Explorer):
         self._request_detail()
 
     # -- statistics over the dataset ---------------------------------------------------------------
-    def _compute_stats(self, progress):
+    def _scale(self) -> Literal["each", "shared"]:
+        """The ``normalize`` trait as :func:`nbviz.render.to_uint8`'s scale."""
+        return "shared" if self.normalize == "shared" else "each"
+
+    def _compute_stats(self, progress: Progress) -> Any:
         return activation_stats(self._model, self._dataset, layers=list(self._shown), progress=progress)
 
     def _show_stats(self, stats: Any) -> None:
@@ -373,7 +378,7 @@ class LayerExplorer(SelectionContrastMixin, ChannelDetailMixin, Explorer):
                 maps = self._picker.maps(name, captured[name][row].float())
                 flat = maps.reshape(maps.shape[0], -1)
                 ranges = torch.stack([flat.min(dim=1).values, flat.max(dim=1).values], dim=1).numpy()
-                entries.append((dict(layer=name, input=index), render.to_uint8(maps, scale=self.normalize), ranges))
+                entries.append((dict(layer=name, input=index), render.to_uint8(maps, scale=self._scale()), ranges))
         map_bytes, map_index = pack_arrays([e[1] for e in entries])
         stats = {name: self._stats_of(name) for name in names}
         stats = {name: value for name, value in stats.items() if value is not None}

@@ -44,6 +44,7 @@ def arguments(name, model, x, y):
         "TSNEExplorer": ((model, x, "features.1"), y),
         "LandscapeExplorer": (model, nn.functional.cross_entropy, (x, y)),
         "FeatureVisExplorer": (model, x),
+        "WatchExplorer": (model, (x, y)),
     }[name]
 
 
@@ -56,6 +57,7 @@ TYPOS = {
     "TSNEExplorer": [("perplexty", "perplexity"), ("colour_by", "color_by")],
     "LandscapeExplorer": [("resolutoin", "resolution"), ("log_scal", "log_scale")],
     "FeatureVisExplorer": [("n_member", "n_members"), ("blur_evry", "blur_every")],
+    "WatchExplorer": [("buget", "budget"), ("frme", "frame")],
 }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 import nbviz
 from nbviz.widgets.tsne import TSNEExplorer
@@ -122,3 +123,31 @@ def test_errors_name_the_argument(explorer, data):
             static.add_points(np.zeros((2, 2)))
     finally:
         static.close()
+
+
+def test_model_form_takes_the_new_inputs_features(digits):
+    model = nbviz.zoo.digits_cnn().model
+    e = TSNEExplorer((model, digits.images[:200], "features.5"), perplexity=10, max_perplexity=10, n_iter=200)
+    try:
+        e.wait()
+        new_images = digits.images[200:206]
+        e.add_points(new_images, labels=digits.labels[200:206])
+        e.wait()
+        assert not e.error
+        features = nbviz.extract_features(model, new_images, "features.5", progress=False)
+        np.testing.assert_allclose(e.new_positions, e.session.transform(features, e.result), rtol=1e-5, atol=1e-4)
+        assert e.new_thumbnails.shape == (6, 8, 8), "the inputs are pictures: their thumbnails are shown"
+        with pytest.raises(ValueError, match="X_new: expected inputs the model takes"):
+            e.add_points(np.zeros((2, 3)))
+        # new weights: refresh() rebuilds the map, and the new points' features follow the weights now
+        with torch.no_grad():
+            for p in model.parameters():
+                p.mul_(1.5)
+        e.refresh()
+        e.wait()
+        e.wait()
+        assert not e.error
+        features = nbviz.extract_features(model, new_images, "features.5", progress=False)
+        np.testing.assert_allclose(e.new_positions, e.session.transform(features, e.result), rtol=1e-5, atol=1e-4)
+    finally:
+        e.close()

@@ -4,7 +4,7 @@ placed again whenever a run finishes (a perplexity change moves the map)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -20,12 +20,15 @@ __all__ = ["NewPointsMixin"]
 
 @dataclass(frozen=True)
 class NewPoints:
-    """A set of new points: features in the map's input space, their hover names, thumbnails and legend name."""
+    """A set of new points: features in the map's input space, their hover names, thumbnails and legend
+    name, and (model form) the inputs, whose features are taken again when the model's weights change."""
 
     X: np.ndarray
     names: list[str]
     thumbnails: np.ndarray | None
     name: str
+    inputs: Any = None
+    source: Any = None  # the map's feature array X was taken beside (model form)
 
 
 class NewPointsMixin(traitlets.HasTraits):
@@ -65,7 +68,8 @@ class NewPointsMixin(traitlets.HasTraits):
         names = self._new_names(labels, m)
         pictures = images if images is not None else (pictures_or_none(X_new) if self._features is not None else None)
         thumbs = None if pictures is None else _thumbnails(pictures, m)
-        self._new = NewPoints(features, names, thumbs, name)
+        model_form = self._features is not None
+        self._new = NewPoints(features, names, thumbs, name, X_new if model_form else None, self._X if model_form else None)
         with self.hold_sync():
             self.new_selected = []
             self.new_name, self.new_labels, self.new_thumbnails = name, names, thumbs
@@ -83,7 +87,11 @@ class NewPointsMixin(traitlets.HasTraits):
         """``X_new`` as (M, D) float32 points in the map's input space; errors name ``X_new``."""
         if self._features is not None:
             model, _, layer, pool, batch_size = self._features
-            X_new = extract_features(model, X_new, layer, batch_size=batch_size, pool=pool, progress=False)
+            try:
+                X_new = extract_features(model, X_new, layer, batch_size=batch_size, pool=pool, progress=False)
+            except (RuntimeError, TypeError, ValueError) as error:
+                shape = tuple(getattr(X_new, "shape", ()))
+                raise ValueError(f"X_new: expected inputs the model takes (as the map's data), got shape {shape}: {error}") from error
         points = check_points(X_new, argument="X_new", min_points=1)
         d = self._input_dim()
         if d is not None and points.shape[1] != d:
@@ -112,13 +120,18 @@ class NewPointsMixin(traitlets.HasTraits):
             return
 
         def work(progress):
-            self._ensure_session(progress)
-            if self._input_dim() != new.X.shape[1]:
-                raise ValueError(f"X_new: expected points with {self._input_dim()} features, got {new.X.shape[1]}")
-            return self._session.transform(new.X, result)
+            session = self._ensure_session(progress)
+            X = new.X
+            if new.inputs is not None and new.source is not None and self._X is not new.source:
+                X = self._new_features(new.inputs)  # the model's weights changed: the features of the weights now
+            if X.shape[1] != session.X.shape[1]:
+                raise ValueError(f"X_new: expected points with {session.X.shape[1]} features, got {X.shape[1]}")
+            return X, session.transform(X, result)
 
-        def done(positions: np.ndarray) -> None:
+        def done(placed: tuple[np.ndarray, np.ndarray]) -> None:
             if self._new is new:
+                X, positions = placed
+                self._new = replace(new, X=X, source=self._X if new.inputs is not None else None)
                 self.new_positions = positions
 
         self.run("new_points", work, done)

@@ -34,6 +34,14 @@ ISOLATED_NEW = """([root, n]) => { const s = root.nbvizScatter; const p = s.posi
   return best; }"""
 
 
+def check_stop_note(page, text: str) -> None:
+    """The note under the curve says what Python's ``converged_at`` / ``last_iteration`` say (``text``: cell 1)."""
+    converged_at, last = text.split("done")[1].split()[:2]
+    note = page.locator(".nbviz-tsne-stop").first
+    expected = f"converged at iteration {converged_at}" if converged_at != "None" else f"stopped at the iteration limit ({last})"
+    page.wait_for_function("([n, t]) => n.innerText === t", arg=[note.element_handle(), expected], timeout=10_000)
+
+
 def test_new_points_in_lab(page, lab):
     name = lab.write_notebook(
         "tsne_new_points.ipynb",
@@ -44,7 +52,7 @@ def test_new_points_in_lab(page, lab):
             f"e = nbviz.TSNEExplorer(X[:{N}], data.labels[:{N}], images=data.images[:{N}], class_names=data.class_names,\n"
             "                       perplexity=20, max_perplexity=30, n_iter=1000)\n"
             "e",
-            "e.wait(); print('done', e.converged_at, e.last_iteration)",
+            "e.wait(); e.wait(); print('done', e.converged_at, e.last_iteration, e.perplexity, e.result.params['init'])",
             f"e.add_points(X[{N}:{N + M}], labels=data.labels[{N}:{N + M}], images=data.images[{N}:{N + M}], name='held out')\n"
             "e.wait(); print('placed', e.new_positions.shape)",
             "print('sel', e.selected, 'new', e.new_selected)",
@@ -54,13 +62,7 @@ def test_new_points_in_lab(page, lab):
     )
     open_and_run(page, lab, name)
     root = page.locator(PLOT).first
-    text = wait_output(page, 1, "done")
-    converged_at, last = text.split("done")[1].split()[:2]
-    note = page.locator(".nbviz-tsne-stop").first.inner_text()
-    if converged_at != "None":
-        assert note == f"converged at iteration {converged_at}", (note, text)
-    else:
-        assert note == f"stopped at the iteration limit ({last})", (note, text)
+    check_stop_note(page, wait_output(page, 1, "done"))
     assert "placed (12, 2)" in wait_output(page, 2, "placed")
 
     # the scatter holds the map's points then the new ones, each with a cross drawn where it lands
@@ -85,6 +87,21 @@ def test_new_points_in_lab(page, lab):
     run_cell(page, 3)
     out = wait_output(page, 3, "sel")
     assert f"sel [] new [{index - N}]" in out, out
+    page.mouse.click(box["x"] + 2, box["y"] + 2)  # empty space: clears the selection
+
+    # a perplexity change warm-starts from the map on screen: a new stop note, the new points placed again
+    before = root.evaluate(f"(r) => Array.from(r.nbvizScatter.positions.slice({2 * N}))")
+    page.get_by_label("perplexity").first.fill("12")
+    page.wait_for_function(
+        f"([r, b]) => r.nbvizScatter.count() === {N + M} && r.nbvizScatter.positions[{2 * N}] !== b",
+        arg=[root.element_handle(), before[0]], timeout=60_000,
+    )
+    run_cell(page, 1)
+    text = wait_output(page, 1, "12.0 warm")
+    check_stop_note(page, text)
+    page.wait_for_timeout(300)
+    inked, m = page.evaluate(f"([r, n]) => ({INK_AT_NEW})([r, n])", [root.element_handle(), N])
+    assert m == M and inked == M, (inked, m)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "test_tsne_new_points.png"))
 

@@ -38,7 +38,6 @@ PENDING: set[str] = {
     "nbviz.randomization_check",  # attribution/scoring.py
     "nbviz.saliency",  # attribution/saliency.py
     "nbviz.top_activating",  # layers/top.py
-    "nbviz.tsne",  # embedding/tsne_engines.py
     "nbviz.WatchExplorer",  # widgets/watch.py (**kwargs; methods step, attach)
     "nbviz.watch",  # widgets/watch.py (no Returns section)
 }

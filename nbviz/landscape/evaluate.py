@@ -9,8 +9,9 @@ How it runs (chosen by measurement, see ``benchmarks/landscape.py``):
   and laid out once, then the points run one after another, each one pass over all of it. The data
   batch size is chosen by timing those passes (:class:`nbviz._batch_size.BatchSizeChooser`: powers of
   two and the whole set, within an activation-memory budget; every timed pass is a real point of the
-  result), unless ``batch_size`` forces one. No size suits every model: a BatchNorm CNN on 1,797
-  digits runs best at a few hundred per forward, an MLP on 11,380 tabular rows with all rows at once;
+  result), unless ``batch_size`` forces one. No size suits every model (see :mod:`nbviz._batch_size`).
+  A point's parameters are swapped in once per pass (one ``functional_call`` of a wrapper looping
+  over the batches), not once per batch;
 - a DataLoader (or Dataset) keeps its own batches; points are evaluated in groups whose parameter
   copies fit ``memory_budget`` bytes, the data is streamed once per group and every batch goes through
   each point of the group before the next batch is read, so the loader is iterated
@@ -25,6 +26,12 @@ How it runs (chosen by measurement, see ``benchmarks/landscape.py``):
   small images (digits CNN: 16 vs 37 ms CPU per full-data point on one thread). Same values up to
   float rounding (~1e-6 relative). 51×51 full-data plane of the zoo digits CNN, 2 threads, quiet
   machine: 51.0 s (19.6 ms per point; 79.6 s before, in NCHW); ``benchmarks/landscape.py --only-51``.
+
+9×9 planes on models nbviz was not tuned on, one torch thread of the shared 2-core machine (load
+7–14), CPU seconds, medians of 3 interleaved runs (``benchmarks/landscape.py --quick --threads 1``):
+a small CNN with BatchNorm and dropout on 1,797 digits, nbviz 2.67 s, best plain NCHW loop 4.69 s
+(0.57×, channels-last pays), loss-landscapes 6.21 s (0.43×); an MLP 30→256→256→2 on 11,380 tabular
+rows, nbviz 1.93 s, best plain loop 1.79 s (1.075×), loss-landscapes 1.95 s (0.99×).
 
 Measured (NCHW, before the channels-last layout) on the 97k-parameter digits CNN, 1,797 digits, 2 CPU
 threads: functional_call 53.8 ms per point, in-place weight writes 55.5 ms, ``torch.vmap`` over

@@ -57,6 +57,14 @@ numpydoc_validation_exclude = {
     for pattern in (name.replace(".", r"\."), _defined_name(_public[name]).replace(".", r"\."))
 }
 
+# guides written as Markdown next to this file (e.g. scale-out.md) get a toctree of their own, generated so that
+# a new guide needs no edit here and an empty list writes no toctree at all (index.rst includes _guides.inc)
+_guides = sorted(path.stem for path in DOCS.glob("*.md"))
+_toctree = "".join(f"   {name}\n" for name in _guides)
+(DOCS / "_guides.inc").write_text(
+    f".. toctree::\n   :maxdepth: 1\n   :caption: Guides\n\n{_toctree}" if _guides else "", encoding="utf-8"
+)
+
 # the notebooks as saved (outputs included), never executed
 nb_execution_mode = "off"
 nb_render_markdown_format = "myst"

@@ -169,7 +169,7 @@ def layer_switch(page, lab, repeats: int) -> None:
 
 def occlusion_window(page, lab, repeats: int) -> None:
     canvas = open_explorer(page, lab, "bench_occlusion.ipynb", OCCLUSION_CELL, ".nbviz-occlusion-map")
-    windows = [5, 6, 7, 8, 9, 10, 11, 12][:repeats]
+    windows = [5, 6, 7, 8, 9, 10][:repeats]
     times = measure(page, slider(page, "window"), canvas, windows, "d.window === String(value)",
                     "d.window === String(value) && d.partial === 'false'")
     report(f"occlusion window 4 → {windows} px (32×32, stride 1, exact)", times, complete="complete map")
@@ -209,7 +209,8 @@ MEASUREMENTS = {"layers": layer_switch, "occlusion": occlusion_window, "landscap
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeats", type=int, default=4, help="changes (or pan/zoom runs) per measurement; median")
+    parser.add_argument("--repeats", type=int, default=4, choices=range(1, 7), metavar="1..6",
+                        help="changes (or pan/zoom runs) per measurement, each to a value not seen before; median")
     parser.add_argument("--only", nargs="+", choices=list(MEASUREMENTS), default=list(MEASUREMENTS))
     args = parser.parse_args()
     path = chromium_path()

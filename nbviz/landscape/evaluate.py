@@ -34,7 +34,8 @@ a small CNN with BatchNorm and dropout on 1,797 digits, nbviz 2.67 s, best plain
 rows, nbviz 1.93 s, best plain loop 1.79 s (1.075×), loss-landscapes 1.95 s (0.99×); torchvision
 resnet18 on 256 32×32 images (2 runs), nbviz 14.50 s, best plain loop 13.28 s (1.09×), loss-landscapes
 12.95 s (1.12×, over its target; 0.98× in wall time). Channels-last neither helps nor hurts there
-(plane at 5×5: 4.88 vs 4.81 s CPU); the remaining cost is building each point's 11M parameters.
+(plane at 5×5: 4.88 vs 4.81 s CPU); building each point's 11M parameters (θ + αd1 + βd2, then a
+channels-last copy of the conv weights) measured ~30 ms CPU a point against ~160 ms of forwards.
 
 Measured (NCHW, before the channels-last layout) on the 97k-parameter digits CNN, 1,797 digits, 2 CPU
 threads: functional_call 53.8 ms per point, in-place weight writes 55.5 ms, ``torch.vmap`` over

@@ -15,7 +15,7 @@ from torch import nn
 
 from execution_helpers import NoiseImages, kill, rss_bytes, start, task_pids, wait_idle
 from landscape_models import digits, tiny_cnn
-from nbviz import activation_stats, extract_features, top_activating
+from nbviz import activation_stats, extract_features, saliency, top_activating
 from nbviz._progress import Cancelled
 from nbviz.execution import current_executor, use_local
 from nbviz.execution.ray_layers import TopK
@@ -180,3 +180,14 @@ def test_data_the_workers_cannot_slice_is_refused_naming_it():
     shuffled = torch.utils.data.DataLoader(NoiseImages(50), batch_size=10, shuffle=True)
     with pytest.raises(TypeError, match="data: executor='ray' needs"):
         top_activating(tiny_cnn(), shuffled, "conv2", 0, progress=False, executor="ray")
+
+
+@pytest.mark.parametrize("method", ["gradient", "integrated_gradients", "gradcam"])
+def test_saliency_over_many_images_equals_local(method):
+    model, (x, y) = tiny_cnn(), digits(40)
+    local = saliency(model, x, y, method=method, progress=False)
+    remote = saliency(model, x, y, method=method, progress=False, executor="ray")
+    np.testing.assert_allclose(remote.maps, local.maps, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(remote.raw, local.raw, rtol=1e-5, atol=1e-7)
+    np.testing.assert_array_equal(remote.target, local.target)
+    assert remote.method == local.method and remote.layer == local.layer

@@ -14,6 +14,7 @@ from torch import nn
 from .._guard import model_device, model_guard
 from .._inputs import check_model, input_rank, model_input
 from .._progress import Progress, report, with_progress_bar
+from ..execution import resolve_executor
 from ._context import Context
 from ._probe import cached_probe
 from .attention import rollout_attribution
@@ -105,6 +106,7 @@ def saliency(
     *,
     memory_budget_mb: float = 512,
     progress: Progress | None = None,
+    executor: str | None = None,
     **options: Any,
 ) -> Attribution:
     """Attribution maps of ``model``'s ``target`` score for the inputs ``x`` (N×C×H×W or C×H×W).
@@ -122,6 +124,10 @@ def saliency(
     ``x`` is checked and converted by :func:`nbviz._inputs.model_input` (dtype of the model's
     parameters; errors for NaN/inf or the wrong channel count). Returns an :class:`Attribution`
     with N×H×W ``maps``. The model runs in eval mode under the model guard and is left exactly as it was.
+
+    ``executor``: ``"local"``, ``"ray"`` or ``None`` (the kernel's choice, :func:`nbviz.use_ray`). On Ray
+    the inputs are split into shards computed by the cluster's workers and joined in input order
+    (deterministic methods give the local maps; ``smoothgrad``'s noise is drawn per shard).
     """
     if not isinstance(method, str) or method not in _METHODS:
         raise ValueError(f"method: expected one of {', '.join(_METHODS)}, got {method!r}")
@@ -133,6 +139,13 @@ def saliency(
     if not isinstance(memory_budget_mb, (int, float)) or memory_budget_mb <= 0:
         raise ValueError(f"memory_budget_mb: expected a positive number, got {memory_budget_mb!r}")
     check_model(model)
+    if resolve_executor(executor) == "ray":
+        from ..execution.ray_images import saliency_many
+
+        batch = as_input_batch(x, torch.device("cpu"), rank=input_rank(model))
+        if batch.shape[0] > 1:
+            kwargs = dict(method=method, layer=layer, batch_size=batch_size, memory_budget_mb=memory_budget_mb, **options)
+            return saliency_many(model, batch, target, kwargs, progress)
     inputs = model_input(as_input_batch(x, model_device(model), rank=input_rank(model)), model)
     budget = int(memory_budget_mb * 2**20)
     with model_guard(model) as guard:

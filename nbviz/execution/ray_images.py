@@ -1,0 +1,58 @@
+"""Attribution over many images on Ray: the images are split into contiguous shards, each task runs the
+local :func:`~nbviz.attribution.saliency.saliency` on its shard under the model guard, and the driver
+joins the shards' maps in input order as they arrive."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from .._progress import Progress
+from . import ray_backend
+from .shards import shard_bounds
+
+__all__ = ["saliency_many"]
+
+
+def _rows(value: Any, start: int, stop: int, n: int) -> Any:
+    """``value[start:stop]`` when it has one entry per input, else ``value`` (None, an int, a callable)."""
+    if isinstance(value, (torch.Tensor, np.ndarray, list, tuple)) and len(value) == n:
+        return value[start:stop]
+    return value
+
+
+def saliency_shard(shared: dict[str, Any], bounds: tuple[int, int]) -> Any:
+    """On a worker: the local saliency of inputs ``start:stop``."""
+    from ..attribution.saliency import saliency
+
+    start, stop = bounds
+    n = len(shared["x"])
+    return saliency(
+        shared["model"], shared["x"][start:stop], _rows(shared["target"], start, stop, n), executor="local",
+        progress=False, **shared["kwargs"],
+    )
+
+
+def saliency_many(model: nn.Module, x: Any, target: Any, kwargs: dict[str, Any], progress: Progress | None) -> Any:
+    """:func:`~nbviz.attribution.saliency.saliency` of every input of ``x`` (N×…), shards on the cluster."""
+    from ..attribution.result import Attribution
+
+    n = len(x)
+    bounds = shard_bounds(n, 1, ray_backend.worker_slots())
+    parts: dict[int, Any] = {}
+    ray_backend.run(saliency_shard, dict(model=model, x=x, target=target, kwargs=kwargs), bounds,
+                    lambda i, value: parts.__setitem__(i, value), progress=progress, message="saliency")
+    ordered = [parts[i] for i in range(len(bounds))]
+
+    def joined(name: str) -> np.ndarray | None:
+        values = [getattr(p, name) for p in ordered]
+        return None if any(v is None for v in values) else np.concatenate(values)
+
+    first = ordered[0]
+    return Attribution(
+        maps=joined("maps"), raw=joined("raw"), method=first.method, target=joined("target"), delta=joined("delta"),
+        layer=first.layer, notes=list(dict.fromkeys(note for p in ordered for note in p.notes)), all_zero=joined("all_zero"),
+    )

@@ -76,14 +76,14 @@ def test_an_unreachable_address_fails_within_seconds_naming_it():
 
 def test_a_silent_address_times_out(monkeypatch):
     """A host that never answers (a blackholed route): the connect timeout, not Ray's minutes of retries."""
-    from nbviz.execution import choice
+    from nbviz.execution import reach
 
     def silent(address, timeout):
         time.sleep(timeout)
         raise TimeoutError("timed out")
 
-    monkeypatch.setattr(choice.socket, "create_connection", silent)
+    monkeypatch.setattr(reach.socket, "create_connection", silent)
     start = time.monotonic()
     with pytest.raises(ConnectionError, match="within 0.2 s: timed out"):
-        choice.check_reachable("10.255.255.1:6379", timeout=0.2)
+        reach.check_reachable("10.255.255.1:6379", timeout=0.2)
     assert time.monotonic() - start < 2.0

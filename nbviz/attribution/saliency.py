@@ -145,7 +145,7 @@ def saliency(
         batch = as_input_batch(x, torch.device("cpu"), rank=input_rank(model))
         if batch.shape[0] > 1:
             kwargs = dict(method=method, layer=layer, batch_size=batch_size, memory_budget_mb=memory_budget_mb, **options)
-            return saliency_many(model, batch, target, kwargs, progress)
+            return saliency_many(saliency, model, batch, target, kwargs, progress)
     inputs = model_input(as_input_batch(x, model_device(model), rank=input_rank(model)), model)
     budget = int(memory_budget_mb * 2**20)
     with model_guard(model) as guard:

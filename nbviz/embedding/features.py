@@ -78,7 +78,7 @@ def extract_features(
     if resolve_executor(executor) == "ray":
         from ..execution.ray_layers import features
 
-        return features(model, data, layer, batch_size, pool, progress)
+        return features(extract_features, model, data, layer, batch_size, pool, progress)
     total = count_items(data)
     chunks: list[np.ndarray] = []
     done = 0

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import socket
 from typing import Any
 
-__all__ = ["CONNECT_TIMEOUT", "EXECUTORS", "current_executor", "resolve_executor", "use_local", "use_ray"]
+__all__ = ["EXECUTORS", "current_executor", "resolve_executor", "use_local", "use_ray"]
 
 EXECUTORS = ("local", "ray")
-#: seconds ``use_ray(address=...)`` waits for a cluster's address to answer before it gives up
-CONNECT_TIMEOUT = 5.0
 
 _chosen = {"executor": "local"}
 
@@ -32,7 +29,7 @@ def use_ray(address: str | None = None, **ray_init_kwargs: Any) -> None:
     ImportError
         Ray is not installed (``pip install "nbviz[ray]"``).
     ConnectionError
-        Nothing answers at ``address`` within :data:`CONNECT_TIMEOUT` seconds.
+        Nothing answers at ``address`` within :data:`nbviz.execution.reach.CONNECT_TIMEOUT` seconds.
     """
     from . import ray_backend  # the only place Ray gets imported
 
@@ -68,22 +65,3 @@ def resolve_executor(executor: str | None) -> str:
 
         ray_backend.connect(None)
     return executor
-
-
-def check_reachable(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
-    """Raise :class:`ConnectionError` unless a TCP connection to ``address`` (``host:port`` or
-    ``ray://host:port``) opens within ``timeout`` seconds. ``"auto"``/``"local"`` are not checked."""
-    if address in ("auto", "local"):
-        return
-    bare = address.split("://", 1)[-1].rstrip("/")
-    host, sep, port = bare.rpartition(":")
-    if not sep or not port.isdigit():
-        raise ValueError(f"address: expected 'host:port', 'ray://host:port', 'auto' or None, got {address!r}")
-    try:
-        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
-            pass
-    except OSError as error:
-        raise ConnectionError(
-            f"address: no Ray cluster answers at {address!r} (within {timeout:g} s: {error}); "
-            "start one with `ray start --head` or check the host and port"
-        ) from None

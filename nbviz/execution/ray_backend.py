@@ -30,7 +30,7 @@ import ray
 import torch
 
 from .._progress import Progress, report
-from .choice import check_reachable
+from .reach import check_reachable
 
 __all__ = ["MAX_RETRIES", "Shared", "cancel", "connect", "run", "share", "worker_slots"]
 

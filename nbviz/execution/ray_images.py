@@ -1,9 +1,10 @@
 """Attribution over many images on Ray: the images are split into contiguous shards, each task runs the
-local :func:`~nbviz.attribution.saliency.saliency` on its shard under the model guard, and the driver
+local :func:`~nbviz.attribution.saliency.saliency` (passed in by the caller) on its shard under the model guard, and the driver
 joins the shards' maps in input order as they arrive."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -26,24 +27,24 @@ def _rows(value: Any, start: int, stop: int, n: int) -> Any:
 
 def saliency_shard(shared: dict[str, Any], bounds: tuple[int, int]) -> Any:
     """On a worker: the local saliency of inputs ``start:stop``."""
-    from ..attribution.saliency import saliency
-
     start, stop = bounds
     n = len(shared["x"])
-    return saliency(
+    return shared["fn"](
         shared["model"], shared["x"][start:stop], _rows(shared["target"], start, stop, n), executor="local",
         progress=False, **shared["kwargs"],
     )
 
 
-def saliency_many(model: nn.Module, x: Any, target: Any, kwargs: dict[str, Any], progress: Progress | None) -> Any:
+def saliency_many(
+    fn: Callable[..., Any], model: nn.Module, x: Any, target: Any, kwargs: dict[str, Any], progress: Progress | None
+) -> Any:
     """:func:`~nbviz.attribution.saliency.saliency` of every input of ``x`` (N×…), shards on the cluster."""
     from ..attribution.result import Attribution
 
     n = len(x)
     bounds = shard_bounds(n, 1, ray_backend.worker_slots())
     parts: dict[int, Any] = {}
-    ray_backend.run(saliency_shard, dict(model=model, x=x, target=target, kwargs=kwargs), bounds,
+    ray_backend.run(saliency_shard, dict(fn=fn, model=model, x=x, target=target, kwargs=kwargs), bounds,
                     lambda i, value: parts.__setitem__(i, value), progress=progress, message="saliency")
     ordered = [parts[i] for i in range(len(bounds))]
 

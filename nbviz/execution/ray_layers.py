@@ -1,5 +1,6 @@
 """Dataset scans on Ray (top-activating inputs, activation statistics, features): each task runs the
-local function on its shard of the user's Dataset, the driver merges shard results as they arrive.
+local function (passed in by the caller, so this module imports none of them) on its shard of the user's
+Dataset; the driver merges shard results as they arrive.
 
 Driver memory is bounded by the result, not the data: top-k keeps ``k`` candidates (merged with each
 shard's own top ``k``), statistics keep one accumulator per layer, features write each shard's rows into
@@ -47,10 +48,8 @@ def _run_shards(
 # -- top-activating inputs ------------------------------------------------------------------------
 def top_shard(shared: dict[str, Any], bounds: tuple[int, int]) -> dict[str, np.ndarray]:
     """On a worker: the shard's own top ``k`` (local :func:`~nbviz.layers.top.top_activating`, no crops)."""
-    from ..layers.top import top_activating
-
     start, stop = bounds
-    found = top_activating(
+    found = shared["fn"](
         shared["model"], data_slice(shared["data"], start, stop), shared["layer"], shared["channel"], k=shared["k"],
         batch_size=shared["batch_size"], progress=False, crops=False, executor="local",
     )
@@ -74,12 +73,13 @@ class TopK:
 
 
 def top_k(
+    fn: Callable[..., Any],
     model: nn.Module, data: Data, layer: Any, channel: int, k: int, batch_size: int, progress: Progress | None,
     span: tuple[float, float],
 ) -> dict[str, torch.Tensor]:
     """The top ``k`` over ``data`` as :func:`~nbviz.layers.top.top_activating`'s local loop leaves them."""
     merged = TopK(k)
-    shared = dict(model=model, layer=layer, channel=channel, k=k)
+    shared = dict(fn=fn, model=model, layer=layer, channel=channel, k=k)
     _run_shards(top_shard, shared, data, batch_size, lambda _, found: merged.add(found), progress, span, "top-activating inputs")
     assert merged.best is not None
     return {key: torch.from_numpy(np.ascontiguousarray(value)) for key, value in merged.best.items()}
@@ -88,16 +88,14 @@ def top_k(
 # -- activation statistics ------------------------------------------------------------------------
 def stats_shard(shared: dict[str, Any], bounds: tuple[int, int]) -> tuple[list[tuple[str, int, Any, Any, Any, int]], int]:
     """On a worker: the raw per-channel sums, maxima, non-zero counts and counts of the shard."""
-    from ..layers.stats import accumulate
-
     start, stop = bounds
     with model_guard(shared["model"]) as guard:
-        accumulators, samples = accumulate(guard, data_slice(shared["data"], start, stop), shared["layers"], shared["batch_size"])
+        accumulators, samples = shared["fn"](guard, data_slice(shared["data"], start, stop), shared["layers"], shared["batch_size"])
     return [(ref.key, a.axis, a.sum, a.max, a.nonzero, a.count) for ref, a in accumulators.items()], samples
 
 
 def activation_sums(
-    model: nn.Module, data: Data, layers: Any, batch_size: int, progress: Progress | None
+    fn: Callable[..., Any], model: nn.Module, data: Data, layers: Any, batch_size: int, progress: Progress | None
 ) -> tuple[list[tuple[str, int, Any, Any, Any, int]], int]:
     """Per layer ``(key, axis, sum, max, nonzero, count)`` over all of ``data`` (merged shard by shard),
     and the number of samples."""
@@ -111,7 +109,7 @@ def activation_sums(
                 row = merged[key]
                 row[2], row[3], row[4], row[5] = row[2] + total, torch.maximum(row[3], high), row[4] + nonzero, row[5] + count
 
-    samples = _run_shards(stats_shard, dict(model=model, layers=layers), data, batch_size, merge, progress, (0.0, 1.0),
+    samples = _run_shards(stats_shard, dict(fn=fn, model=model, layers=layers), data, batch_size, merge, progress, (0.0, 1.0),
                           "activation statistics")
     return [tuple(row) for row in merged.values()], samples
 
@@ -119,16 +117,14 @@ def activation_sums(
 # -- features --------------------------------------------------------------------------------------
 def features_shard(shared: dict[str, Any], bounds: tuple[int, int]) -> np.ndarray:
     """On a worker: the shard's (n, D) features (local :func:`~nbviz.embedding.features.extract_features`)."""
-    from ..embedding.features import extract_features
-
     start, stop = bounds
-    return extract_features(
+    return shared["fn"](
         shared["model"], data_slice(shared["data"], start, stop), shared["layer"], batch_size=shared["batch_size"],
         pool=shared["pool"], progress=False, executor="local",
     )
 
 
-def features(model: nn.Module, data: Data, layer: Any, batch_size: int, pool: str, progress: Progress | None) -> np.ndarray:
+def features(fn: Callable[..., Any], model: nn.Module, data: Data, layer: Any, batch_size: int, pool: str, progress: Progress | None) -> np.ndarray:
     """(N, D) float32 features of every input, each shard's rows written as it arrives."""
     out: list[np.ndarray | None] = [None]
     samples, _ = shardable(data, batch_size)
@@ -138,7 +134,7 @@ def features(model: nn.Module, data: Data, layer: Any, batch_size: int, pool: st
             out[0] = np.empty((samples, *rows.shape[1:]), dtype=np.float32)
         out[0][bounds[0] : bounds[1]] = rows
 
-    _run_shards(features_shard, dict(model=model, layer=layer, pool=pool), data, batch_size, merge, progress, (0.0, 1.0),
+    _run_shards(features_shard, dict(fn=fn, model=model, layer=layer, pool=pool), data, batch_size, merge, progress, (0.0, 1.0),
                 f"features of {layer!r}" if isinstance(layer, str) else "features")
     assert out[0] is not None
     return out[0]

@@ -122,7 +122,7 @@ def activation_stats(
     if resolve_executor(executor) == "ray":
         from ..execution.ray_layers import activation_sums
 
-        rows, samples = activation_sums(model, data, layers, batch_size, progress)
+        rows, samples = activation_sums(accumulate, model, data, layers, batch_size, progress)
     else:
         with model_guard(model) as guard:
             accumulators, samples = accumulate(guard, data, layers, batch_size, progress)

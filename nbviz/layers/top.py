@@ -106,7 +106,7 @@ def top_activating(
         if backend == "ray":
             from ..execution.ray_layers import top_k
 
-            best = top_k(model, data, layer, channel, k, batch_size, progress, span)
+            best = top_k(top_activating, model, data, layer, channel, k, batch_size, progress, span)
             axis = _channel_axis(guard, ref, best["images"][:1], channel)
         else:
             best, axis = _top_local(guard, model, ref, data, channel, k, batch_size, progress, span)

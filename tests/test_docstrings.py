@@ -28,7 +28,6 @@ from numpydoc import docscrape  # the test extra and the docs extra bring numpyd
 # Clear an entry once its docstring is done.
 PENDING: set[str] = {
     # other engineers' files (issue 15, in progress)
-    "nbviz.TSNESession",  # embedding/session.py
     "nbviz.activation_stats",  # layers/stats.py
     "nbviz.featurevis.maximize",  # featurevis/maximize.py
     "nbviz.landscape.line",  # landscape/line.py
@@ -38,8 +37,6 @@ PENDING: set[str] = {
     "nbviz.randomization_check",  # attribution/scoring.py
     "nbviz.saliency",  # attribution/saliency.py
     "nbviz.top_activating",  # layers/top.py
-    "nbviz.WatchExplorer",  # widgets/watch.py (**kwargs; methods step, attach)
-    "nbviz.watch",  # widgets/watch.py (no Returns section)
 }
 
 

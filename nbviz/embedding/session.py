@@ -38,10 +38,24 @@ DEFAULT_WARM_ITER = 500  # at most, for a warm start (no exaggeration)
 class TSNESession:
     """t-SNE on fixed points ``X`` (N, D) for interactive use.
 
-    ``seed`` seeds the kNN index and the initialisation; ``init`` is ``"pca"``, ``"random"``,
-    ``"spectral"`` or an (N, 2) array (use ``"random"`` to show run-to-run variance across seeds);
-    ``neighbors`` is openTSNE's kNN method (``"auto"``: exact below 1,000 points, Annoy above);
-    ``negative_gradient_method`` ``"auto"`` picks FFT for N ≥ 5,000 and Barnes-Hut below (measured crossover).
+    Parameters
+    ----------
+    X : array-like or torch.Tensor
+        The (N, D) points (at least 5, finite, not all identical); kept as a float64 copy.
+    seed : int, default 0
+        Seeds the kNN index and the initialisation (a non-negative integer).
+    init : {"pca", "random", "spectral"} or numpy.ndarray, default "pca"
+        Start of a fresh run, or a finite (N, 2) array of positions (use ``"random"`` to show
+        run-to-run variance across seeds).
+    neighbors : str, default "auto"
+        openTSNE's kNN method (``"auto"``: exact below 1,000 points, Annoy above; ``"exact"``,
+        ``"annoy"``, ``"pynndescent"``...).
+    negative_gradient_method : {"auto", "fft", "bh"}, default "auto"
+        ``"auto"`` picks FFT for N ≥ 5,000 and Barnes-Hut below (measured crossover).
+    n_jobs : int, default 1
+        Threads openTSNE may use for the kNN graph and the gradients.
+    theta : float, default 0.5
+        Barnes-Hut's accuracy trade-off (0: exact, larger: faster and coarser); unused by FFT.
     """
 
     def __init__(
@@ -90,6 +104,18 @@ class TSNESession:
 
         Builds the kNN graph (3 × perplexity neighbours) only when ``perplexity`` exceeds every
         perplexity asked before; otherwise re-weights the stored graph.
+
+        Parameters
+        ----------
+        perplexity : float
+            Effective number of neighbours: at least 1 and below (N − 1) / 3.
+        progress : callable or None, default None
+            ``progress(fraction, message)``; returning ``False`` raises :class:`~nbviz._progress.Cancelled`.
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix
+            P, (N, N), symmetric, summing to 1.
         """
         with self._lock:
             return self._affinities_at(perplexity, progress).P
@@ -255,12 +281,22 @@ class TSNESession:
         Each new point starts at the median position of its nearest points in the map and is then
         optimised against the fixed map (the map's points do not move).
 
-        :param X_new: (M, D) new points in the space of the session's ``X`` (the same features).
-        :param result: the map to place them on (default: the session's last run).
-        :param perplexity: of the new points' affinities to the map's points (openTSNE's default 5:
-            a new point should land among its nearest neighbours, not between clusters).
-        :param n_iter: optimisation steps of the new points.
-        :returns: (M, 2) float32 positions in the map's coordinates.
+        Parameters
+        ----------
+        X_new : array-like or torch.Tensor
+            (M, D) new points in the space of the session's ``X`` (the same features).
+        result : TSNEResult or None, default None
+            The map to place them on, a run of this session (``None``: the session's last run).
+        perplexity : float, default 5.0
+            Of the new points' affinities to the map's points (openTSNE's default 5: a new point
+            should land among its nearest neighbours, not between clusters).
+        n_iter : int, default 250
+            Optimisation steps of the new points.
+
+        Returns
+        -------
+        numpy.ndarray
+            (M, 2) float32 positions in the map's coordinates.
         """
         from openTSNE import TSNEEmbedding
 
@@ -295,6 +331,29 @@ class TSNESession:
         """Fresh runs at each perplexity (same seed and init) from one kNN graph built for the largest.
 
         Perplexities not below (N − 1) / 3 raise ``ValueError`` before any work starts.
+
+        Parameters
+        ----------
+        perplexities : sequence of float, default (2, 5, 30, 50, 100)
+            The perplexities, one run each, in this order (at least one).
+        n_iter : int, default 750
+            Iterations of each run, at most (each stops at convergence, as :meth:`run`).
+        early_iter : int, default 125
+            Early-exaggeration iterations of each run.
+        exaggeration : float, default 12
+            Early exaggeration of the attraction.
+        learning_rate : float or "auto", default "auto"
+            ``"auto"`` is N / exaggeration in each phase (openTSNE's rule).
+        snapshot_every : int, default 50
+            Iterations between the frames each run keeps.
+        progress : callable or None, default None
+            ``progress(fraction, message)`` over all the runs; returning ``False`` raises
+            :class:`~nbviz._progress.Cancelled`.
+
+        Returns
+        -------
+        SmallMultiples
+            The runs, ``results[i]`` at ``perplexities[i]``.
         """
         values = [check_perplexity(p, self.n_points, argument="perplexities") for p in perplexities]
         if not values:

@@ -68,6 +68,8 @@ class WatchExplorer(Explorer):
         Compute the weight path and the loss surface under it.
     show : int, default 8
         How many probe inputs' feature maps are shown.
+    **kwargs
+        Initial values of the explorer's traits (e.g. ``layout``); an unknown name raises ``TypeError``.
     """
 
     _bundle = "watch"
@@ -165,7 +167,14 @@ class WatchExplorer(Explorer):
         snapshot 0 is the model as it was when the watcher was made.
 
         Takes a snapshot when the schedule says so (measured in the training thread; the t-SNE map and
-        the loss surface follow on the worker thread). After :meth:`close` it does nothing."""
+        the loss surface follow on the worker thread). After :meth:`close` it does nothing.
+
+        Parameters
+        ----------
+        loss : float, torch.Tensor or None, default None
+            The step's training loss (a scalar tensor is read with ``float``); ``None``: not known, the
+            loss curve skips this step.
+        """
         if self.closed:
             return
         now = time.perf_counter()
@@ -191,6 +200,16 @@ class WatchExplorer(Explorer):
         ----------
         timeout : float or None, default 600.0
             Seconds to wait for the background views (``None``: as long as they take).
+
+        Returns
+        -------
+        WatchExplorer
+            ``self``, so that ``watcher.finish()`` as a cell's last expression shows the view.
+
+        Raises
+        ------
+        TimeoutError
+            If the background views are still running after ``timeout`` seconds.
         """
         self._send_losses()
         self.overhead = self._schedule.overhead
@@ -206,7 +225,23 @@ class WatchExplorer(Explorer):
         return self.wait(timeout)
 
     def wait(self, timeout: float | None = 120.0) -> WatchExplorer:
-        """Send the latest losses and step count, then block until the background views are done."""
+        """Send the latest losses and step count, then block until the background views are done.
+
+        Parameters
+        ----------
+        timeout : float or None, default 120.0
+            Seconds to wait at most; ``None``: no limit.
+
+        Returns
+        -------
+        WatchExplorer
+            ``self``, so that ``watcher.wait()`` chains.
+
+        Raises
+        ------
+        TimeoutError
+            If work is still running after ``timeout`` seconds.
+        """
         if not self.closed:
             self._send_losses()
         super().wait(timeout)
@@ -214,7 +249,19 @@ class WatchExplorer(Explorer):
 
     def attach(self, optimizer: torch.optim.Optimizer) -> WatchExplorer:
         """Call :meth:`step` after every ``optimizer.step()`` (torch's step post-hook; without the loss,
-        which the hook cannot see). Undone by :meth:`detach` or :meth:`close`."""
+        which the hook cannot see). Undone by :meth:`detach` or :meth:`close`.
+
+        Parameters
+        ----------
+        optimizer : torch.optim.Optimizer
+            The optimiser of the training loop; the watcher holds it only through the hook, and the
+            hook holds the watcher weakly.
+
+        Returns
+        -------
+        WatchExplorer
+            ``self``, so that ``watch(model, probe).attach(optimizer)`` chains.
+        """
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise TypeError(f"optimizer: expected a torch.optim.Optimizer, got {type(optimizer).__name__}")
         me = weakref.ref(self)  # the optimiser must not keep a dropped explorer alive
@@ -235,6 +282,8 @@ class WatchExplorer(Explorer):
         hooks.clear()
 
     def close(self) -> None:
+        """Stop following the optimisers (:meth:`detach`), then close the widget, stop its running work and
+        drop its references to the model and data; :meth:`step` does nothing afterwards."""
         self.detach()
         super().close()
 
@@ -405,6 +454,11 @@ def watch(model: nn.Module, probe: Any, every: int = 10, **options: Any) -> Watc
         The smallest number of optimiser steps between snapshots (widened to keep within ``budget``).
     **options : Any
         Passed to :class:`WatchExplorer` (``budget``, ``adaptive``, ``loss_fn``, ``layer``, ``probe_size``,
-        ``tsne``, ``surface``, ``show``).
+        ``tsne``, ``surface``, ``show``) and its traits.
+
+    Returns
+    -------
+    WatchExplorer
+        The live view; its first snapshot (the untrained model) is already taken.
     """
     return WatchExplorer(model, probe, every, **options)

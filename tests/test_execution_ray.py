@@ -191,3 +191,16 @@ def test_saliency_over_many_images_equals_local(method):
     np.testing.assert_allclose(remote.raw, local.raw, rtol=1e-5, atol=1e-7)
     np.testing.assert_array_equal(remote.target, local.target)
     assert remote.method == local.method and remote.layer == local.layer
+
+
+def test_featurevis_of_many_units_equals_local():
+    from nbviz.featurevis import maximize
+
+    model = tiny_cnn()
+    kwargs = dict(steps=6, size=8, seed=1, progress=False)
+    local = maximize(model, "conv2", [0, 1, 2, (3, 2, 2)], **kwargs)
+    remote = maximize(model, "conv2", [0, 1, 2, (3, 2, 2)], executor="ray", **kwargs)
+    assert remote.units == local.units and remote.layer == local.layer
+    np.testing.assert_allclose(remote.images, local.images, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(remote.activations, local.activations, rtol=1e-4, atol=1e-5)
+    assert remote.history.shape == local.history.shape

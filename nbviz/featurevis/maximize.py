@@ -14,6 +14,7 @@ from torch import nn
 from .._guard import model_device, model_guard
 from .._inputs import check_model
 from .._progress import Progress, with_progress_bar
+from ..execution import resolve_executor
 from .objectives import Unit, check_units, parse_units, unit_values
 from .optimise import FrameCallback, run_steps
 from .params import PARAMS, make_param
@@ -153,6 +154,7 @@ def maximize(
     center_bias: bool = False,
     on_frame: FrameCallback | None = None,
     frame_every: int = 8,
+    executor: str | None = None,
 ) -> FeatureVis:
     """Images that maximise ``units`` of ``layer``, all optimised in one batch; returns a
     :class:`FeatureVis` with ``images`` (N, C, H, W) in [0, 1], one per unit.
@@ -166,12 +168,20 @@ def maximize(
     channels. Each image's noise and transforms depend only on ``seed`` and its unit, so batching does
     not change the result. ``progress(fraction, message)`` is called every step (False stops);
     ``on_frame(images, step)`` receives the current images every ``frame_every`` steps.
+    ``executor``: ``"local"``, ``"ray"`` or ``None`` (the kernel's choice, :func:`nbviz.use_ray`); on Ray
+    the units are split over the cluster's workers (without ``on_frame``, which needs one batch here).
     """
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"seed: expected an int, got {type(seed).__name__}")
     if isinstance(frame_every, bool) or not isinstance(frame_every, int) or frame_every < 1:
         raise ValueError(f"frame_every: expected a positive integer, got {frame_every!r}")
     parsed = parse_units(units)
+    if resolve_executor(executor) == "ray" and len(parsed) > 1 and on_frame is None:
+        from ..execution.ray_units import maximize_many
+
+        kwargs = dict(steps=steps, param=param, transforms=transforms, l2=l2, tv=tv, blur_every=blur_every,
+                      blur_sigma=blur_sigma, size=size, seed=seed, channels=channels, lr=lr, center_bias=center_bias)
+        return maximize_many(maximize, model, layer, parsed, kwargs, progress)  # type: ignore[no-any-return]
     settings = AMSettings(steps, param, check_transforms(transforms), l2, tv, blur_every, blur_sigma, lr, center_bias)
     settings.check()
     shape = input_shape(model, size, channels)

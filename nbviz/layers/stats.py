@@ -117,6 +117,29 @@ def activation_stats(
     ``executor``: ``"local"``, ``"ray"`` or ``None`` (the kernel's choice, :func:`nbviz.use_ray`). On Ray
     each worker accumulates its shard of ``data`` and the driver adds the shards' sums and counts as they
     arrive (means equal the local ones up to float64 rounding of the sums).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model; run under the model guard in eval mode, without gradients, never changed.
+    data : torch.Tensor, numpy.ndarray, Dataset, DataLoader or (inputs, labels)
+        The inputs (labels are ignored).
+    layers : str, torch.nn.Module, sequence of them, or None, default None
+        The layers to summarise, as modules or names; ``None``: every leaf layer call whose output has a
+        channel dimension.
+    batch_size : int, default 64
+        Inputs per forward pass.
+    progress : callable, False or None, default None
+        ``progress(fraction, message)`` after each batch; return ``False`` to stop. ``None``: a progress bar
+        once the call runs longer than a second; ``False``: none.
+    executor : {"local", "ray"} or None, default None
+        Where the forward passes run; ``None``: the kernel's choice (:func:`nbviz.use_ray`,
+        :func:`nbviz.use_local`).
+
+    Returns
+    -------
+    ActivationStats
+        Per layer (call name, in call order) and channel: ``mean``, ``max``, ``sparsity`` and ``dead``.
     """
     check_model(model)
     if resolve_executor(executor) == "ray":

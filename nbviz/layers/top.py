@@ -92,7 +92,37 @@ def top_activating(
 
     ``executor``: ``"local"``, ``"ray"`` or ``None`` (the kernel's choice, :func:`nbviz.use_ray`). On Ray
     the workers read their shards of ``data`` themselves and return their own top ``k``; the driver
-    merges them as they arrive (it holds at most 2k candidates) and computes the crops."""
+    merges them as they arrive (it holds at most 2k candidates) and computes the crops.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model; run under the model guard in eval mode, without gradients, never changed.
+    data : torch.Tensor, numpy.ndarray, Dataset, DataLoader or (inputs, labels)
+        The inputs (labels are ignored); ``indices`` are positions in its iteration order.
+    layer : str or torch.nn.Module
+        The layer, as a module or its name.
+    channel : int
+        The channel of ``layer``'s output (the neuron for linear layers).
+    k : int, default 9
+        How many inputs to return (fewer when ``data`` has fewer).
+    batch_size : int, default 64
+        Inputs per forward pass.
+    progress : callable, False or None, default None
+        ``progress(fraction, message)`` after each batch; return ``False`` to stop. ``None``: a progress bar
+        once the call runs longer than a second; ``False``: none.
+    crops : bool, default True
+        For conv-map layers, compute each maximum's receptive-field box and input crop; ``False`` skips them.
+    executor : {"local", "ray"} or None, default None
+        Where the forward passes run; ``None``: the kernel's choice (:func:`nbviz.use_ray`,
+        :func:`nbviz.use_local`).
+
+    Returns
+    -------
+    TopActivating
+        The ``k`` inputs, best first: indices, values, positions, images and (conv maps, ``crops=True``)
+        boxes and crops.
+    """
     check_model(model)
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
         raise ValueError(f"k: expected a positive integer, got {k!r}")

@@ -49,7 +49,7 @@ __all__ = ["Shadow", "shadow_counterpart", "shadow_of", "weights_signature"]
 _HOOKS = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks")
 _HOOK_FLAGS = ("_forward_hooks_with_kwargs", "_forward_hooks_always_called", "_forward_pre_hooks_with_kwargs")
 
-_CONTAINERS = {dict: dict, OrderedDict: OrderedDict, set: set, list: list}  # type -> its shallow copy
+_CONTAINERS: dict[type, type] = {dict: dict, OrderedDict: OrderedDict, set: set, list: list}  # type -> its shallow copy
 
 
 class Shadow:
@@ -125,10 +125,10 @@ def _parameter(p: torch.Tensor, shared: dict[int, nn.Parameter], copy_parameters
     return found
 
 
-_picking_classes: dict[type, type] = {}
+_picking_classes: dict[type[nn.Module], type[nn.Module]] = {}
 
 
-def _picking_class(cls: type) -> type:
+def _picking_class(cls: type[nn.Module]) -> type[nn.Module]:
     """A subclass of the user's root class whose forward returns the tensor nbviz explains
     (:func:`nbviz.interface.pick_output`: the ``logits`` of a dict or ``ModelOutput``, the first tensor of
     a tuple). A class, not an instance attribute: no shadow refers to itself (it is freed by reference

@@ -81,7 +81,7 @@ class ActivationMeter:
             raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
         self.model = model
         self.bytes = 0
-        self._seen: set[tuple[int, int]] = set()
+        self._seen: set[tuple[int, int | torch.SymInt]] = set()  # (storage, offset)
         self._handles: list[Any] = []
 
     def _hook(self, _module: nn.Module, _inputs: Any, output: Any) -> None:

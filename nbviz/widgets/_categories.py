@@ -135,7 +135,7 @@ def top_categories(codes: np.ndarray, names: Sequence[str], top: int = DEFAULT_T
         kept = np.sort(by_count[:top])
     new_code = np.full(len(names), len(kept), dtype=np.int64)
     new_code[kept] = np.arange(len(kept))
-    legend = [str(names[i]) for i in kept]
+    legend = [str(names[i]) for i in kept.tolist()]
     table = palette(max(len(kept), 1))[: len(kept)]
     rest = present.size - kept.size
     if rest:

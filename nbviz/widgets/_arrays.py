@@ -7,7 +7,7 @@ float64 travels as float32 and int64 as int32, as in jupyter-scatter; ``js/src/l
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import traitlets
@@ -35,7 +35,8 @@ def serialize_array(value: Any, widget: Any = None) -> dict[str, Any] | None:
     if value is None:
         return None
     array = to_numpy(value)
-    raw = memoryview(array).cast("B") if array.size else memoryview(b"")
+    buffer = cast(Any, array)  # an ndarray is a buffer; numpy's stubs do not say so
+    raw = memoryview(buffer).cast("B") if array.size else memoryview(b"")
     chunks = [raw[i : i + CHUNK_BYTES] for i in range(0, len(raw), CHUNK_BYTES)] or [raw]
     return {"dtype": str(array.dtype), "shape": list(array.shape), "chunks": chunks}
 

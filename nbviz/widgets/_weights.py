@@ -40,7 +40,7 @@ class WeightsWatch:
 
     def __init__(self, model: nn.Module, on_change: Callable[[], None]) -> None:
         self._model = weakref.ref(model)
-        self._seen = weights_signature(model)
+        self._seen: tuple[Any, ...] | None = weights_signature(model)
         # held weakly when a bound method: the watch must not keep its explorer alive
         self._on_change = weakref.WeakMethod(on_change) if hasattr(on_change, "__self__") else (lambda: on_change)
 

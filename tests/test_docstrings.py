@@ -28,7 +28,6 @@ from numpydoc import docscrape  # the test extra and the docs extra bring numpyd
 # Clear an entry once its docstring is done.
 PENDING: set[str] = {
     # other engineers' files (issue 15, in progress)
-    "nbviz.featurevis.maximize",  # featurevis/maximize.py
     "nbviz.landscape.line",  # landscape/line.py
     "nbviz.landscape.plane",  # landscape/plane.py
     "nbviz.landscape.trajectory",  # landscape/trajectory.py

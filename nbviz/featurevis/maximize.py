@@ -170,6 +170,58 @@ def maximize(
     ``on_frame(images, step)`` receives the current images every ``frame_every`` steps.
     ``executor``: ``"local"``, ``"ray"`` or ``None`` (the kernel's choice, :func:`nbviz.use_ray`); on Ray
     the units are split over the cluster's workers (without ``on_frame``, which needs one batch here).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model; run under the model guard (input gradients only), never changed.
+    layer : str, torch.nn.Module or None
+        The layer whose units are maximised, as a module or its name; ``None``: the model's output.
+    units : int, Unit, or sequence of ints and neuron tuples ``(c, y, x)``
+        The units, one image each: a channel (the mean of its map for conv layers, the value for vector
+        outputs) or a neuron.
+    steps : int, default 256
+        Adam steps.
+    param : {"fft", "pixel"}, default "fft"
+        The image parameterisation: decorrelated Fourier (lucid-style) or raw pixels.
+    transforms : sequence of {"jitter", "scale", "rotate"} or None, default ("jitter", "scale", "rotate")
+        Random transforms applied to the images at each step; ``None`` or ``()``: none.
+    l2 : float, default 0.0
+        Weight of the L2 penalty pulling pixels to grey (0.5).
+    tv : float, default 0.0
+        Weight of the total-variation penalty.
+    blur_every : int, default 0
+        Blur the images every that many steps; 0: never.
+    blur_sigma : float, default 0.5
+        The blur's Gaussian sigma, in pixels.
+    size : int, (int, int) or None, default None
+        Image height and width (an int: square); ``None``: the model's ``image_size`` attribute, else 32.
+    seed : int, default 0
+        Seed of each image's noise and transforms (together with its unit).
+    progress : callable, False or None, default None
+        ``progress(fraction, message)`` after each step; return ``False`` to stop. ``None``: a progress bar
+        once the call runs longer than a second; ``False``: none.
+    channels : int or None, default None
+        Image channels; ``None``: the input channels of the model's first ``Conv2d``.
+    lr : float, default 0.05
+        Adam's learning rate.
+    center_bias : bool, default False
+        Confine the updates to a centred window growing from a third of the image to all of it
+        (``param="pixel"`` only).
+    on_frame : callable or None, default None
+        ``on_frame(images, step)`` with the current (N, C, H, W) images every ``frame_every`` steps and after
+        the last.
+    frame_every : int, default 8
+        Steps between ``on_frame`` calls.
+    executor : {"local", "ray"} or None, default None
+        Where the optimisation runs; ``None``: the kernel's choice (:func:`nbviz.use_ray`,
+        :func:`nbviz.use_local`). Several units without ``on_frame`` are split over Ray's workers.
+
+    Returns
+    -------
+    FeatureVis
+        ``images`` (N, C, H, W) in [0, 1], one per unit, with their final ``activations`` and the
+        per-step ``history``.
     """
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"seed: expected an int, got {type(seed).__name__}")

@@ -204,3 +204,19 @@ def test_featurevis_of_many_units_equals_local():
     np.testing.assert_allclose(remote.images, local.images, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(remote.activations, local.activations, rtol=1e-4, atol=1e-5)
     assert remote.history.shape == local.history.shape
+
+
+def test_pointing_game_and_randomization_check_on_ray_equal_local():
+    from nbviz import pointing_game, randomization_check
+
+    model, (x, y) = tiny_cnn(), digits(24)
+    masks = np.zeros((24, *x.shape[2:]), dtype=bool)
+    masks[:, 2:6, 2:6] = True
+    kwargs = dict(target=y, tolerance=2, chunk_size=16, progress=False)
+    assert pointing_game("gradient", model, x, masks, executor="ray", **kwargs) == pointing_game(
+        "gradient", model, x, masks, **kwargs
+    )
+    local = randomization_check(model, x, "gradient", progress=False)
+    remote = randomization_check(model, x, "gradient", progress=False, executor="ray")
+    assert remote.layers == local.layers
+    np.testing.assert_allclose(remote.maps, local.maps, rtol=1e-5, atol=1e-7)

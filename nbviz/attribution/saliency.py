@@ -109,25 +109,48 @@ def saliency(
     executor: str | None = None,
     **options: Any,
 ) -> Attribution:
-    """Attribution maps of ``model``'s ``target`` score for the inputs ``x`` (N×C×H×W or C×H×W).
+    """Attribution maps of ``model``'s ``target`` score for the inputs ``x``.
 
-    ``method`` is one of :data:`SALIENCY_METHODS`, or ``"attention_rollout"`` for transformers built on
-    ``nn.MultiheadAttention`` (:data:`ATTENTION_METHODS`); ``target`` is ``None`` (predicted class), an
-    int, one int per input or a callable on the output returning one scalar per row; ``layer``
-    picks the CAM layer (default: the last module with a spatial output). Rows per model pass
-    (noise samples, IG steps, inputs) are ``batch_size`` or, with ``"auto"``, what fits
-    ``memory_budget_mb`` judging by one probe forward's activation sizes. Method options:
-    ``smoothgrad(n_samples=25, noise_level=0.15, seed=0)``,
-    ``integrated_gradients(n_steps=50, baseline=None, rule="gausslegendre")``,
-    CAM methods ``(interpolation="bilinear")``.
+    The model runs in eval mode under the model guard and is left exactly as it was.
 
-    ``x`` is checked and converted by :func:`nbviz._inputs.model_input` (dtype of the model's
-    parameters; errors for NaN/inf or the wrong channel count). Returns an :class:`Attribution`
-    with N×H×W ``maps``. The model runs in eval mode under the model guard and is left exactly as it was.
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A differentiable model returning one row of scores per input (a transformer built on
+        ``nn.MultiheadAttention`` for ``"attention_rollout"``).
+    x : torch.Tensor or numpy.ndarray
+        N×C×H×W images or C×H×W (also N×C×L sequences or N×D rows, by the model's stem); checked and
+        converted by :func:`nbviz._inputs.model_input` (dtype of the model's parameters; errors for
+        NaN/inf or the wrong channel count).
+    target : int, sequence of int, callable or None, default None
+        ``None``: the predicted class; an int; one int per input; or a callable on the output
+        returning one scalar per row.
+    method : str, default "gradient"
+        One of :data:`SALIENCY_METHODS`, or ``"attention_rollout"`` (:data:`ATTENTION_METHODS`).
+    layer : str, torch.nn.Module or None, default None
+        The CAM methods' layer; ``None``: the last module with a spatial output. Other methods
+        take none.
+    batch_size : int or "auto", default "auto"
+        Rows per model pass (noise samples, IG steps, inputs); ``"auto"``: what fits
+        ``memory_budget_mb`` judging by one probe forward's activation sizes.
+    memory_budget_mb : float, default 512
+        The activation memory ``batch_size="auto"`` aims for.
+    progress : Progress, False or None, default None
+        Receives the fraction done; ``None`` shows a progress bar if the call takes a while,
+        ``False`` shows none.
+    executor : str or None, default None
+        ``"local"``, ``"ray"`` or ``None`` (the kernel's choice, :func:`nbviz.use_ray`). On Ray the
+        inputs are split into shards computed by the cluster's workers and joined in input order;
+        the maps equal the local ones within float rounding.
+    **options
+        The method's options: ``smoothgrad(n_samples=25, noise_level=0.15, seed=0)``,
+        ``integrated_gradients(n_steps=50, baseline=None, rule="gausslegendre")``, CAM methods
+        ``(interpolation="bilinear")``.
 
-    ``executor``: ``"local"``, ``"ray"`` or ``None`` (the kernel's choice, :func:`nbviz.use_ray`). On Ray
-    the inputs are split into shards computed by the cluster's workers and joined in input order
-    (deterministic methods give the local maps; ``smoothgrad``'s noise is drawn per shard).
+    Returns
+    -------
+    Attribution
+        N×H×W ``maps`` (and the raw attributions, targets, notes and per-input all-zero flags).
     """
     if not isinstance(method, str) or method not in _METHODS:
         raise ValueError(f"method: expected one of {', '.join(_METHODS)}, got {method!r}")

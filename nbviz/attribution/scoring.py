@@ -34,11 +34,12 @@ def _sub(progress: Progress | None, low: float, high: float) -> Progress | None:
 
 
 def _maps(
-    method: MapMethod, model: nn.Module, images: torch.Tensor, target: Any, progress: Progress | None, options: dict
+    method: MapMethod, model: nn.Module, images: torch.Tensor, target: Any, progress: Progress | None, options: dict,
+    executor: str | None = None,
 ) -> np.ndarray:
-    """N×H×W maps of ``method`` (a saliency method name or a callable) for ``images``."""
+    """N×H×W maps of ``method`` (a saliency method name, run on ``executor``, or a callable run here)."""
     if isinstance(method, str):
-        return saliency(model, images, target, method, progress=progress, **options).maps
+        return saliency(model, images, target, method, progress=progress, executor=executor, **options).maps
     if not callable(method):
         raise TypeError(f"method: expected one of {', '.join(SALIENCY_METHODS)} or a callable, got {type(method).__name__}")
     report(progress, 0.0, "maps")
@@ -77,14 +78,44 @@ def pointing_game(
     tolerance: float = 0,
     chunk_size: int = 32,
     progress: Progress | None = None,
+    executor: str | None = None,
     **options: Any,
 ) -> float:
     """Fraction of images whose map maximum (first one on ties) lies inside the object mask or
     within ``tolerance`` pixels of it (Zhang et al. use 15 px at 224²).
 
-    ``method``: a :data:`SALIENCY_METHODS` name (``options`` go to :func:`saliency`) or a callable
-    ``(model, images, target, **options)`` returning N×H×W maps. ``masks``: N×H×W, non-zero inside
-    the object; every mask must be non-empty. Images are processed ``chunk_size`` at a time.
+    Parameters
+    ----------
+    method : str or callable
+        A :data:`SALIENCY_METHODS` name (``options`` go to :func:`saliency`) or a callable
+        ``(model, images, target, **options)`` returning N×H×W maps (or an :class:`Attribution`).
+    model : torch.nn.Module
+        The classifier; it runs under the model guard and is left as it was.
+    images : torch.Tensor or numpy.ndarray
+        N×C×H×W images (C×H×W for one).
+    masks : torch.Tensor or numpy.ndarray
+        N×H×W (or N×1×H×W), non-zero inside the object; every mask must be non-empty.
+    target : int, sequence of int, callable or None, default None
+        ``None``: the predicted class; an int; one int per image; or a callable on the output
+        returning one scalar per row (see :func:`saliency`).
+    tolerance : float, default 0
+        Pixels around the mask that still count as a hit (Zhang et al.: 15 at 224²).
+    chunk_size : int, default 32
+        Images whose maps are computed at a time.
+    progress : Progress, False or None, default None
+        Receives the fraction done; ``None`` shows a progress bar if the call takes a while,
+        ``False`` shows none.
+    executor : str or None, default None
+        ``"local"``, ``"ray"`` or ``None`` (the kernel's choice, :func:`nbviz.use_ray`): where a named
+        method's maps are computed (each chunk's images sharded over the Ray workers); a callable
+        ``method`` always runs here.
+    **options
+        Options of the saliency method (e.g. ``n_steps`` for integrated gradients) or of the callable.
+
+    Returns
+    -------
+    float
+        The fraction of hits, in [0, 1].
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
@@ -108,7 +139,7 @@ def pointing_game(
         for start in range(0, n, chunk_size):
             stop = min(n, start + chunk_size)
             sub = _sub(progress, start / n, stop / n)
-            maps = _maps(method, model, x[start:stop], _slice_target(target, start, stop), sub, options)
+            maps = _maps(method, model, x[start:stop], _slice_target(target, start, stop), sub, options, executor)
             hits.append(_hits(maps, m[start:stop], float(tolerance)))
     return float(np.concatenate(hits).mean())
 
@@ -181,14 +212,47 @@ def randomization_check(
     target: TargetSpec = None,
     seed: int = 0,
     progress: Progress | None = None,
+    executor: str | None = None,
     **options: Any,
 ) -> RandomizationResult:
     """Adebayo et al.'s cascading model-parameter randomisation: re-initialise layers of a deep
     copy of ``model`` one after another from the top (``layers``, default every module with its own
     parameters in reverse call order) and compare each step's maps with the original maps.
 
-    The target classes are fixed to those of the original model. ``model`` itself is never
-    modified. Returns a :class:`RandomizationResult` (S steps × N inputs)."""
+    The target classes are fixed to those of the original model. ``model`` itself is never modified.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The classifier; a deep copy of its eval-mode shadow is randomised.
+    x : torch.Tensor or numpy.ndarray
+        N×C×H×W inputs (C×H×W for one).
+    method : str or callable, default "gradient"
+        A :data:`SALIENCY_METHODS` name (``options`` go to :func:`saliency`) or a callable
+        ``(model, images, target, **options)`` returning N×H×W maps (or an :class:`Attribution`).
+    layers : list of str or torch.nn.Module, or None, default None
+        The layers to re-initialise, top first; ``None``: every module with its own parameters,
+        in reverse call order.
+    target : int, sequence of int, callable or None, default None
+        ``None``: the original model's predicted classes (then fixed for every step); an int; one
+        int per input; or a callable on the output returning one scalar per row.
+    seed : int, default 0
+        Step k re-initialises its layer with the seed ``seed + k``.
+    progress : Progress, False or None, default None
+        Receives the fraction done; ``None`` shows a progress bar if the call takes a while,
+        ``False`` shows none.
+    executor : str or None, default None
+        ``"local"``, ``"ray"`` or ``None`` (the kernel's choice, :func:`nbviz.use_ray`): where a named
+        method's maps of every step are computed (the inputs sharded over the Ray workers); a
+        callable ``method`` always runs here.
+    **options
+        Options of the saliency method or of the callable.
+
+    Returns
+    -------
+    RandomizationResult
+        S steps × N inputs of Spearman and SSIM similarities to the original maps, and the maps.
+    """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
     inputs = as_input_batch(x, torch.device("cpu"))
@@ -198,17 +262,17 @@ def randomization_check(
             raise ValueError("layers: the model has no layers with parameters to randomise")
         first = _sub(progress, 0, 1 / (len(names) + 1))
         if isinstance(method, str):  # fix the classes to the original model's (predicted) ones
-            original = saliency(model, inputs, target, method, progress=first, **options)
+            original = saliency(model, inputs, target, method, progress=first, executor=executor, **options)
             base_maps, fixed = original.maps, (target if original.target is None else original.target)
         else:
-            base_maps, fixed = _maps(method, model, inputs, target, first, options), target
+            base_maps, fixed = _maps(method, model, inputs, target, first, options, executor), target
         randomised = copy.deepcopy(guard.model)  # nbviz's eval-mode shadow: no user hooks or flags to carry
     modules = dict(randomised.named_modules())
     maps = [base_maps]
     for k, name in enumerate(names, start=1):
         _reinitialise(modules[name], seed + k)
         sub = _sub(progress, k / (len(names) + 1), (k + 1) / (len(names) + 1))
-        maps.append(_maps(method, randomised, inputs, fixed, sub, options))
+        maps.append(_maps(method, randomised, inputs, fixed, sub, options, executor))
     stack = np.stack(maps)
     return RandomizationResult(
         method if isinstance(method, str) else getattr(method, "__name__", "custom"),

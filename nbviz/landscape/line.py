@@ -51,7 +51,7 @@ def line(
     seed: int = 0,
     progress: Progress | None = None,
     *,
-    batch_size: int = DEFAULT_BATCH_SIZE,
+    batch_size: int | None = DEFAULT_BATCH_SIZE,
     memory_budget: int = DEFAULT_MEMORY_BUDGET,
     executor: str | None = None,
 ) -> LineResult:
@@ -61,8 +61,39 @@ def line(
     see :func:`random_init`); or a state dict; or another model of the same architecture. Parameters
     and floating-point buffers (BatchNorm running statistics) are interpolated together, so α = 0
     reproduces the start model's loss and α = 1 the trained model's; BatchNorm runs in eval mode.
-    ``data`` and ``loss_fn`` as in :func:`plane`. The model is never written to. ``executor``:
-    ``"local"``, ``"ray"`` or ``None`` (the kernel's choice, :func:`nbviz.use_ray`).
+    ``data`` and ``loss_fn`` as in :func:`plane`. The model is never written to.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The trained model, θ* (α = 1); never changed.
+    loss_fn : callable
+        ``loss_fn(outputs, targets)``: the batch mean loss (batches are weighted by their size).
+    data : (inputs, targets), iterable of (inputs, targets) or DataLoader
+        The data the loss is computed on.
+    start : dict, torch.nn.Module or None, default None
+        The start point (α = 0): a state dict or a model of the same architecture; ``None``: a fresh
+        random initialisation (:func:`random_init`).
+    alphas : array-like, default ``numpy.linspace(-0.5, 1.5, 41)``
+        The α values, 1-D, finite.
+    seed : int, default 0
+        Seed of the random initialisation when ``start`` is ``None``.
+    progress : callable, False or None, default None
+        ``progress(fraction, message)`` during the work; return ``False`` to stop. ``None``: a progress bar
+        once the call runs longer than a second; ``False``: none.
+    batch_size : int or None, default None
+        Samples per forward for in-memory data; ``None``: measured (:mod:`nbviz._batch_size`). A
+        DataLoader keeps its own batches.
+    memory_budget : int, default 268435456
+        Bytes of parameter copies held at once when the data is streamed (256 MiB).
+    executor : {"local", "ray"} or None, default None
+        Where the points are evaluated; ``None``: the kernel's choice (:func:`nbviz.use_ray`,
+        :func:`nbviz.use_local`).
+
+    Returns
+    -------
+    LineResult
+        ``alphas`` (K,), ``loss`` (K,) and ``accuracy`` (K,) or ``None`` (outputs not class logits).
     """
     check_model(model)
     alphas = np.array(alphas, dtype=np.float64)  # a copy: the result owns its alphas

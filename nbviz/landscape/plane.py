@@ -72,7 +72,7 @@ def plane(
     recompute_bn: bool = False,
     *,
     preview_then_full: bool = True,
-    batch_size: int = DEFAULT_BATCH_SIZE,
+    batch_size: int | None = DEFAULT_BATCH_SIZE,
     memory_budget: int = DEFAULT_MEMORY_BUDGET,
     reuse: PointCache | None = None,
     executor: str | None = None,
@@ -101,13 +101,58 @@ def plane(
     instead of evaluated, and new full-data points are added; when the whole 9×9 level is known the
     preview is skipped.
 
-    ``executor``: ``"local"``, ``"ray"`` or ``None`` (the kernel's choice, :func:`nbviz.use_ray`). On Ray
-    each level's points are spread over the cluster's workers (the model and data go to each worker
-    once); values equal the local ones and ``on_partial`` still follows the levels.
+    On Ray each level's points are spread over the cluster's workers (the model and data go to each worker
+    once); values equal the local ones and ``on_partial`` still follows the levels. The model is never
+    written to (``torch.func.functional_call``) and comes back exactly as it was.
 
-    Returns a :class:`PlaneResult`: ``alphas``, ``betas`` (R,), ``loss`` and ``accuracy`` (R, R) with
-    rows following β, and the two directions used (numpy dicts keyed like ``model.named_parameters()``).
-    The model is never written to (``torch.func.functional_call``) and comes back exactly as it was.
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The trained model, θ*; never changed.
+    loss_fn : callable
+        ``loss_fn(outputs, targets)``: the batch mean loss (batches are weighted by their size).
+    data : (inputs, targets), iterable of (inputs, targets) or DataLoader
+        The data the loss is computed on.
+    directions : {"filter_normalized", "random", "pca"} or (dict, dict), default "filter_normalized"
+        How d1, d2 are made, or a pair of state-dict-shaped dicts used as given.
+    span : float, default 1.0
+        α and β run from ``-span`` to ``span``.
+    resolution : int, default 21
+        Points per axis, R ≥ 2.
+    seed : int, default 0
+        Seed of random directions and of the preview subset.
+    ignore : sequence of str, default ("bias", "bn")
+        Parameters zeroed in generated directions: ``"bias"``, ``"bn"`` or parameter names.
+    checkpoints : sequence of state dicts or models, or None, default None
+        Saved while training; needed by ``directions="pca"``.
+    preview : int or None, default None
+        Compute the first 9×9 level on a fixed random subset of this many samples first; ``None``: no preview.
+    progress : callable, False or None, default None
+        ``progress(fraction, message)`` during the work; return ``False`` to stop. ``None``: a progress bar
+        once the call runs longer than a second; ``False``: none.
+    on_partial : callable or None, default None
+        ``on_partial(result, fraction)`` with a :class:`PlaneResult` after every level.
+    recompute_bn : bool, default False
+        Re-estimate BatchNorm running statistics at every point on the data.
+    preview_then_full : bool, default True
+        With ``preview``: follow the preview by full-data values; ``False``: compute the whole grid on the
+        subset only.
+    batch_size : int or None, default None
+        Samples per forward for in-memory data; ``None``: measured (:mod:`nbviz._batch_size`). A
+        DataLoader keeps its own batches.
+    memory_budget : int, default 268435456
+        Bytes of parameter copies held at once when the data is streamed (256 MiB).
+    reuse : PointCache or None, default None
+        A cache of full-data points shared by calls on the same data and loss.
+    executor : {"local", "ray"} or None, default None
+        Where the points are evaluated; ``None``: the kernel's choice (:func:`nbviz.use_ray`,
+        :func:`nbviz.use_local`).
+
+    Returns
+    -------
+    PlaneResult
+        ``alphas``, ``betas`` (R,), ``loss`` and ``accuracy`` (R, R) with rows following β, and the two
+        directions used (numpy dicts keyed like ``model.named_parameters()``).
     """
     check_model(model)
     resolution = _check_resolution(resolution)

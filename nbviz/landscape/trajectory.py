@@ -23,6 +23,20 @@ def trajectory(model: nn.Module, checkpoints: Sequence[Any], ignore: Sequence[st
     their explained variance ratios (2,), and ``coords`` (T, 2), the path projected onto them — the same
     units as :func:`plane`'s alphas/betas with ``directions="pca"`` and the same ``ignore``, so it
     overlays directly (θ* at the origin).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The trained model, θ* (the origin); never changed.
+    checkpoints : sequence of state dicts or models
+        At least 3, saved while training.
+    ignore : sequence of str, default ("bias", "bn")
+        Parameters zeroed in the directions: ``"bias"``, ``"bn"`` or parameter names, as in :func:`plane`.
+
+    Returns
+    -------
+    TrajectoryResult
+        ``directions`` (two numpy dicts), ``explained_variance_ratio`` (2,) and ``coords`` (T, 2).
     """
     with model_guard(model):
         pca = pca_directions(model, checkpoints, ignore)

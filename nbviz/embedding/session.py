@@ -272,7 +272,7 @@ class TSNESession:
                 ),
             )
             self.result = result
-            result._session = self  # so that result.transform can place new points on this map
+            result._session = self  # type: ignore[attr-defined]  # so that result.transform can place new points on this map
             return result
 
     def transform(self, X_new: Any, result: TSNEResult | None = None, *, perplexity: float = 5.0, n_iter: int = 250) -> np.ndarray:
@@ -399,9 +399,9 @@ def _phases(n_iter: int, early_iter: int, exaggeration: float, final_exaggeratio
         raise ValueError(f"n_iter: expected at least 1 iteration, got {n_iter}")
     if early_iter > n_iter:
         raise ValueError(f"early_iter: must not exceed n_iter ({n_iter}), got {early_iter}")
-    for name, value in (("exaggeration", exaggeration), ("final_exaggeration", final_exaggeration)):
-        if not isinstance(value, (int, float, np.number)) or not np.isfinite(value) or value <= 0:
-            raise ValueError(f"{name}: expected a positive number, got {value!r}")
+    for name, number in (("exaggeration", exaggeration), ("final_exaggeration", final_exaggeration)):
+        if not isinstance(number, (int, float, np.number)) or not np.isfinite(number) or number <= 0:
+            raise ValueError(f"{name}: expected a positive number, got {number!r}")
     if not (learning_rate == "auto" or (isinstance(learning_rate, (int, float)) and learning_rate > 0)):
         raise ValueError(f"learning_rate: expected 'auto' or a positive number, got {learning_rate!r}")
     return [

@@ -41,7 +41,7 @@ class LiveMap:
         if not np.ptp(features, axis=0).any():  # all points alike (e.g. a dead network): keep the old map
             return np.zeros((n, 2), np.float32) if self.embedding is None else self.embedding.astype(np.float32)
         warm = self.embedding is not None and len(self.embedding) == n
-        session = TSNESession(features, seed=self.seed, init=self.embedding if warm else "pca")
+        session = TSNESession(features, seed=self.seed, init=self.embedding if warm and self.embedding is not None else "pca")
         perplexity = min(self.perplexity, max(1.0, (n - 1) / 3.0 - 1e-6))
         n_iter = self.next_iter if warm else self.first_iter
         result = session.run(

@@ -10,7 +10,7 @@ are only read (copied for the weight path).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -87,7 +87,7 @@ class Snapshotter:
         if not leaves:
             raise ValueError("model: no layer with a channel dimension to watch")
         self.layers = [info.name for info in leaves]
-        self.axes = {info.name: int(axes[info.name]) for info in leaves}
+        self.axes = {info.name: int(cast(int, axes[info.name])) for info in leaves}  # leaves have an axis
         self.map_layer = _map_layer(model, leaves, layer)
         convs = [name for name, m in model.named_modules() if isinstance(m, nn.Conv2d)]
         self.filter_layer = convs[0] if convs else None
@@ -122,14 +122,17 @@ class Snapshotter:
         features = kept.get("features", logits.detach().flatten(1).float())
         loss, accuracy = _probe_scores(logits, self.probe.labels)
         accumulators = list(stats.values())
+        # every layer ran, so each accumulator holds its tensors
+        nonzero = [cast(torch.Tensor, a.nonzero) for a in accumulators]
+        highest = [cast(torch.Tensor, a.max) for a in accumulators]
         return Snapshot(
             step=int(step),
             loss=loss,
             accuracy=accuracy,
             filters=self._filters(),
             maps=None if "maps" not in kept else _maps_uint8(kept["maps"]),
-            sparsity=np.array([float(((a.count - a.nonzero).double() / a.count).mean()) for a in accumulators]),
-            dead=np.array([int((a.max <= 0).sum()) for a in accumulators]),
+            sparsity=np.array([float(((a.count - n).double() / a.count).mean()) for a, n in zip(accumulators, nonzero)]),
+            dead=np.array([int((m <= 0).sum()) for m in highest]),
             features=features.cpu().numpy().astype(np.float32),
             state={k: v.detach().to("cpu").clone(memory_format=torch.contiguous_format) for k, v in guard.model.state_dict().items()},
         )

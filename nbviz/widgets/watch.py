@@ -16,7 +16,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -390,19 +390,21 @@ class WatchExplorer(Explorer):
         steps = np.array([s for s, _ in self._states], np.int32)
         states = [state for _, state in self._states]
         probe = self._probe
-        data = (probe.inputs[:SURFACE_SAMPLES], probe.labels[:SURFACE_SAMPLES])
+        labels = cast(torch.Tensor, probe.labels)  # a surface needs labels (see __init__)
+        data = (probe.inputs[:SURFACE_SAMPLES], labels[:SURFACE_SAMPLES])
+        copy = cast(nn.Module, self._copy)  # made whenever there is a surface
         fresh = fresh or self._schedule.affords(self._surface_estimate())
 
         def work(progress: Any) -> tuple[WeightPath | None, Any, np.ndarray]:
             if fresh:
                 start = time.perf_counter()
-                plane = weight_path(self._copy, states)
-                result = coarse_surface(self._copy, plane, self._loss_fn, data, SURFACE_RESOLUTION, progress=progress)
+                plane = weight_path(copy, states)
+                result = coarse_surface(copy, plane, self._loss_fn, data, SURFACE_RESOLUTION, progress=progress)
                 self._surface_cost = time.perf_counter() - start
                 return plane, result, plane.coords
             if self._plane is not None:  # the surface on show stays; the new snapshots join its plane
                 return self._plane, None, np.stack([project(self._plane, s) for s in states])
-            return None, None, weight_path(self._copy, states).coords  # no surface yet: the path alone
+            return None, None, weight_path(copy, states).coords  # no surface yet: the path alone
 
         def done(outcome: tuple[WeightPath | None, Any, np.ndarray]) -> None:
             plane, result, coords = outcome

@@ -220,3 +220,23 @@ def test_pointing_game_and_randomization_check_on_ray_equal_local():
     remote = randomization_check(model, x, "gradient", progress=False, executor="ray")
     assert remote.layers == local.layers
     np.testing.assert_allclose(remote.maps, local.maps, rtol=1e-5, atol=1e-7)
+
+
+def test_occlusion_of_many_images_on_ray_equals_local_one_by_one():
+    from nbviz import occlusion
+
+    model, (x, y) = tiny_cnn(), digits(6)
+    kwargs = dict(window=4, stride=2, progress=False)
+    fractions = []
+    remote = occlusion(model, x, y, executor="ray", **{**kwargs, "progress": lambda f, m: fractions.append(f)})
+    local = occlusion(model, x, y, executor="local", **kwargs)
+    assert len(remote) == len(local) == 6
+    for i, (r, lo) in enumerate(zip(remote, local)):
+        alone = occlusion(model, x[i], int(y[i]), **kwargs)
+        np.testing.assert_array_equal(lo.probability, alone.probability)
+        np.testing.assert_allclose(r.probability, lo.probability, rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(r.drop_map, lo.drop_map, rtol=1e-5, atol=1e-6)
+        assert r.target == lo.target == int(y[i])
+    assert fractions == sorted(fractions) and fractions[-1] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="target: expected one target per image"):
+        occlusion(model, x, [0, 1], **kwargs)

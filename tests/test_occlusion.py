@@ -127,7 +127,7 @@ def test_errors(model, kwargs, error, match):
         occlusion(model, image(32), **kwargs)
 
 
-@pytest.mark.parametrize("shape", [(32, 32), (2, 3, 32, 32), (1, 1, 3, 32, 32)])
+@pytest.mark.parametrize("shape", [(32, 32), (1, 1, 3, 32, 32)])  # N×C×H×W, N > 1: many images (test_execution_ray)
 def test_wrong_input_shape(model, shape):
     with pytest.raises(ValueError, match="x: expected one image"):
         occlusion(model, torch.zeros(shape))

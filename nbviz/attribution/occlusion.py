@@ -63,6 +63,7 @@ from nbviz.attribution._occlusion_evaluators import (
 )
 from nbviz.attribution._occlusion_result import OcclusionResult
 from nbviz.attribution.targets import resolve_target
+from nbviz.execution import resolve_executor
 
 __all__ = ["MEMORY_BUDGET", "OcclusionResult", "OcclusionRun", "occlusion"]
 
@@ -344,8 +345,13 @@ def occlusion(
     order: Literal["coarse_to_fine", "raster"] = "coarse_to_fine",
     progress: Progress | None = None,
     on_partial: Callable[[OcclusionResult, float], Any] | None = None,
-) -> OcclusionResult:
-    """Slide a window over one image, replacing it by a baseline, and watch the target's probability.
+    executor: str | None = None,
+) -> OcclusionResult | list[OcclusionResult]:
+    """Slide a window over an image, replacing it by a baseline, and watch the target's probability.
+
+    Given N > 1 images (N×C×H×W), each is occluded on its own and a list of N results is returned;
+    with ``executor="ray"`` the images are sharded over the Ray workers (each runs this function
+    locally on its shard) and the results joined in input order, equal to the local ones.
 
     The window moves over a grid of ``ceil((H - window) / stride) + 1`` rows (same for columns);
     the drop in probability is upsampled to H×W by averaging the windows covering each pixel (the
@@ -356,11 +362,11 @@ def occlusion(
     model : torch.nn.Module
         An image classifier returning 1×K class scores.
     x : torch.Tensor or numpy.ndarray
-        One image, C×H×W or 1×C×H×W; checked and converted by :func:`nbviz._inputs.model_input`
+        One image, C×H×W or 1×C×H×W, or N×C×H×W images; checked and converted by :func:`nbviz._inputs.model_input`
         (the dtype of the model's parameters; errors for NaN/inf or the wrong channel count).
-    target : int, callable or None, default None
+    target : int, sequence of int, callable or None, default None
         ``None``: the predicted class; an int: that class; a callable: maps the output rows to one
-        scalar each (scored as is, not through softmax).
+        scalar each (scored as is, not through softmax). With N images, also one int per image.
     window : int or tuple of int, default 8
         Window size, square or (height, width).
     stride : int or tuple of int, default 4
@@ -382,14 +388,21 @@ def occlusion(
         ``False`` shows none.
     on_partial : callable or None, default None
         ``on_partial(result, fraction)`` receives the map (an :class:`OcclusionResult` with
-        ``final`` False) after each coarse-to-fine level.
+        ``final`` False) after each coarse-to-fine level; one image only.
+    executor : str or None, default None
+        ``"local"``, ``"ray"`` or ``None`` (the kernel's choice, :func:`nbviz.use_ray`); Ray is used
+        for N > 1 images (progress is then reported per shard).
 
     Returns
     -------
-    OcclusionResult
-        Probability and drop per window, the H×W drop map and what ran.
+    OcclusionResult or list of OcclusionResult
+        Probability and drop per window, the H×W drop map and what ran; a list, in input order, for
+        N > 1 images.
     """
     check_model(model)
+    if isinstance(x, (torch.Tensor, np.ndarray)) and x.ndim == 4 and x.shape[0] > 1:
+        kwargs = dict(window=window, stride=stride, baseline=baseline, mode=mode, batch_size=batch_size, order=order)
+        return _occlusion_many(model, torch.as_tensor(x), target, kwargs, progress, on_partial, executor)
     image = model_input(_as_image(x), model)
     win, step = grid.as_pair(window, "window"), grid.as_pair(stride, "stride")
     height, width = image.shape[-2:]
@@ -409,3 +422,32 @@ def occlusion(
         )
         run.start()
         return run.run()
+
+
+def _occlusion_many(
+    model: nn.Module, images: torch.Tensor, target: Any, kwargs: dict[str, Any], progress: Progress | None,
+    on_partial: Callable[[OcclusionResult, float], Any] | None, executor: str | None,
+) -> list[OcclusionResult]:
+    """:func:`occlusion` of each of N images, here or sharded over Ray, in input order."""
+    n = images.shape[0]
+    if on_partial is not None:
+        raise ValueError("on_partial: partial maps are for one image; occlude the images one at a time to watch them")
+    if isinstance(target, (list, tuple, np.ndarray, torch.Tensor)):
+        if len(target) != n:
+            raise ValueError(f"target: expected one target per image ({n}), got {len(target)}")
+        targets = [int(t) for t in target]
+    else:
+        targets = [target] * n
+    if resolve_executor(executor) == "ray":
+        from nbviz.execution.ray_images import occlusion_many
+
+        return occlusion_many(occlusion, model, images.detach().cpu(), targets, kwargs, progress)
+    results = []
+    for i in range(n):
+        sub = None if progress is None else _scaled(progress, i / n, (i + 1) / n)
+        results.append(occlusion(model, images[i], targets[i], progress=sub if sub is not None else False, **kwargs))
+    return results
+
+
+def _scaled(progress: Progress, low: float, high: float) -> Progress:
+    return lambda fraction, message: progress(low + (high - low) * fraction, message)

@@ -1,6 +1,7 @@
 """Attribution over many images on Ray: the images are split into contiguous shards, each task runs the
-local :func:`~nbviz.attribution.saliency.saliency` (passed in by the caller) on its shard under the model guard, and the driver
-joins the shards' maps in input order as they arrive."""
+local :func:`~nbviz.attribution.saliency.saliency` or :func:`~nbviz.attribution.occlusion.occlusion` (passed
+in by the caller) on its shard under the model guard, and the driver joins the shards' results in input
+order as they arrive."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from .._progress import Progress
 from . import ray_backend
 from .shards import shard_bounds
 
-__all__ = ["saliency_many"]
+__all__ = ["occlusion_many", "saliency_many"]
 
 
 def _rows(value: Any, start: int, stop: int, n: int) -> Any:
@@ -57,3 +58,25 @@ def saliency_many(
         maps=joined("maps"), raw=joined("raw"), method=first.method, target=joined("target"), delta=joined("delta"),
         layer=first.layer, notes=list(dict.fromkeys(note for p in ordered for note in p.notes)), all_zero=joined("all_zero"),
     )
+
+
+def occlusion_shard(shared: dict[str, Any], bounds: tuple[int, int]) -> list[Any]:
+    """On a worker: the local occlusion of each image ``start:stop`` (``target``: one per image)."""
+    x, targets = shared["x"], shared["target"]
+    return [
+        shared["fn"](shared["model"], x[i], targets[i], executor="local", progress=False, **shared["kwargs"])
+        for i in range(*bounds)
+    ]
+
+
+def occlusion_many(
+    fn: Callable[..., Any], model: nn.Module, x: torch.Tensor, target: Any, kwargs: dict[str, Any],
+    progress: Progress | None,
+) -> list[Any]:
+    """:func:`~nbviz.attribution.occlusion.occlusion` of every image of ``x`` (N×C×H×W; ``target`` a list,
+    one per image), shards on the cluster; one result per image, in input order."""
+    bounds = shard_bounds(len(x), 1, ray_backend.worker_slots())
+    parts: dict[int, list[Any]] = {}
+    ray_backend.run(occlusion_shard, dict(fn=fn, model=model, x=x, target=target, kwargs=kwargs), bounds,
+                    lambda i, value: parts.__setitem__(i, value), progress=progress, message="occlusion")
+    return [result for i in range(len(bounds)) for result in parts[i]]

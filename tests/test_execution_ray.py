@@ -240,3 +240,5 @@ def test_occlusion_of_many_images_on_ray_equals_local_one_by_one():
     assert fractions == sorted(fractions) and fractions[-1] == pytest.approx(1.0)
     with pytest.raises(ValueError, match="target: expected one target per image"):
         occlusion(model, x, [0, 1], **kwargs)
+    with pytest.raises(ValueError, match="on_partial: partial maps are for one image"):
+        occlusion(model, x, on_partial=lambda r, f: None, **kwargs)

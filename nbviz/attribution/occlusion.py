@@ -87,7 +87,9 @@ def _as_image(x: Any) -> torch.Tensor:
     if x.dim() == 3:
         x = x.unsqueeze(0)
     if x.dim() != 4 or x.shape[0] != 1:
-        raise ValueError(f"x: expected one image as a C×H×W or 1×C×H×W tensor, got shape {tuple(x.shape)}")
+        raise ValueError(
+            f"x: expected one image as a C×H×W or 1×C×H×W tensor (or N×C×H×W images), got shape {tuple(x.shape)}"
+        )
     if not x.dtype.is_floating_point:
         x = x.float()
     return x.detach()

@@ -141,7 +141,8 @@ def saliency(
     executor : str or None, default None
         ``"local"``, ``"ray"`` or ``None`` (the kernel's choice, :func:`nbviz.use_ray`). On Ray the
         inputs are split into shards computed by the cluster's workers and joined in input order;
-        the maps equal the local ones within float rounding.
+        deterministic methods give the local maps within float rounding, ``smoothgrad`` draws its
+        noise stream per shard (so its maps differ from local for N > 1 inputs).
     **options
         The method's options: ``smoothgrad(n_samples=25, noise_level=0.15, seed=0)``,
         ``integrated_gradients(n_steps=50, baseline=None, rule="gausslegendre")``, CAM methods

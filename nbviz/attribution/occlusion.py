@@ -446,8 +446,11 @@ def _occlusion_many(
         return occlusion_many(occlusion, model, images.detach().cpu(), targets, kwargs, progress)
     results = []
     for i in range(n):
-        sub = None if progress is None else _scaled(progress, i / n, (i + 1) / n)
-        results.append(occlusion(model, images[i], targets[i], progress=sub if sub is not None else False, **kwargs))
+        # False: no progress bar of its own per image (with_progress_bar), the caller's bar covers the set
+        sub: Any = False if progress is None else _scaled(progress, i / n, (i + 1) / n)
+        one = occlusion(model, images[i], targets[i], progress=sub, **kwargs)
+        assert isinstance(one, OcclusionResult)  # one image in, one result out
+        results.append(one)
     return results
 
 

@@ -40,7 +40,7 @@ def test_package_carries_front_end_and_notebooks():
     from nbviz._notebooks import shipped_notebooks
 
     static = PACKAGE / "static"
-    for name in ("style.css", "tsne.js", "layers.js", "vendor/require.js", "vendor/embed-amd.js"):
+    for name in ("style.css", "tsne.js", "layers.js", "watch.js", "vendor/require.js", "vendor/embed-amd.js"):
         assert (static / name).stat().st_size > 1000, name
     notebooks = shipped_notebooks()
     assert {"00_tour.ipynb", "marimo_tour.py"} <= {p.name for p in notebooks.iterdir()}

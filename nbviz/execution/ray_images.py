@@ -30,9 +30,12 @@ def saliency_shard(shared: dict[str, Any], bounds: tuple[int, int]) -> Any:
     """On a worker: the local saliency of inputs ``start:stop``."""
     start, stop = bounds
     n = len(shared["x"])
+    kwargs = dict(shared["kwargs"])
+    if kwargs.get("method") == "smoothgrad":  # the local noise stream's draws for inputs start:stop
+        kwargs["_offset"] = start
     return shared["fn"](
         shared["model"], shared["x"][start:stop], _rows(shared["target"], start, stop, n), executor="local",
-        progress=False, **shared["kwargs"],
+        progress=False, **kwargs,
     )
 
 
@@ -54,8 +57,10 @@ def saliency_many(
         return None if any(v is None for v in values) else np.concatenate(values)
 
     first = ordered[0]
+    maps, raw = joined("maps"), joined("raw")
+    assert maps is not None and raw is not None  # every shard's Attribution has maps and raw
     return Attribution(
-        maps=joined("maps"), raw=joined("raw"), method=first.method, target=joined("target"), delta=joined("delta"),
+        maps=maps, raw=raw, method=first.method, target=joined("target"), delta=joined("delta"),
         layer=first.layer, notes=list(dict.fromkeys(note for p in ordered for note in p.notes)), all_zero=joined("all_zero"),
     )
 

@@ -130,9 +130,10 @@ def features(fn: Callable[..., Any], model: nn.Module, data: Data, layer: Any, b
     samples, _ = shardable(data, batch_size)
 
     def merge(bounds: tuple[int, int], rows: np.ndarray) -> None:
-        if out[0] is None:
-            out[0] = np.empty((samples, *rows.shape[1:]), dtype=np.float32)
-        out[0][bounds[0] : bounds[1]] = rows
+        buffer = out[0]
+        if buffer is None:
+            buffer = out[0] = np.empty((samples, *rows.shape[1:]), dtype=np.float32)
+        buffer[bounds[0] : bounds[1]] = rows
 
     _run_shards(features_shard, dict(fn=fn, model=model, layer=layer, pool=pool), data, batch_size, merge, progress, (0.0, 1.0),
                 f"features of {layer!r}" if isinstance(layer, str) else "features")

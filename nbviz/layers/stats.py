@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -18,7 +18,7 @@ from ..execution import resolve_executor
 from .calls import CallRef, resolve_call, resolve_calls
 from .channels import channel_axes
 from .outputs import output_tensor
-from .recorder import Recorder
+from .recorder import Consumer, Recorder
 from .scan import scan
 from .tree import probe_tree
 
@@ -89,7 +89,7 @@ class _Accumulator:
         total = t.sum(dim=dims, dtype=torch.float64)
         high = t.amax(dim=dims)
         nonzero = torch.count_nonzero(t, dim=dims)
-        if self.sum is None:
+        if self.sum is None or self.max is None or self.nonzero is None:  # the first batch sets all three
             self.sum, self.max, self.nonzero = total, high, nonzero
         else:
             self.sum += total
@@ -170,7 +170,7 @@ def accumulate(
     for _, batch in scan(guard.user_model, data, batch_size, progress, "activation statistics"):
         if accumulators is None:
             accumulators = _plan(guard, batch, layers)
-            recorder = Recorder(guard, accumulators)
+            recorder = Recorder(guard, cast(dict[CallRef, Consumer], accumulators))
         recorder.run(batch, argument="data")
         samples += int(batch.shape[0])
     assert accumulators is not None

@@ -3,7 +3,8 @@ images with their receptive-field boxes."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -21,6 +22,24 @@ class ChannelDetailMixin(traitlets.HasTraits):
     ``detail_channel``, ``filter_kind``, ``filter_image``, ``top_*``) and the attributes ``_model``,
     ``_dataset`` and ``_shown``."""
 
+    # provided by LayerExplorer (declared here, without values, for the type checker only)
+    layer: str
+    channel: int
+    detail_channel: int
+    filter_kind: str
+    filter_image: np.ndarray | None
+    top_images: np.ndarray | None
+    top_boxes: np.ndarray | None
+    top_indices: list[int]
+    top_values: list[float]
+    _model: torch.nn.Module
+    _dataset: Any
+    _shown: dict[str, Any]
+
+    if TYPE_CHECKING:
+
+        def run(self, key: str, work: Callable[..., Any], done: Callable[[Any], None] | None = None) -> int: ...
+
     def _request_detail(self, change: Any = None) -> None:
         layer, channel = self.layer, self.channel
         if channel < 0:
@@ -29,7 +48,7 @@ class ChannelDetailMixin(traitlets.HasTraits):
         module = self._shown[layer]
         is_conv = module.type in ("Conv2d", "ConvTranspose2d")
 
-        def work(progress):
+        def work(progress: Callable[..., Any]) -> tuple[int, Any, Any]:
             top = top_activating(self._model, self._dataset, layer, channel, k=9, progress=progress)
             weights = filters(self._model, layer) if is_conv else None
             return channel, top, weights

@@ -3,12 +3,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import torch
 import traitlets
 
 from ..layers import channel_contrast, channel_means
+
+if TYPE_CHECKING:
+    from ..layers.contrast import ChannelContrast
 
 __all__ = ["CONTRAST_TOP", "STRIP", "SelectionContrastMixin"]
 
@@ -21,6 +26,32 @@ class SelectionContrastMixin(traitlets.HasTraits):
     ``strip``, ``layer``, ``contrast_*``) and the attributes ``_model``, ``_dataset``, ``_inputs``,
     ``_means`` and ``_contrast``. Per-input channel means are computed once per layer, so a new
     selection costs only two means."""
+
+    # provided by LayerExplorer (declared here, without values, for the type checker only)
+    selection: list[int]
+    strip: list[int]
+    layer: str
+    contrast_channels: list[int]
+    contrast_scores: list[float]
+    contrast_size: int
+    contrast_layer: str
+    _model: torch.nn.Module
+    _dataset: Any
+    _inputs: torch.Tensor
+    _means: dict[str, np.ndarray]
+    _contrast: ChannelContrast | None
+
+    if TYPE_CHECKING:
+
+        @property
+        def n_inputs(self) -> int: ...
+
+        @property
+        def n_dataset(self) -> int | None: ...
+
+        def run(self, key: str, work: Callable[..., Any], done: Callable[[Any], None] | None = None) -> int: ...
+
+        def cancel(self, key: str) -> None: ...
 
     def _selection_in_inputs(self) -> bool:
         d, x = self._dataset, self._inputs  # the same tensor, or a view of the same memory and shape
@@ -38,7 +69,7 @@ class SelectionContrastMixin(traitlets.HasTraits):
             self._show_contrast(None)
             return
 
-        def work(progress):
+        def work(progress: Callable[..., Any]) -> ChannelContrast:
             means = self._means.get(layer)
             if means is None:
                 means = channel_means(self._model, self._dataset, layer, progress=progress)[layer]

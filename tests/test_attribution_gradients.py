@@ -10,6 +10,7 @@ import torch
 from attribution_models import images, resnet18, small_cnn
 from guard_checks import ForwardCalls
 from nbviz.attribution import saliency
+from nbviz.attribution.gradients import smoothgrad_noise
 from reference_packages import require
 
 captum_attr = require("captum.attr")
@@ -109,6 +110,21 @@ def test_smoothgrad_does_not_depend_on_batching_and_seed_matters():
     c = saliency(model, x, method="smoothgrad", n_samples=5, seed=1)
     close(a.raw, b.raw, rtol=1e-5)
     assert not torch.allclose(torch.as_tensor(a.raw), torch.as_tensor(c.raw))
+
+
+def test_smoothgrad_offset_draws_the_slice_of_the_whole_batch_noise():
+    shape, n_samples, start = (3, 8, 8), 4, 2
+    whole = smoothgrad_noise(7, shape)
+    draws = [torch.randn(shape, generator=whole) for _ in range(5 * n_samples)]
+    shard = smoothgrad_noise(7, shape, skip=start * n_samples)
+    for expected in draws[start * n_samples :]:
+        assert torch.equal(torch.randn(shape, generator=shard), expected)
+    model, x = small_cnn(), images(5, 16)
+    full = saliency(model, x, 0, "smoothgrad", n_samples=n_samples, seed=7)
+    offset = saliency(model, x[start:], 0, "smoothgrad", n_samples=n_samples, seed=7, _offset=start)
+    fresh = saliency(model, x[start:], 0, "smoothgrad", n_samples=n_samples, seed=7)
+    close(offset.raw, full.raw[start:], rtol=1e-5)
+    assert not torch.allclose(torch.as_tensor(fresh.raw), torch.as_tensor(full.raw[start:]))
 
 
 def test_memory_budget_bounds_rows_per_pass():

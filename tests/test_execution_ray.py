@@ -193,6 +193,17 @@ def test_saliency_over_many_images_equals_local(method):
     assert remote.method == local.method and remote.layer == local.layer
 
 
+def test_smoothgrad_over_many_images_equals_local():
+    # each shard skips the local noise stream to its first image, so the noise is the local run's
+    model, (x, y) = tiny_cnn(), digits(6)
+    kwargs = dict(method="smoothgrad", n_samples=5, noise_level=0.2, seed=3, progress=False)
+    local = saliency(model, x, y, **kwargs)
+    remote = saliency(model, x, y, executor="ray", **kwargs)
+    np.testing.assert_allclose(remote.maps, local.maps, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(remote.raw, local.raw, rtol=1e-5, atol=1e-7)
+    np.testing.assert_array_equal(remote.target, local.target)
+
+
 def test_featurevis_of_many_units_equals_local():
     from nbviz.featurevis import maximize
 

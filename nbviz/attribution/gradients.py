@@ -26,6 +26,7 @@ __all__ = [
     "integrated_gradients",
     "ig_steps",
     "smoothgrad",
+    "smoothgrad_noise",
 ]
 
 IG_RULES = ("gausslegendre", "riemann_trapezoid")
@@ -66,7 +67,19 @@ def gradient_x_input(ctx: Context) -> Attribution:
     return Attribution(sum_map(raw), _numpy(raw), "gradient_x_input", ctx.target.as_array())
 
 
-def smoothgrad(ctx: Context, *, n_samples: int = 25, noise_level: float = 0.15, seed: int = 0) -> Attribution:
+def smoothgrad_noise(seed: int, shape: tuple[int, ...], skip: int = 0) -> torch.Generator:
+    """SmoothGrad's noise stream: a CPU generator seeded with ``seed``, past its first ``skip`` draws of
+    one ``shape`` tensor each (replayed one by one, so the next draw is bitwise the one a run from draw 0
+    gets there; a bulk draw of the same count may consume the stream differently)."""
+    generator = torch.Generator().manual_seed(int(seed))
+    for _ in range(skip):
+        torch.randn(shape, generator=generator)
+    return generator
+
+
+def smoothgrad(
+    ctx: Context, *, n_samples: int = 25, noise_level: float = 0.15, seed: int = 0, _offset: int = 0
+) -> Attribution:
     """Mean input gradient over ``n_samples`` noisy copies of each input.
 
     The noise is Gaussian with standard deviation ``noise_level × (max − min)`` of each input (the
@@ -75,6 +88,10 @@ def smoothgrad(ctx: Context, *, n_samples: int = 25, noise_level: float = 0.15, 
     the noise Captum's ``NoiseTunnel(Saliency)`` draws after ``torch.manual_seed(seed)``
     (``nt_type="smoothgrad"``, ``stdevs=noise_level``). ``raw`` is the mean signed gradient,
     ``maps`` its absolute maximum over channels.
+
+    ``_offset`` (internal: the Ray backend's shards) is the index of ``ctx.x``'s first input in the
+    whole batch: the stream skips ``_offset × n_samples`` draws, so a shard gets exactly the noise the
+    one-batch run draws for its inputs.
     """
     if not isinstance(n_samples, int) or isinstance(n_samples, bool) or n_samples < 1:
         raise ValueError(f"n_samples: expected a positive int, got {n_samples!r}")
@@ -82,8 +99,8 @@ def smoothgrad(ctx: Context, *, n_samples: int = 25, noise_level: float = 0.15, 
         raise ValueError(f"noise_level: expected a non-negative fraction of the input range, got {noise_level!r}")
     flat = ctx.x.reshape(ctx.n, -1)
     sigma = (flat.amax(dim=1) - flat.amin(dim=1)) * float(noise_level)
-    generator = torch.Generator().manual_seed(int(seed))
     shape = tuple(ctx.x.shape[1:])
+    generator = smoothgrad_noise(seed, shape, _offset * n_samples)
     weight = torch.full((1,), 1.0 / n_samples, device=ctx.x.device)
 
     def make_rows(start: int, stop: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:

@@ -57,7 +57,8 @@ def _check_options(method: str, options: dict[str, Any]) -> None:
     allowed = [p.name for p in inspect.signature(_METHODS[method].run).parameters.values() if p.kind is p.KEYWORD_ONLY]
     unknown = sorted(set(options) - set(allowed))
     if unknown:
-        listed = ", ".join(allowed) if allowed else "none"
+        public = [name for name in allowed if not name.startswith("_")]  # _offset: set by the Ray backend
+        listed = ", ".join(public) if public else "none"
         raise TypeError(f"{method}: unknown option(s) {', '.join(unknown)}; this method accepts: {listed}")
 
 
@@ -140,9 +141,9 @@ def saliency(
         ``False`` shows none.
     executor : str or None, default None
         ``"local"``, ``"ray"`` or ``None`` (the kernel's choice, :func:`nbviz.use_ray`). On Ray the
-        inputs are split into shards computed by the cluster's workers and joined in input order;
-        deterministic methods give the local maps within float rounding, ``smoothgrad`` draws its
-        noise stream per shard (so its maps differ from local for N > 1 inputs).
+        inputs are split into shards computed by the cluster's workers and joined in input order,
+        giving the local maps within float rounding (``smoothgrad``'s shards draw the local noise
+        stream's draws for their inputs).
     **options
         The method's options: ``smoothgrad(n_samples=25, noise_level=0.15, seed=0)``,
         ``integrated_gradients(n_steps=50, baseline=None, rule="gausslegendre")``, CAM methods

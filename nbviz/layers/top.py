@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -133,6 +134,7 @@ def top_activating(
     ref = resolve_call(model, layer)
     with model_guard(model) as guard:
         span = (0.0, 0.8 if crops else 1.0)
+        axis: int | None
         if backend == "ray":
             from ..execution.ray_layers import top_k
 
@@ -144,7 +146,8 @@ def top_activating(
         boxes = None
         if crops and spatial:
             boxes = probe_boxes(
-                guard, ref, tuple(best["images"].shape[1:]), best["positions"].numpy(), channel,
+                guard, ref, cast(tuple[int, int, int], tuple(best["images"].shape[1:])),  # spatial: images are N×C×H×W
+                cast(Sequence[Sequence[int]], best["positions"].numpy()), channel,
                 progress=progress, span=(0.8, 1.0),
             )
     images = best["images"].numpy()
@@ -195,7 +198,7 @@ def _channel_axis(guard: Any, ref: Any, batch: torch.Tensor, channel: int) -> in
     if info is None:
         raise ValueError(f"layer: {ref.key!r} produced no output in a forward pass")
     axis = channel_axes(guard.model, tree)[info.name]
-    if axis is None:
+    if axis is None or info.output_shape is None:
         raise ValueError(f"layer: {ref.key!r} has output shape {info.output_shape}, so it has no channels")
     size = info.output_shape[axis]
     if not 0 <= channel < size:

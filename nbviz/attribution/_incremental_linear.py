@@ -3,7 +3,8 @@ gradient at a cut, and the first-order score change of each patch there."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import fx
@@ -19,13 +20,27 @@ class LinearTail:
     sets ``_cut``, ``_gradient``, ``_gradient_pixels`` and ``_base_dot``, which the engine's ``run``
     reads through :meth:`_linear_change`."""
 
+    # provided by IncrementalEngine (declared here, without values, for the type checker only)
+    nodes: list[fx.Node]
+    dependent: set[fx.Node]
+    cache: dict[fx.Node, Any]
+    output_node: fx.Node
+    _cut: fx.Node | None
+    _gradient: torch.Tensor | None
+    _gradient_pixels: torch.Tensor
+    _base_dot: torch.Tensor
+
+    if TYPE_CHECKING:
+
+        def _call(self, node: fx.Node, args: Any, kwargs: Any, *, copy: bool) -> Any: ...
+
     def cuts(self) -> list[fx.Node]:
         """Input-dependent nodes through which everything downstream flows: after such a node no
         other input-dependent value is still needed, so the rest of the network is a function of
         that node alone (block outputs of a ResNet, every layer of a plain chain). In graph order."""
         position = {n: i for i, n in enumerate(self.nodes)}
         last_use = {n: max((position[u] for u in n.users), default=position[n]) for n in self.dependent}
-        out = []
+        out: list[fx.Node] = []
         for node in self.nodes:
             if node not in self.dependent or node.op in ("placeholder", "output"):
                 continue
@@ -34,7 +49,7 @@ class LinearTail:
                 out.append(node)
         return out
 
-    def linearize(self, cut: fx.Node, score) -> None:
+    def linearize(self, cut: fx.Node, score: Callable[[torch.Tensor], torch.Tensor]) -> None:
         """Prepare first-order estimates past ``cut``: the gradient of ``score(output)`` (a
         function of the 1×K output returning one value) with respect to ``cut``'s activation at the
         unoccluded image. :meth:`run` with ``stop=cut`` then returns ``⟨gradient, change of the cut
@@ -63,6 +78,7 @@ class LinearTail:
         gradient, cached = self._gradient, self.cache[node]
         if node is not self._cut:
             raise ValueError("linearize(cut) first: the engine is linearised at another node")
+        assert gradient is not None  # set with ``_cut``
         if isinstance(state, Same):
             return torch.zeros(batch, device=cached.device)
         if isinstance(state, Full):

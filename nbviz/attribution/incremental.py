@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import logging
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 import torch
 from torch import fx, nn
@@ -111,7 +112,7 @@ class IncrementalEngine(LinearTail):
             if node.op == "output":
                 out = node.args[0]
                 value = self.cache[out] if isinstance(out, fx.Node) else None
-                if not isinstance(value, torch.Tensor) or value.dim() != 2 or value.shape[0] != 1:
+                if not isinstance(out, fx.Node) or not isinstance(value, torch.Tensor) or value.dim() != 2 or value.shape[0] != 1:
                     raise UnsupportedModel("the traced output is not a 1×K tensor of class scores")
                 self.output_node = out
                 self.base_output = value
@@ -128,12 +129,12 @@ class IncrementalEngine(LinearTail):
         if copy and is_inplace(node, module):
             args = tuple(a.clone() if isinstance(a, torch.Tensor) else a for a in args)
         if node.op == "call_module":
-            return module(*args, **kwargs)
+            return cast(nn.Module, module)(*args, **kwargs)
         if node.op == "call_function":
-            return node.target(*args, **kwargs)
+            return cast(Callable[..., Any], node.target)(*args, **kwargs)
         if node.op == "call_method":
             self_arg, *rest = args
-            return getattr(self_arg, node.target)(*rest, **kwargs)
+            return getattr(self_arg, cast(str, node.target))(*rest, **kwargs)
         if node.op == "get_attr":
             value: Any = self.graph_module
             for part in str(node.target).split("."):
@@ -171,7 +172,7 @@ class IncrementalEngine(LinearTail):
             else:
                 kind, spec = self.plan[node]
                 if kind == "window":
-                    state = self._window(node, spec, states[node.args[0]], batch)
+                    state = self._window(node, cast(Window, spec), states[cast(fx.Node, node.args[0])], batch)
                 elif kind == "pointwise":
                     state = self._pointwise(node, states, batch)
                 else:
@@ -209,10 +210,11 @@ class IncrementalEngine(LinearTail):
         return self.box_limit is None and h * w >= self.full_fraction * height * width
 
     def _window(self, node: fx.Node, spec: Window, state: Any, batch: int) -> Any:
+        source = cast(fx.Node, node.args[0])  # a window op's one input
         if isinstance(state, Same):
             return SAME
         if isinstance(state, Full):
-            return Full(self._call(node, (state.value,), {}, copy=self.users[node.args[0]] > 1))
+            return Full(self._call(node, (state.value,), {}, copy=self.users[source] > 1))
         _, _, height, width = self.cache[node].shape
         pt, _, pl, _ = spec.pad
         (kh, kw), (sh, sw), (dh, dw) = spec.kernel, spec.stride, spec.dilation
@@ -227,10 +229,10 @@ class IncrementalEngine(LinearTail):
         if h == 0 or w == 0:
             return SAME
         if self._go_full(h, w, height, width):
-            full = self._materialise(node.args[0], state, batch)
+            full = self._materialise(source, state, batch)
             return Full(self._call(node, (full,), {}, copy=False))
         in_h, in_w = (h - 1) * sh + (kh - 1) * dh + 1, (w - 1) * sw + (kw - 1) * dw + 1
-        region = self._read(node.args[0], state, torch.stack([oy * sh, ox * sw], 1), (in_h, in_w), spec, node)
+        region = self._read(source, state, torch.stack([oy * sh, ox * sw], 1), (in_h, in_w), spec, node)
         return Boxed(spec.fn(region), torch.stack([oy, ox], 1))
 
     def _pointwise(self, node: fx.Node, states: dict[fx.Node, Any], batch: int) -> Any:

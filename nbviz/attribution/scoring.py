@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -196,7 +196,7 @@ def _reinitialise(module: nn.Module, seed: int) -> None:
     with torch.random.fork_rng(devices=[]), torch.no_grad():
         torch.manual_seed(seed)
         if hasattr(module, "reset_parameters"):
-            module.reset_parameters()
+            cast(Callable[[], None], module.reset_parameters)()  # nn.Module's __getattr__ is typed Tensor | Module
         else:
             for p in module.parameters(recurse=False):
                 p.normal_(0.0, float(p.std()) if p.numel() > 1 else 1.0)

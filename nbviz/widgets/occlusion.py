@@ -8,8 +8,8 @@ several images, ``index`` picks the one shown (so a t-SNE selection can drive it
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 import numpy as np
 import traitlets
@@ -17,7 +17,7 @@ from torch import nn
 
 from .._inputs import check_class_names, check_model
 from ..attribution import _occlusion_grid as grid
-from ..attribution.occlusion import occlusion
+from ..attribution.occlusion import OcclusionResult, occlusion
 from ..prediction import predict
 from ._arrays import Array
 from ._base import Explorer
@@ -187,7 +187,7 @@ class OcclusionExplorer(Explorer):
 
     def _request(self, change: Any = None) -> None:
         index, x, target = self.index, self._x, self.target
-        settings = dict(window=self.window, stride=self.stride, baseline=self.baseline, mode=self.mode)
+        settings: dict[str, Any] = dict(window=self.window, stride=self.stride, baseline=self.baseline, mode=self.mode)
         key = (index, target, *settings.values())
         if key in self._cache:  # answered at once; a running request for older settings stops
             self.cancel("occlusion")
@@ -200,12 +200,12 @@ class OcclusionExplorer(Explorer):
         def show_probabilities(probabilities: np.ndarray) -> None:
             self.probabilities = probabilities
 
-        def work(progress):
+        def work(progress: Callable[..., Any]) -> Any:
             if index not in self._probabilities:
                 self._probabilities[index] = predict(self._model, x).probabilities[0]
                 self.publish(progress, 0.0, "predicting", show_probabilities, self._probabilities[index])
 
-            def publish(result, fraction):  # a newer request arrived → never show a stale partial map
+            def publish(result: Any, fraction: float) -> None:  # a newer request arrived → never show a stale partial map
                 self.publish(progress, fraction, f"occlusion: {fraction:.0%} of windows", self._show, result)
 
             return occlusion(self._model, x, target, progress=progress, on_partial=publish, **settings)
@@ -242,7 +242,7 @@ class OcclusionExplorer(Explorer):
             self.hover_image, self.hover_probabilities = None, None
             return
 
-        def work(progress):
+        def work(progress: Callable[..., Any]) -> tuple[Any, np.ndarray]:
             import torch
 
             replacement, _ = grid.make_baseline(baseline, x, (window, window))
@@ -250,7 +250,7 @@ class OcclusionExplorer(Explorer):
             occluded = grid.occluded_batch(x, replacement, ys, xs, (window, window))
             return occluded, predict(self._model, occluded, progress=progress).probabilities[0]
 
-        def done(result):
+        def done(result: tuple[Any, np.ndarray]) -> None:
             occluded, probabilities = result
             self.hover_image = display_rgb(occluded)[0]
             self.hover_probabilities = probabilities
@@ -280,8 +280,11 @@ class OcclusionExplorer(Explorer):
             if isinstance(w, bool) or not isinstance(w, (int, np.integer)) or not 1 <= w <= size:
                 raise ValueError(f"windows: expected window sizes in 1…{size} px, got {w!r}")
         self.wait()
-        settings = dict(stride=self.stride, baseline=self.baseline, mode=self.mode)
-        results = [occlusion(self._model, self._x, self.target, window=int(w), **settings) for w in sorted(set(windows))]
+        settings: dict[str, Any] = dict(stride=self.stride, baseline=self.baseline, mode=self.mode)
+        results = [  # one image → one result
+            cast(OcclusionResult, occlusion(self._model, self._x, self.target, window=int(w), **settings))
+            for w in sorted(set(windows))
+        ]
         rows = max(len(r.origins_y) for r in results)
         cols = max(len(r.origins_x) for r in results)
         grids = np.full((len(results), rows, cols), np.nan, dtype=np.float32)

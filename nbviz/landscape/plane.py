@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -206,7 +206,7 @@ def plane(
         done = 0.0
         directions_np = (to_numpy(d1), to_numpy(d2))
         result: PlaneResult | None = None
-        for p, (evaluator, phase_stages, is_preview, weight) in enumerate(phases):
+        for p, (phase_evaluator, phase_stages, is_preview, weight) in enumerate(phases):
             loss = np.full((resolution, resolution), np.nan)
             acc = np.full((resolution, resolution), np.nan)
             for s, stage in enumerate(phase_stages):
@@ -214,17 +214,19 @@ def plane(
                 if reuse is not None and not is_preview:
                     for k in np.setdiff1d(stage, new):
                         i, j = divmod(int(k), resolution)
-                        loss.flat[k], acc.flat[k] = reuse.get(axis[j], axis[i])
+                        cached = reuse.get(axis[j], axis[i])
+                        assert cached is not None  # a known point is one the cache holds
+                        loss.flat[k], acc.flat[k] = cached
                 step = weight * len(new)
-                values = evaluator.evaluate(
-                    state_at, new, progress=progress, fraction=(done / total, (done + step) / total),
+                values = phase_evaluator.evaluate(
+                    state_at, cast(Sequence[int], new), progress=progress, fraction=(done / total, (done + step) / total),
                     message="loss plane" + (" preview" if is_preview else ""),
                 )
                 done += step
                 loss.flat[new] = values.loss
                 if values.accuracy is not None:
                     acc.flat[new] = values.accuracy
-                classification, samples = evaluator.classification, evaluator.samples
+                classification, samples = phase_evaluator.classification, phase_evaluator.samples
                 if reuse is not None and not is_preview:
                     if classification is None:  # nothing evaluated: the cache knows
                         classification, samples = reuse.classification, reuse.samples

@@ -53,7 +53,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -222,7 +222,7 @@ class Evaluator:
             for m in self.bn_model.modules():
                 m.train(_tracks_stats(m))
                 if _tracks_stats(m):
-                    m.momentum = None  # cumulative average over the batches of one pass
+                    cast(Any, m).momentum = None  # cumulative average over the batches of one pass
 
     @property
     def samples(self) -> int | None:
@@ -253,13 +253,19 @@ class Evaluator:
             if data is not None:  # points one after another, each a timed pass at the chooser's batch size
                 for i, k in enumerate(points):
 
-                    def tick(done: float, i=i) -> None:
+                    def tick(done: float, i: int = i) -> None:
                         report(progress, lo + (hi - lo) * (i + done) / len(points), f"{message}: {i + 1}/{len(points)} points")
+
+                    def bn_tick(d: float, tick: Callable[[float], None] = tick) -> None:
+                        tick(d / passes)
+
+                    def point_tick(d: float, tick: Callable[[float], None] = tick) -> None:
+                        tick((passes - 1 + d) / passes)
 
                     states = [self._layout(state_at(k))]
                     if self.bn_model is not None:
-                        states = self._with_bn_stats(states, lambda d, tick=tick: tick(d / passes))
-                    loss[i], acc[i] = self._point(states[0], data, lambda d, tick=tick: tick((passes - 1 + d) / passes))
+                        states = self._with_bn_stats(states, bn_tick)
+                    loss[i], acc[i] = self._point(states[0], data, point_tick)
                 return Values(loss, acc if self.classification else None)
             first = state_at(points[0])
             per_point = sum(t.numel() * t.element_size() for t in first.values())
@@ -269,12 +275,14 @@ class Evaluator:
                 states = [self._layout(first if k == points[0] else state_at(k)) for k in ids]
                 span = (lo + (hi - lo) * start / len(points), lo + (hi - lo) * (start + len(ids)) / len(points))
 
-                def tick(done: float, span=span, start=start, ids=ids) -> None:
+                def group_tick(
+                    done: float, span: tuple[float, float] = span, start: int = start, ids: Sequence[int] = ids,
+                ) -> None:
                     report(progress, span[0] + (span[1] - span[0]) * done, f"{message}: {start + len(ids)}/{len(points)} points")
 
                 if self.bn_model is not None:
-                    states = self._with_bn_stats(states, lambda d: tick(d / passes))
-                group_loss, group_acc = self._group(states, lambda d: tick((passes - 1 + d) / passes))
+                    states = self._with_bn_stats(states, lambda d: group_tick(d / passes))
+                group_loss, group_acc = self._group(states, lambda d: group_tick((passes - 1 + d) / passes))
                 loss[start : start + len(ids)] = group_loss
                 acc[start : start + len(ids)] = group_acc
         return Values(loss, acc if self.classification else None)
@@ -304,6 +312,7 @@ class Evaluator:
         The point's parameters are swapped in once for the whole pass (one ``functional_call`` of a
         wrapper that loops over the batches), not once per batch."""
         assert self.chooser is not None
+        chooser = self.chooser  # a local, so the narrowing holds inside one_pass
         x, y = data
         n = int(x.shape[0])
         warm_up = not self._warm and self.chooser.forced is None
@@ -315,11 +324,11 @@ class Evaluator:
             start = 0
             while start < n:
                 if warm_up and start == 0:  # the first forward of all measures the activation bytes per sample
-                    b = min(self.chooser.candidates[0], n)
+                    b = min(chooser.candidates[0], n)
                     with ActivationMeter(model) as meter:
                         out = model(x[:b])
-                    self.chooser.limit_memory(meter.bytes / b)
-                    size = self.chooser.size
+                    chooser.limit_memory(meter.bytes / b)
+                    size = chooser.size
                 else:
                     b = min(size, n - start)
                     out = model(x[start : start + b])

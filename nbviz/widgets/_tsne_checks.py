@@ -3,10 +3,11 @@ the trait and what it expects."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import traitlets
+from torch import nn
 
 from ..embedding._validate import check_perplexity
 from ._tsne_settings import check_metrics_k
@@ -17,6 +18,16 @@ __all__ = ["SettingChecks"]
 class SettingChecks(traitlets.HasTraits):
     """Trait validators of :class:`~nbviz.widgets.tsne.TSNEExplorer` (which declares the traits and
     ``_n_points``)."""
+
+    # provided by TSNEExplorer (declared here, without values, for the type checker only)
+    positions: np.ndarray | None
+    new_positions: np.ndarray | None
+    _X: np.ndarray | None
+    _features: tuple[nn.Module, Any, str, str, int] | None
+
+    if TYPE_CHECKING:
+
+        def _n_points(self) -> int: ...
 
     @traitlets.validate("perplexity")
     def _valid_perplexity(self, proposal: Any) -> float:

@@ -3,12 +3,16 @@ frame the page shows, read from the :class:`~nbviz.widgets._frames.FrameBuffer` 
 
 from __future__ import annotations
 
-from typing import Any
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import traitlets
 
 from ..embedding._validate import check_points
+
+if TYPE_CHECKING:
+    from ._frames import FrameBuffer
 
 __all__ = ["FrameViewMixin"]
 
@@ -18,6 +22,24 @@ class FrameViewMixin(traitlets.HasTraits):
     ``frame``, ``live``, ``iterations``, ``kl``, ``early_iter``, ``converged_at``, ``last_iteration``, ``trustworthiness``,
     ``knn_preservation``) and the attributes ``_frames`` (a FrameBuffer) and ``_showing`` (True while
     the explorer itself moves the scrubber)."""
+
+    # provided by TSNEExplorer (declared here, without values, for the type checker only)
+    positions: np.ndarray | None
+    frame: int
+    live: bool
+    iterations: np.ndarray | None
+    kl: np.ndarray | None
+    early_iter: int
+    converged_at: int | None
+    last_iteration: int | None
+    trustworthiness: float | None
+    knn_preservation: float | None
+    _frames: FrameBuffer
+    _showing: bool
+
+    if TYPE_CHECKING:
+
+        def hold_sync(self) -> AbstractContextManager[Any]: ...
 
     @property
     def snapshots(self) -> np.ndarray:
@@ -29,7 +51,7 @@ class FrameViewMixin(traitlets.HasTraits):
         if Y.shape[1] != 2:
             raise ValueError(f"embedding: expected shape (N, 2), got {tuple(Y.shape)}")
         self._frames.replace([Y], [0], [float("nan")])
-        _, first = self._frames.pick(0)
+        _, first = cast("tuple[int, np.ndarray]", self._frames.pick(0))  # the frame just stored
         self._showing = True
         try:
             self.positions, self.iterations, self.kl, self.frame = first, np.zeros(1, np.int32), None, 0
@@ -54,7 +76,7 @@ class FrameViewMixin(traitlets.HasTraits):
             elif self.frame > last >= 0:
                 self._show_frame(last, newest)
 
-    def _show_frame(self, index: int, positions: np.ndarray) -> None:
+    def _show_frame(self, index: int, positions: np.ndarray | None) -> None:
         self._showing = True
         try:
             self.positions = positions

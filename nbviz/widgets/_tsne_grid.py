@@ -3,12 +3,16 @@ worker once per embedding, at most :data:`GRID_MAX_POINTS` points)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import traitlets
 
 from ..embedding.grid import GridLayout, snap_to_grid
+
+if TYPE_CHECKING:
+    from ..embedding.result import TSNEResult
 
 __all__ = ["GRID_MAX_POINTS", "VIEWS", "GridViewMixin"]
 
@@ -20,6 +24,21 @@ class GridViewMixin(traitlets.HasTraits):
     """The ``view`` trait's check and the grid layout for :class:`~nbviz.widgets.tsne.TSNEExplorer`
     (which declares ``view``, ``grid_positions``, ``grid_note``, ``thumbnails``, ``positions`` and
     the attributes ``_grid``, ``_grid_points``, ``_grid_source``, ``_result``)."""
+
+    # provided by TSNEExplorer (declared here, without values, for the type checker only)
+    view: str
+    grid_positions: np.ndarray | None
+    grid_note: str
+    thumbnails: np.ndarray | None
+    positions: np.ndarray | None
+    _grid: GridLayout | None
+    _grid_points: np.ndarray | None
+    _grid_source: np.ndarray | None
+    _result: TSNEResult | None
+
+    if TYPE_CHECKING:
+
+        def run(self, key: str, work: Callable[..., Any], done: Callable[[Any], None] | None = None) -> int: ...
 
     @property
     def grid(self) -> GridLayout | None:
@@ -61,7 +80,7 @@ class GridViewMixin(traitlets.HasTraits):
         else:
             points, note = np.arange(n), ""
 
-        def work(progress):
+        def work(progress: Callable[..., Any]) -> GridLayout:
             progress(0.0, f"snapping {points.size:,} points to a grid")
             return snap_to_grid(embedding[points])
 

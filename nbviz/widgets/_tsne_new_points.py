@@ -4,8 +4,10 @@ placed again whenever a run finishes (a perplexity change moves the map)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import traitlets
@@ -14,6 +16,11 @@ from ..embedding import extract_features
 from ..embedding._validate import check_points
 from ._images import pictures_or_none
 from ._tsne_points import _thumbnails
+
+if TYPE_CHECKING:
+    from torch import nn
+
+    from ..embedding import TSNEResult, TSNESession
 
 __all__ = ["NewPointsMixin"]
 
@@ -35,6 +42,30 @@ class NewPointsMixin(traitlets.HasTraits):
     """New points for :class:`~nbviz.widgets.tsne.TSNEExplorer`, which declares the traits
     (``new_positions``, ``new_name``, ``new_labels``, ``new_thumbnails``, ``new_selected``) and the
     attributes (``_X``, ``_features``, ``_result``, ``_session``, ``_new``) used here."""
+
+    # provided by TSNEExplorer (declared here, without values, for the type checker only)
+    can_run: bool
+    class_names: list[str]
+    new_positions: np.ndarray | None
+    new_name: str
+    new_labels: list[str]
+    new_thumbnails: np.ndarray | None
+    new_selected: list[int]
+    _X: np.ndarray | None
+    _features: tuple[nn.Module, Any, str, str, int] | None
+    _result: TSNEResult | None
+    _session: TSNESession | None
+    _new: NewPoints | None
+
+    if TYPE_CHECKING:
+
+        def hold_sync(self) -> AbstractContextManager[Any]: ...
+
+        def run(self, key: str, work: Callable[..., Any], done: Callable[[Any], None] | None = None) -> int: ...
+
+        def cancel(self, key: str) -> None: ...
+
+        def _ensure_session(self, progress: Callable[..., Any]) -> TSNESession: ...
 
     def add_points(self, X_new: Any, labels: Any = None, images: Any = None, name: str = "new") -> None:
         """Place new points on the map on screen without moving it, drawn with a ring marker.
@@ -88,7 +119,9 @@ class NewPointsMixin(traitlets.HasTraits):
         if self._features is not None:
             model, _, layer, pool, batch_size = self._features
             try:
-                X_new = extract_features(model, X_new, layer, batch_size=batch_size, pool=pool, progress=False)
+                # progress=False (no bar) is documented in nbviz._progress; extract_features' annotation omits it
+                no_bar = cast(Any, False)
+                X_new = extract_features(model, X_new, layer, batch_size=batch_size, pool=pool, progress=no_bar)
             except (RuntimeError, TypeError, ValueError) as error:
                 shape = tuple(getattr(X_new, "shape", ()))
                 raise ValueError(f"X_new: expected inputs the model takes (as the map's data), got shape {shape}: {error}") from error
@@ -119,7 +152,7 @@ class NewPointsMixin(traitlets.HasTraits):
         if new is None or result is None:
             return
 
-        def work(progress):
+        def work(progress: Callable[..., Any]) -> tuple[np.ndarray, np.ndarray]:
             session = self._ensure_session(progress)
             X = new.X
             if new.inputs is not None and new.source is not None and self._X is not new.source:

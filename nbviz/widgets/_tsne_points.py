@@ -3,7 +3,9 @@ there are, and their colours, names and thumbnails."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import traitlets
@@ -23,6 +25,30 @@ class PointsMixin(traitlets.HasTraits):
     traits (``labels``, ``class_names``, ``thumbnails``, ``color_*``, ``palette``, ``legend``,
     ``continuous``, ``predictions``, ``positions``) and the attributes (``_X``, ``_features``,
     ``_colorings``, ``_class_names``, ``_top``) used here."""
+
+    # provided by TSNEExplorer (declared here, without values, for the type checker only)
+    labels: np.ndarray | None
+    class_names: list[str]
+    thumbnails: np.ndarray | None
+    color_by: str
+    color_options: list[str]
+    color_codes: np.ndarray | None
+    palette: np.ndarray | None
+    legend: list[str]
+    continuous: bool
+    predictions: np.ndarray | None
+    positions: np.ndarray | None
+    _X: np.ndarray | None
+    _features: tuple[nn.Module, Any, str, str, int] | None
+    _colorings: dict[str, Coloring]
+    _class_names: list[str] | None
+    _top: int
+
+    if TYPE_CHECKING:
+
+        def hold_sync(self) -> AbstractContextManager[Any]: ...
+
+        def _watch_weights(self, model: nn.Module) -> None: ...
 
     def _take_input(self, X: Any, embedding: Any, pool: str, batch_size: int) -> tuple[int | None, Examples | None]:
         """Validate ``X`` (array or ``(model, data, layer)``); returns N and, in the model form, what
@@ -75,7 +101,7 @@ class PointsMixin(traitlets.HasTraits):
         else:
             self._colorings["values"] = coloring(color_by, n, argument="color_by", top=self._top)
             name = "values"
-        options = [k for k in ("label", "values") if k in self._colorings]
+        options: list[str] = [k for k in ("label", "values") if k in self._colorings]
         if self._features is not None:
             options.insert(1 if "label" in options else 0, "prediction")
         self.color_options = options
@@ -90,7 +116,7 @@ class PointsMixin(traitlets.HasTraits):
         with self.hold_sync():
             self.color_codes, self.palette, self.legend, self.continuous = c.codes, c.palette, c.names, c.continuous
 
-    def _predict(self, model: nn.Module, data: Any, progress) -> Coloring:
+    def _predict(self, model: nn.Module, data: Any, progress: Callable[..., Any] | None) -> Coloring:
         from ..prediction import predict
 
         predicted = predict(model, data, progress=progress).predicted

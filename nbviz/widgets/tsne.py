@@ -18,8 +18,8 @@ declarations, which belong together on the class.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 import numpy as np
 import traitlets
@@ -289,7 +289,7 @@ class TSNEExplorer(NewPointsMixin, PointsMixin, FrameViewMixin, GridViewMixin, S
         """The last small-multiples result (see :meth:`show_small_multiples`)."""
         return self._small
 
-    def precompute(
+    def precompute(  # type: ignore[override]  # keyword-only settings of its own; takes no other explorers' options
         self, *, multiples: bool = True, perplexities: Sequence[float] | None = None, multiples_iter: int | None = None,
         grid: bool = True, timeout: float | None = 600.0,
     ) -> None:
@@ -353,10 +353,10 @@ class TSNEExplorer(NewPointsMixin, PointsMixin, FrameViewMixin, GridViewMixin, S
         n = self._n_points()
         values = [check_perplexity(p, n, argument="perplexities") for p in values]
         n_iter = self.n_iter if n_iter is None else int(n_iter)
-        settings = dict(n_iter=n_iter, early_iter=self._early(n_iter), exaggeration=self.exaggeration,
+        settings: dict[str, Any] = dict(n_iter=n_iter, early_iter=self._early(n_iter), exaggeration=self.exaggeration,
                         learning_rate=self._lr(), snapshot_every=max(self._snapshot_every, 50))
 
-        def work(progress):
+        def work(progress: Callable[..., Any]) -> SmallMultiples:
             session = self._ensure_session(progress)
             keep = session.embedding
             small = session.small_multiples(values, progress=progress, **settings)
@@ -386,11 +386,12 @@ class TSNEExplorer(NewPointsMixin, PointsMixin, FrameViewMixin, GridViewMixin, S
             self._prepare()
 
     # -- compute through the worker ----------------------------------------------------------
-    def _ensure_session(self, progress) -> TSNESession:
+    def _ensure_session(self, progress: Callable[..., Any]) -> TSNESession:
         """Features (model form) and the session with its kNN graph for ``max_perplexity`` — built once."""
         if self._session is None:
             X = self._X
             if X is None:
+                assert self._features is not None  # no X: the (model, data, layer) form
                 model, data, layer, pool, batch_size = self._features
                 X = extract_features(model, data, layer, batch_size=batch_size, pool=pool, progress=progress)
                 self._X = check_distinct(check_points(X, argument=f"features of {layer!r}"), argument=f"features of {layer!r}")
@@ -404,7 +405,7 @@ class TSNEExplorer(NewPointsMixin, PointsMixin, FrameViewMixin, GridViewMixin, S
     def _prepare(self) -> None:
         """Build features and the kNN graph, show the PCA start (``run=False``)."""
 
-        def work(progress):
+        def work(progress: Callable[..., Any]) -> np.ndarray:
             session = self._ensure_session(progress)
             from openTSNE import initialization
 
@@ -422,7 +423,7 @@ class TSNEExplorer(NewPointsMixin, PointsMixin, FrameViewMixin, GridViewMixin, S
     def _request(self, warm: bool) -> None:
         """Start a run with the current settings; a newer request stops this one at its next frame."""
         perplexity, n_iter, seed, init = self.perplexity, self.n_iter, self.seed, self.init
-        settings = dict(
+        settings: dict[str, Any] = dict(
             n_iter=n_iter, early_iter=None if warm else self._early(n_iter), exaggeration=self.exaggeration,
             learning_rate=self._lr(), seed=seed, warm_start=warm, init=None if warm else init,
             snapshot_every=self._snapshot_every,
@@ -431,7 +432,7 @@ class TSNEExplorer(NewPointsMixin, PointsMixin, FrameViewMixin, GridViewMixin, S
         self.cancel("multiples")
         self.live = True  # a new run is followed as it streams
 
-        def work(progress):
+        def work(progress: Callable[..., Any]) -> TSNEResult:
             session = self._ensure_session(progress)
             if self.color_by == "prediction" and self.color_codes is None:
                 self._show_coloring()
@@ -453,7 +454,7 @@ class TSNEExplorer(NewPointsMixin, PointsMixin, FrameViewMixin, GridViewMixin, S
 
     def _finish(self, result: TSNEResult) -> None:
         self._result = result
-        self._frames.replace(list(result.snapshots), result.iterations, result.kl)
+        self._frames.replace(list(result.snapshots), cast(Sequence[int], result.iterations), cast(Sequence[float], result.kl))
         with self.hold_sync():
             self.early_iter = int(result.params["early_iter"])
             self.converged_at = None if result.converged_at is None else int(result.converged_at)
@@ -468,7 +469,7 @@ class TSNEExplorer(NewPointsMixin, PointsMixin, FrameViewMixin, GridViewMixin, S
             return
         Y, k = result.embedding, self.metrics_k
 
-        def work(progress):
+        def work(progress: Callable[..., Any]) -> tuple[float, float]:
             return trustworthiness(X, Y, k, progress=progress), knn_preservation(X, Y, k, progress=progress)
 
         def done(scores: tuple[float, float]) -> None:

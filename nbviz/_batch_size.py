@@ -27,6 +27,7 @@ How the search goes (:class:`BatchSizeChooser`):
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -81,14 +82,17 @@ class ActivationMeter:
             raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
         self.model = model
         self.bytes = 0
-        self._seen: set[tuple[int, int | torch.SymInt]] = set()  # (storage, offset)
+        # (storage address, offset) → the tensor counted there, held weakly: an address whose tensor was
+        # freed can be reused by a later output (the allocator recycles it), which must count again
+        self._seen: dict[tuple[int, int | torch.SymInt], weakref.ref[torch.Tensor]] = {}
         self._handles: list[Any] = []
 
     def _hook(self, _module: nn.Module, _inputs: Any, output: Any) -> None:
         for t in _tensors(output):
             key = (t.untyped_storage().data_ptr(), t.storage_offset())
-            if key not in self._seen:
-                self._seen.add(key)
+            counted = self._seen.get(key)
+            if counted is None or counted() is None:
+                self._seen[key] = weakref.ref(t)
                 self.bytes += t.numel() * t.element_size()
 
     def __enter__(self) -> ActivationMeter:

@@ -36,6 +36,22 @@ def test_activation_meter_counts_each_output_once():
     assert not separate._forward_hooks and not separate[0]._forward_hooks  # hooks removed
 
 
+def test_activation_meter_counts_an_output_at_a_recycled_address():
+    """The allocator may give a later output the address of an earlier, freed one (this happened in CI:
+    the last Linear's 5×3 output landed where the first Linear's freed output had been, and went
+    uncounted). Reproduced deterministically: two outputs at one address, the first gone before the second."""
+    model = nn.Linear(2, 2)
+    buffer = torch.zeros(10)
+    with ActivationMeter(model) as meter:
+        first = buffer[:5]  # a tensor object at (buffer's storage, offset 0)
+        meter._hook(model, (), first)
+        meter._hook(model, (), first)  # the same live tensor passed on (a container, an in-place op): once
+        assert meter.bytes == 5 * 4
+        del first
+        meter._hook(model, (), buffer[:5])  # a new output at the same address after the first was freed
+    assert meter.bytes == 2 * 5 * 4
+
+
 def drive(chooser: BatchSizeChooser, per_sample, n: int, limit: int = 100) -> list[int]:
     """Run units until the chooser settles, with ``per_sample(size)`` seconds per sample; the sizes used."""
     used = []

@@ -203,3 +203,32 @@ def test_shapes_cnn_snapshot_reads_the_penultimate_features() -> None:
         expected = model.classifier[:2](model.features(x))
     np.testing.assert_allclose(snap.features, expected.numpy(), rtol=1e-5, atol=1e-6)
     assert snap.loss is None and snap.accuracy is None  # no labels
+
+
+def test_a_snapshot_that_fails_leaves_the_model_as_it_was() -> None:
+    """A forward that raises inside a snapshot: the user's weights, modes, flags and own hooks come back
+    as they were, and nbviz's hooks are gone (the model guard's promise, through the watcher's path)."""
+    from guard_checks import ModelSnapshot
+
+    class Flaky(nn.Module):
+        fail = False
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            if self.fail:
+                raise RuntimeError("the user's layer failed")
+            return x
+
+    model = nn.Sequential(*small_cnn(), Flaky()).train()
+    model[0].weight.requires_grad_(False)
+    model[1].eval()
+    users_hook = model[2].register_forward_hook(lambda *_: None)
+    x, y = probe_pair()
+    snapshotter = Snapshotter(model, as_probe((x, y), model))
+    before = ModelSnapshot(model)
+    model[-1].fail = True
+    with pytest.raises(ValueError, match="probe: .*the user.s layer failed"):  # named, with the cause
+        snapshotter.take(0)
+    before.assert_unchanged(model)
+    assert list(model[2]._forward_hooks) == [users_hook.id]
+    assert not any(m._forward_pre_hooks for m in model.modules())
+    assert sum(len(m._forward_hooks) for m in model.modules()) == 1

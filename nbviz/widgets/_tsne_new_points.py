@@ -36,6 +36,8 @@ class NewPoints:
     name: str
     inputs: Any = None
     source: Any = None  # the map's feature array X was taken beside (model form)
+    pictures: Any = None  # what linked item explorers show for these points (images, else model inputs)
+    label_values: Any = None  # the labels as given (linked explorers name them their own way)
 
 
 class NewPointsMixin(traitlets.HasTraits):
@@ -73,7 +75,8 @@ class NewPointsMixin(traitlets.HasTraits):
         Each point starts at the median of its nearest map points and is optimised against the fixed
         map (:meth:`nbviz.TSNESession.transform`). The points are placed again after every finished
         run (a perplexity change moves the map). They have their own legend entry, hover names and
-        thumbnails; a click or lasso on them sets ``new_selected`` (indices into ``X_new``). Placement
+        thumbnails; a click or lasso on them sets ``new_selected`` (indices into ``X_new``), which
+        :func:`nbviz.link` follows: one selected new point is shown in the linked item explorers. Placement
         runs on the worker: :meth:`wait` for ``new_positions``. A second call replaces the first set.
 
         Parameters
@@ -86,7 +89,7 @@ class NewPointsMixin(traitlets.HasTraits):
             (M,) categories named on hover (indices into ``class_names``, or any values).
         images : array-like, optional
             M×C×H×W or M×H×W pictures in [0, 1], shown on hover (default: ``X_new`` itself in the
-            model form, when it holds images).
+            model form, when it holds images), and by linked explorers (:func:`nbviz.link`).
         name : str, default "new"
             The legend entry of these points.
         """
@@ -100,7 +103,10 @@ class NewPointsMixin(traitlets.HasTraits):
         pictures = images if images is not None else (pictures_or_none(X_new) if self._features is not None else None)
         thumbs = None if pictures is None else _thumbnails(pictures, m)
         model_form = self._features is not None
-        self._new = NewPoints(features, names, thumbs, name, X_new if model_form else None, self._X if model_form else None)
+        shown = images if images is not None else (X_new if model_form else None)
+        self._new = NewPoints(
+            features, names, thumbs, name, X_new if model_form else None, self._X if model_form else None, shown, labels
+        )
         with self.hold_sync():
             self.new_selected = []
             self.new_name, self.new_labels, self.new_thumbnails = name, names, thumbs

@@ -27,6 +27,7 @@ from .._data import as_tensor, count_items, examples
 from .._progress import Progress
 from ..layers import activation_stats, activations
 from ..transforms import affine
+from ._added_inputs import with_added
 from ._arrays import Array
 from ._base import Explorer
 from ._images import display_rgb
@@ -148,6 +149,7 @@ class LayerExplorer(SelectionContrastMixin, ChannelDetailMixin, Explorer):
         self._model = model
         self._watch_weights(model)
         self._inputs = x[:max_inputs]
+        self._class_names = class_names
         n = self._inputs.shape[0]
         self._dataset = self._inputs if dataset is None else dataset
         if isinstance(self._dataset, (str, bytes, dict)) or not hasattr(self._dataset, "__iter__") and not hasattr(self._dataset, "__getitem__"):
@@ -227,6 +229,30 @@ class LayerExplorer(SelectionContrastMixin, ChannelDetailMixin, Explorer):
 
     def _channels(self, name: str) -> int:
         return self._picker.channels(name)
+
+    def add_inputs(self, inputs: Any, labels: Sequence[Any] | torch.Tensor | None = None) -> int:
+        """Show ``inputs`` after the explorer's own (how :func:`nbviz.link` shows a t-SNE map's new points).
+        The dataset ``selection`` indexes is unchanged.
+
+        Parameters
+        ----------
+        inputs : torch.Tensor or numpy.ndarray
+            M×C×H×W images (or one C×H×W), shaped like the explorer's inputs.
+        labels : sequence or torch.Tensor, optional
+            Their labels (indices into the class names, or any values), named as the explorer's own.
+
+        Returns
+        -------
+        int
+            The ``input_index`` of the first added input; the others follow in order.
+        """
+        joined, x = with_added(self._inputs, inputs)
+        start = int(self._inputs.shape[0])
+        text = self._label_text(labels, self._class_names, x.shape[0]) if labels is not None else [""] * x.shape[0]
+        self._inputs = joined
+        if self.labels:
+            self.labels = [*self.labels, *text]
+        return start
 
     @property
     def n_inputs(self) -> int:

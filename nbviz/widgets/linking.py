@@ -8,7 +8,12 @@ a trait in Python (``tsne.selected = [7]``):
 - many selected points → ``LayerExplorer.selection``: the layer explorer ranks the channels that
   respond to the selection more than to the rest;
 - choosing an item in one item view shows it in the others (and, unless a group is selected, marks
-  it in the t-SNE map).
+  it in the t-SNE map);
+- one selected new point of a map (``TSNEExplorer.add_points``, trait ``new_selected``) → that picture
+  in every item view that can take inputs from outside its dataset (``add_inputs``: the saliency,
+  occlusion and layer explorers). A map's new points are added to those views the first time one is
+  selected, after their own items (``index`` ``N + j`` shows new point ``j``); choosing such an index
+  in an item view selects that new point in the map.
 
 A link holds its explorers weakly and passes over closed ones: it never keeps an explorer alive
 (closing one of them frees it while the others stay linked).
@@ -88,8 +93,12 @@ class Link:
         self._maps, self._items = [weakref.ref(e) for e in maps], [weakref.ref(e) for e in items]
         self._busy = False
         self._handlers: list[tuple[weakref.ref[Explorer], Callable[[Any], None], str]] = []
+        # (item explorer's id, new points' id) -> (the new points, weakly; their first index in that explorer)
+        self._added: dict[tuple[int, int], tuple[weakref.ref[Any], int]] = {}
         for m in maps:
             self._watch(m, "selected", self._on_selected)
+            if m.has_trait("new_selected"):
+                self._watch(m, "new_selected", self._on_new_selected)
         for e in items:
             self._watch(e, _item_trait(e), self._on_item)  # type: ignore[arg-type]
 
@@ -130,12 +139,52 @@ class Link:
             if len(chosen) == 1:
                 setattr(e, _item_trait(e), chosen[0])  # type: ignore[arg-type]
 
-    def _on_item(self, source: Explorer, index: int) -> None:
+    def _on_new_selected(self, source: Explorer, new_selected: list[int]) -> None:
+        new = getattr(source, "_new", None)
+        if len(new_selected) != 1 or new is None or new.pictures is None:
+            return  # a group of new points, or points without pictures: the item views keep what they show
+        j = int(new_selected[0])
         for e in self._live(self._items):
-            if e is not source:
+            start = self._start(e, new)
+            if start is not None:
+                setattr(e, _item_trait(e), start + j)  # type: ignore[arg-type]
+
+    def _start(self, explorer: Explorer, new: Any) -> int | None:
+        """The index of ``new``'s first point in ``explorer``, adding its pictures there the first time
+        (``None``: the explorer cannot show inputs from outside its dataset)."""
+        add = getattr(explorer, "add_inputs", None)
+        if add is None:
+            return None
+        key = (id(explorer), id(new))
+        known = self._added.get(key)
+        if known is not None and known[0]() is new:
+            return known[1]
+        start = int(add(new.pictures, new.label_values))
+        self._added[key] = (weakref.ref(new), start)
+        return start
+
+    def _added_point(self, explorer: Explorer, index: int) -> tuple[Any, int] | None:
+        """(new points, j) when ``index`` in ``explorer`` shows new point ``j`` this link added there."""
+        for (owner, _), (ref, start) in self._added.items():
+            new = ref()
+            if owner == id(explorer) and new is not None and 0 <= index - start < len(new.names):
+                return new, index - start
+        return None
+
+    def _on_item(self, source: Explorer, index: int) -> None:
+        added = self._added_point(source, int(index))
+        for e in self._live(self._items):
+            if e is source:
+                continue
+            if added is None:
                 setattr(e, _item_trait(e), int(index))  # type: ignore[arg-type]
+            elif (start := self._start(e, added[0])) is not None:
+                setattr(e, _item_trait(e), start + added[1])  # type: ignore[arg-type]
         for m in self._live(self._maps):
-            if len(m.selected) <= 1:
+            if added is not None:
+                if getattr(m, "_new", None) is added[0]:
+                    m.new_selected = [added[1]]
+            elif len(m.selected) <= 1:
                 m.selected = [int(index)]
 
     @property

@@ -19,6 +19,7 @@ from .._inputs import check_class_names, check_model
 from ..attribution import _occlusion_grid as grid
 from ..attribution.occlusion import OcclusionResult, occlusion
 from ..prediction import predict
+from ._added_inputs import with_added
 from ._arrays import Array
 from ._base import Explorer
 from ._images import as_examples, display_rgb, fitting_names
@@ -169,6 +170,27 @@ class OcclusionExplorer(Explorer):
         return value
 
     # -- switching images ------------------------------------------------------------------------
+    def add_inputs(self, inputs: Any, labels: Any = None) -> int:
+        """Show ``inputs`` after the explorer's own images (how :func:`nbviz.link` shows a t-SNE map's new points).
+
+        Parameters
+        ----------
+        inputs : torch.Tensor or numpy.ndarray
+            M×C×H×W images (or one C×H×W), shaped like the explorer's images.
+        labels : object, optional
+            Ignored (the explorer shows no true class); accepted so every item explorer is called alike.
+
+        Returns
+        -------
+        int
+            The ``index`` of the first added image; the others follow in order.
+        """
+        joined, _ = with_added(self._inputs, inputs)
+        start = int(self._inputs.shape[0])
+        self._inputs = joined
+        self.n_inputs = int(self._inputs.shape[0])
+        return start
+
     def _switch(self, change: Any = None) -> None:
         """Show image ``index``: its pixels at once, its probabilities and map from the worker (or the cache)."""
         index = self.index

@@ -20,6 +20,7 @@ from .._progress import Progress
 from ..attribution import SALIENCY_METHODS, pointing_game, saliency
 from ..attribution.saliency import _METHODS, ATTENTION_METHODS
 from ..prediction import predict
+from ._added_inputs import with_added
 from ._arrays import Array
 from ._base import Explorer
 from ._images import as_examples, as_masks, display_rgb, fitting_names, spatial_layers
@@ -213,15 +214,43 @@ class SaliencyExplorer(Explorer):
         self.hits = [self._hit(k) for k in ready]
 
     def _hit(self, key: tuple[int, int, str, str]) -> int:
-        if self._masks is None:
-            return -1
         index, target, _, _ = key
+        if self._masks is None or index >= len(self._masks):  # an added input has no mask
+            return -1
         cached = self._cache[key]
         score = pointing_game(
             lambda model, images, target: cached[None], self._model, self._x[index : index + 1],
             self._masks[index : index + 1], target=target,
         )
         return int(score)
+
+    def add_inputs(self, inputs: Any, labels: Sequence[int] | None = None) -> int:
+        """Show ``inputs`` after the explorer's own (how :func:`nbviz.link` shows a t-SNE map's new points).
+
+        Parameters
+        ----------
+        inputs : torch.Tensor or numpy.ndarray
+            M×C×H×W images (or one C×H×W), shaped like the explorer's inputs.
+        labels : sequence of int, optional
+            Their true classes (without them, none is shown for these inputs).
+
+        Returns
+        -------
+        int
+            The ``index`` of the first added input; the others follow in order.
+        """
+        joined, x = with_added(self._x, inputs)
+        start, n_classes = int(self._x.shape[0]), int(self._probabilities.shape[1])
+        known = check_labels(None if labels is None else list(labels), x.shape[0], n_classes)
+        probabilities = predict(self._model, x).probabilities
+        self._x = joined
+        self._pixels = np.concatenate([self._pixels, display_rgb(x)])
+        self._probabilities = np.concatenate([self._probabilities, probabilities])
+        with self.hold_sync():
+            if self.labels:
+                self.labels = [*self.labels, *(known or [-1] * x.shape[0])]
+            self.n_inputs = int(self._x.shape[0])
+        return start
 
     @property
     def cached(self) -> int:

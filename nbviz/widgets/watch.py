@@ -108,6 +108,12 @@ class WatchExplorer(Explorer):
     embedding_step = traitlets.Int(-1).tag(sync=True)
     labels = Array()  # (N,) int
     class_names = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    # -- handouts (a page with no kernel): every shown snapshot's panels, made by precompute() --
+    handout_frames = Array()  # (K,) int32 snapshot indices with panels
+    handout_filters = Array()  # (K, C, kh, kw, 3) uint8
+    handout_maps = Array()  # (K, images, channels, h, w) uint8
+    handout_embeddings = Array()  # (E, N, 2) float32 t-SNE maps
+    handout_embedding_steps = Array()  # (E,) int32 their snapshot steps
 
     def __init__(
         self,
@@ -289,7 +295,31 @@ class WatchExplorer(Explorer):
         """Stop following the optimisers (:meth:`detach`), then close the widget, stop its running work and
         drop its references to the model and data; :meth:`step` does nothing afterwards."""
         self.detach()
+        slicer = getattr(self, "_slicer", None)
+        if slicer is not None:
+            slicer.set_free(True)  # a worker waiting for a turn goes on, to its cancellation
         super().close()
+
+    def precompute(self, max_frames: int | None = None, **options: Any) -> None:  # type: ignore[override]
+        """Pack every snapshot's panels (filters, feature maps, t-SNE map) for a handout, so the page's
+        scrubber replays them without a kernel (:meth:`save_html` calls this). Waits for running work first.
+
+        Parameters
+        ----------
+        max_frames : int or None, default None
+            At most this many snapshots keep their panels (evenly spread, the first and last always;
+            ``None``: 100); the curves, sparsity and weight path keep every snapshot.
+        **options : Any
+            Meant for other explorers of the same handout; ignored.
+        """
+        # imported here: the handout package pulls in nbconvert, which a training loop should not pay for
+        from ..handout.watch_frames import DEFAULT_MAX_FRAMES, pack_snapshots
+
+        self.wait(None)
+        packed = pack_snapshots(self._snapshots, self._embeddings, DEFAULT_MAX_FRAMES if max_frames is None else max_frames)
+        with self.hold_sync():
+            self.handout_frames, self.handout_filters, self.handout_maps = packed.frames, packed.filters, packed.maps
+            self.handout_embeddings, self.handout_embedding_steps = packed.embeddings, packed.embedding_steps
 
     @property
     def snapshots(self) -> list[Snapshot]:

@@ -4,12 +4,13 @@ import { extent } from "../lib/arrays";
 import { scale } from "../lib/axes";
 import { setupCanvas } from "../lib/canvas";
 import { PANEL, TAB10, title, type Panel } from "./panel";
+import { shown } from "./shown";
 import type { WatchTraits } from "./traits";
 
 /** Draw the t-SNE panel. */
 export function drawTsne(model: AnyModel<WatchTraits>, p: Panel): void {
   const ctx = setupCanvas(p.canvas, PANEL, PANEL);
-  const e = model.get("embedding");
+  const { embedding: e, embeddingStep } = shown(model);
   const labels = model.get("labels");
   if (!e) { title(ctx, "the first map is on its way…"); return; }
   const n = e.shape[0];
@@ -30,5 +31,5 @@ export function drawTsne(model: AnyModel<WatchTraits>, p: Panel): void {
     ctx.fill();
   }
   const names = model.get("class_names");
-  p.caption.textContent = `map of step ${model.get("embedding_step")}` + (names.length ? ` · ${names.map((c, i) => `${c} (${["blue", "orange", "green", "red", "purple", "brown", "pink", "grey", "olive", "cyan"][i % 10]})`).join(", ")}` : "");
+  p.caption.textContent = `map of step ${embeddingStep}` + (names.length ? ` · ${names.map((c, i) => `${c} (${["blue", "orange", "green", "red", "purple", "brown", "pink", "grey", "olive", "cyan"][i % 10]})`).join(", ")}` : "");
 }

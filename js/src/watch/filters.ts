@@ -3,12 +3,13 @@ import type { AnyModel } from "@anywidget/types";
 import { slice } from "../lib/arrays";
 import { cellOrigin, drawPixels, gridLayout, setupCanvas, toRGBA } from "../lib/canvas";
 import { PANEL, title, type Panel } from "./panel";
+import { shown } from "./shown";
 import type { WatchTraits } from "./traits";
 
 /** Draw the first-layer filters panel. */
 export function drawFilters(model: AnyModel<WatchTraits>, p: Panel): void {
   const ctx = setupCanvas(p.canvas, PANEL, PANEL);
-  const f = model.get("filters");
+  const f = shown(model).filters;
   if (!f) { title(ctx, "no 2-D convolution"); return; }
   const n = f.shape[0];
   const layout = gridLayout(n, PANEL, { gap: 2, maxCell: 48 });

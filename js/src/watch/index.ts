@@ -1,7 +1,7 @@
 // WatchExplorer front end: a live training view. Python sends the timeline (losses, accuracy, sparsity,
 // dead channels, the weight path and its loss surface) whole, and one snapshot's panels (filters,
 // feature maps, t-SNE map) for the frame on show; the scrubber sets `frame` and stops following the
-// newest snapshot. Every panel is a canvas redrawn when its traits change, so the view moves while the
+// newest snapshot. In a handout the panels of every snapshot are packed in the page (shown.ts). Every panel is a canvas redrawn when its traits change, so the view moves while the
 // training cell runs.
 //
 // panel.ts: the shared panel · curves, filters, maps, sparsity, embedding, path: one module per panel ·
@@ -15,6 +15,7 @@ import { drawFilters } from "./filters";
 import { drawMaps } from "./maps";
 import { panel } from "./panel";
 import { drawPath } from "./path";
+import { replaying } from "./shown";
 import { drawSparsity } from "./sparsity";
 import { BINARY, type WatchTraits } from "./traits";
 
@@ -42,10 +43,12 @@ function render({ model: wire, el }: ExplorerProps<WatchTraits>) {
     path: () => drawPath(model, path),
   };
   frame.listen(["loss_steps", "train_loss", "probe_accuracy", "frame"], draws.curves);
-  frame.listen(["filters"], draws.filters);
-  frame.listen(["maps", "probe_images"], draws.maps);
+  // in a handout the scrubber's `frame` picks the packed panels here (no kernel sends them)
+  const own = (names: (keyof WatchTraits)[]) => (replaying(model) ? [...names, "frame" as const] : names);
+  frame.listen(own(["filters"]), draws.filters);
+  frame.listen(own(["maps", "probe_images"]), draws.maps);
   frame.listen(["sparsity", "dead", "frame"], draws.sparsity);
-  frame.listen(["embedding"], draws.tsne);
+  frame.listen(own(["embedding"]), draws.tsne);
   frame.listen(["path", "surface", "frame"], draws.path);
   frame.listen(["snapshot_steps", "frame", "live", "steps_done", "interval", "overhead"], drawControls);
   for (const draw of [...Object.values(draws), drawControls]) draw();

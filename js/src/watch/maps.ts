@@ -3,11 +3,12 @@ import type { AnyModel } from "@anywidget/types";
 import { slice, type NDArray } from "../lib/arrays";
 import { drawPixels, setupCanvas, toRGBA } from "../lib/canvas";
 import { PANEL, title, type Panel } from "./panel";
+import { shown } from "./shown";
 import type { WatchTraits } from "./traits";
 
 /** Draw the feature maps panel. */
 export function drawMaps(model: AnyModel<WatchTraits>, p: Panel): void {
-  const m = model.get("maps");
+  const m = shown(model).maps;
   const images = model.get("probe_images");
   const ctx = setupCanvas(p.canvas, PANEL, PANEL);
   if (!m) { title(ctx, "no layer with spatial maps"); return; }

@@ -30,9 +30,15 @@ export interface WatchTraits extends ExplorerTraits {
   embedding_step: number;
   labels: Binary<Int32Array>;
   class_names: string[];
+  handout_frames: Binary<Int32Array>;
+  handout_filters: Binary<Uint8Array>;
+  handout_maps: Binary<Uint8Array>;
+  handout_embeddings: Binary<Float32Array>;
+  handout_embedding_steps: Binary<Int32Array>;
 }
 export const BINARY: BinarySpec<WatchTraits> = {
   loss_steps: true, train_loss: true, snapshot_steps: true, probe_loss: true, probe_accuracy: true, sparsity: true,
   dead: true, path: true, path_steps: true, surface: true, surface_axis: true, filters: true, maps: true,
-  probe_images: true, embedding: true, labels: true,
+  probe_images: true, embedding: true, labels: true, handout_frames: true, handout_filters: true, handout_maps: true,
+  handout_embeddings: true, handout_embedding_steps: true,
 };

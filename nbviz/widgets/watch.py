@@ -32,6 +32,7 @@ from ..watching.path import WeightPath, coarse_surface, private_copy, project, w
 from ..watching.probe import DEFAULT_PROBE_SIZE
 from ._arrays import Array
 from ._base import Explorer
+from ._live_controls import LiveControls
 
 __all__ = ["WatchExplorer", "watch"]
 
@@ -152,6 +153,7 @@ class WatchExplorer(Explorer):
         self._last: float | None = None  # when the previous step() call returned
         self._lock = threading.Lock()
         self._hooks: list[Any] = []
+        self._controls = LiveControls(self)  # the scrubber acts during training where the kernel allows
         super().__init__(**kwargs)
         self.interval = every
         self.layer_names = list(self._snapshotter.layers)
@@ -187,6 +189,7 @@ class WatchExplorer(Explorer):
         """
         if self.closed:
             return
+        self._controls.poll()  # apply the controls moved since the last step
         now = time.perf_counter()
         if self._last is not None:
             self._schedule.add_step_time(now - self._last)

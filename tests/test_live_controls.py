@@ -1,0 +1,128 @@
+"""The watcher's controls act while its training cell runs, in a real ipykernel with subshells.
+
+The test is the front end here: it talks the Jupyter protocol to a kernel as JupyterLab does with its
+default ``commsOverSubshells`` setting (a subshell made on the control channel, the widget's comm
+messages sent with that ``subshell_id``). The training cell runs until the scrubber message has been
+applied or a step bound is reached, so nothing here is timed: the order of events is what is checked.
+Without routing (the second test) the same message waits for the cell to end, as it did before.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+jupyter_client = pytest.importorskip("jupyter_client")
+ipykernel = pytest.importorskip("ipykernel")
+
+REPO = Path(__file__).resolve().parents[1]
+MAX_STEPS = 400  # the training cell's bound when no message is applied
+
+SETUP = """
+import threading, time, torch, nbviz
+torch.set_num_threads(1)
+torch.manual_seed(0)
+model = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.ReLU(), torch.nn.Flatten(), torch.nn.Linear(144, 3))
+x, y = torch.rand(24, 1, 8, 8), torch.randint(0, 3, (24,))
+watcher = nbviz.watch(model, (x, y), every=1, adaptive=False, tsne=False, surface=False)
+applied = []  # (live, steps done, thread) when the front end's update arrives
+watcher.observe(lambda c: applied.append((c["new"], watcher.steps_done, threading.current_thread().name)), names="live")
+print(watcher.comm.comm_id)
+"""
+TRAIN = f"""
+optimiser = torch.optim.SGD(model.parameters(), lr=0.1)
+for i in range({MAX_STEPS}):
+    optimiser.zero_grad()
+    torch.nn.functional.cross_entropy(model(x), y).backward()
+    optimiser.step()
+    watcher.step()
+    if i == 2:
+        print("training", flush=True)
+    if applied:
+        break
+    time.sleep(0.01)
+print("in the cell", applied, watcher.steps_done, watcher.frame)
+"""
+AFTER = "print('after', applied, watcher._controls.routing, '_reply_subshell_for' in vars(watcher.comm))"
+
+
+@pytest.fixture
+def kernel():
+    env = {**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    manager, client = jupyter_client.manager.start_new_kernel(kernel_name="python3", env=env, cwd=str(REPO))
+    try:
+        yield client
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+def run(client, code: str, timeout: float = 120) -> str:
+    out: list[str] = []
+    reply = client.execute_interactive(
+        code, timeout=timeout, output_hook=lambda m: out.append(m["content"]["text"]) if m["msg_type"] == "stream" else None
+    )
+    assert reply["content"]["status"] == "ok", reply["content"]
+    return "".join(out)
+
+
+def subshell(client) -> str:
+    client.control_channel.send(client.session.msg("create_subshell_request", {}))
+    reply = client.control_channel.get_msg(timeout=30)
+    assert reply["content"]["status"] == "ok"
+    return reply["content"]["subshell_id"]
+
+
+def train_and_scrub(client, comm_id: str, subshell_id: str) -> tuple[str, str]:
+    """Start the training cell, move the scrubber (frame 0, stop following) once it trains, queue a
+    cell behind it; return the training cell's output and the queued cell's."""
+    train = client.execute(TRAIN)
+    seen = ""
+    while "training" not in seen:  # the loop is past its first steps: the watcher is routing
+        msg = client.get_iopub_msg(timeout=120)
+        if msg["parent_header"].get("msg_id") == train and msg["msg_type"] == "stream":
+            seen += msg["content"]["text"]
+    state = {"method": "update", "state": {"frame": 0, "live": False}, "buffer_paths": []}
+    update = client.session.msg("comm_msg", {"comm_id": comm_id, "data": state})
+    update["header"]["subshell_id"] = subshell_id
+    client.shell_channel.send(update)
+    queued = client.execute("print('queued cell', applied)")  # a user's cell waiting behind training
+    outputs: dict[str, str] = {train: "", queued: ""}
+    replies: list[str] = []
+    while len(replies) < 2:
+        msg = client.get_shell_msg(timeout=120)
+        if msg["msg_type"] == "execute_reply":
+            replies.append(msg["parent_header"]["msg_id"])
+    assert replies == [train, queued], "the queued cell ran before the training cell ended"
+    while True:  # the streams of both cells, up to the queued cell's idle
+        msg = client.get_iopub_msg(timeout=30)
+        parent = msg["parent_header"].get("msg_id")
+        if msg["msg_type"] == "stream" and parent in outputs:
+            outputs[parent] += msg["content"]["text"]
+        if msg["msg_type"] == "status" and parent == queued and msg["content"]["execution_state"] == "idle":
+            break
+    return outputs[train], outputs[queued]
+
+
+def test_the_scrubber_acts_inside_the_training_cell_on_the_main_thread(kernel):
+    comm_id = run(kernel, SETUP).strip()
+    trained, queued = train_and_scrub(kernel, comm_id, subshell(kernel))
+    line = trained.splitlines()[-1]
+    assert line.startswith("in the cell [(False, "), trained  # applied while the loop ran...
+    assert "'MainThread')]" in line  # ...by a step() in the training thread, not by the subshell
+    steps = int(line.rsplit(" ", 2)[1])
+    assert steps < MAX_STEPS  # the loop stopped on the message, not on its bound
+    assert line.endswith(" 0"), line  # the watcher shows snapshot 0, as asked
+    assert "queued cell [(False" in queued
+    after = run(kernel, AFTER)
+    assert after.strip().endswith("False False"), after  # routing put back when the cell ended
+
+
+def test_without_routing_the_scrubber_waits_for_the_cell(kernel):
+    comm_id = run(kernel, SETUP + "watcher._controls._start_routing = lambda: None\n").strip()
+    trained, queued = train_and_scrub(kernel, comm_id, subshell(kernel))
+    assert trained.splitlines()[-1].startswith(f"in the cell [] {MAX_STEPS} "), trained
+    # applied after the cell, before the queued cell, on the main thread
+    assert f"queued cell [(False, {MAX_STEPS}, 'MainThread')]" in queued

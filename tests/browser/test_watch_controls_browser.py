@@ -1,0 +1,85 @@
+"""WatchExplorer in JupyterLab: the scrubber acts while the training cell runs, before it ends.
+
+The first cell builds a digits CNN and its watcher and shows it (snapshot 0: the untrained filters). The
+second trains with the watcher in the loop and keeps going until the test lets it stop (a file the test
+writes), so the cell is certainly running whenever the test looks. The test waits for the filters to
+move on, drags the scrubber back to snapshot 0 and waits for the untrained filters to come back: the
+kernel applied the scrubber inside the running cell (JupyterLab's default sends comm messages to a
+kernel subshell; nbviz.widgets._live_controls takes them from there to the next ``watcher.step()``).
+"""
+
+from __future__ import annotations
+
+from lab_driver import wait_output
+
+FILTERS = ".nbviz-watch-panel:nth-of-type(2) .nbviz-watch-canvas"
+SCRUBBER = 'input[aria-label="snapshot"]'
+SETUP = (
+    "import os, time, torch, nbviz\n"
+    "torch.set_num_threads(1)\n"
+    "torch.manual_seed(0)\n"
+    "d = nbviz.datasets.digits()\n"
+    "model = nbviz.zoo.DigitsCNN()\n"
+    "optimiser = torch.optim.Adam(model.parameters(), lr=3e-3)\n"
+    "watcher = nbviz.watch(model, (d.images[:200], d.labels[:200]), every=3, adaptive=False, tsne=False, surface=False)\n"
+    "watcher"
+)
+TRAIN = (
+    "model.train()\n"
+    "scrubbed = None  # the step at which the scrubber's message arrived\n"
+    "for step in range(3000):\n"
+    "    batch = torch.randint(0, 1400, (32,))\n"
+    "    optimiser.zero_grad()\n"
+    "    torch.nn.functional.cross_entropy(model(d.images[batch]), d.labels[batch]).backward()\n"
+    "    optimiser.step()\n"
+    "    watcher.step()\n"
+    "    if scrubbed is None and not watcher.live:\n"
+    "        scrubbed = watcher.steps_done\n"
+    "    if os.path.exists('release_watch_controls'):\n"
+    "        break\n"
+    "    time.sleep(0.1)\n"
+    "print('training done', scrubbed, watcher.steps_done, watcher.frame)"
+)
+SIGNATURE = """(canvas) => { const d = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let s = 0; for (let i = 0; i < d.length; i += 4) s = (s + d[i] * 3 + d[i + 1] * 5 + d[i + 2] * 7 + (i % 997)) % 1000000007; return s; }"""
+IDLE = "() => window.jupyterapp.shell.currentWidget.sessionContext.session?.kernel?.status === 'idle'"
+CELL_OUTPUTS = "() => window.jupyterapp.shell.currentWidget.content.widgets[1].model.outputs.length"
+CELL_RUNNING = "() => window.jupyterapp.shell.currentWidget.content.widgets[1].model.executionState === 'running'"
+
+
+def test_the_scrubber_acts_while_the_training_cell_runs(page, lab):
+    name = lab.write_notebook("watch_controls.ipynb", [SETUP, TRAIN])
+    release = lab.root / "release_watch_controls"
+    release.unlink(missing_ok=True)
+    page.goto(lab.url(name))
+    page.wait_for_function(f"() => window.jupyterapp?.shell?.currentWidget?.context?.path === {name!r}", timeout=60_000)
+    page.wait_for_function("() => window.jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel", timeout=60_000)
+    page.evaluate(
+        """async () => { const app = window.jupyterapp; const panel = app.shell.currentWidget;
+        await panel.sessionContext.ready; panel.content.activeCellIndex = 0;
+        await app.commands.execute('notebook:run-cell'); }"""
+    )
+    page.wait_for_function(IDLE, timeout=120_000)
+    filters = page.locator(FILTERS).first
+    filters.wait_for(timeout=60_000)
+    untrained = filters.evaluate(SIGNATURE)  # snapshot 0's filters
+
+    page.evaluate(  # start the training cell and do not wait for it
+        """() => { const app = window.jupyterapp; const panel = app.shell.currentWidget;
+        panel.content.activeCellIndex = 1; app.commands.execute('notebook:run-cell'); }"""
+    )
+    try:
+        page.wait_for_function(CELL_RUNNING, timeout=30_000)
+        page.wait_for_function(f"([c, b]) => ({SIGNATURE})(c) !== b", arg=[filters.element_handle(), untrained], timeout=90_000)
+        page.locator(SCRUBBER).first.fill("0")  # back to the untrained network, as a person would drag it
+        page.wait_for_function(f"([c, b]) => ({SIGNATURE})(c) === b", arg=[filters.element_handle(), untrained], timeout=60_000)
+        # shown while the cell still runs: it has not printed and has not finished
+        assert page.evaluate(CELL_RUNNING), "the training cell had already finished"
+        assert page.evaluate(CELL_OUTPUTS) == 0, "the training cell had already printed its last line"
+    finally:
+        release.write_text("")
+    done = wait_output(page, 1, "training done", timeout=120_000)
+    scrubbed, steps, frame = done.split()[2:5]
+    assert scrubbed != "None", done  # the kernel saw the scrubber at a step of the loop, not after it
+    assert int(scrubbed) <= int(steps) and frame == "0", done  # and the watcher stayed on snapshot 0 (no longer following training)
+    assert not page.js_errors

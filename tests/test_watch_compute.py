@@ -1,4 +1,4 @@
-"""nbviz.watching: the schedule by hand, snapshots against nbviz.layers and hand computations, the
+"""nbviz.watching (the schedule: test_watch_schedule.py): snapshots against nbviz.layers and hand computations, the
 weight path against scikit-learn's PCA, the live map against its own previous map."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from nbviz.layers import activation_stats, filters
-from nbviz.watching import LiveMap, Schedule, Snapshotter, as_probe, private_copy, project, weight_path
+from nbviz.watching import LiveMap, Snapshotter, as_probe, private_copy, project, weight_path
 from nbviz.zoo import ShapesCNN
 
 
@@ -27,45 +27,6 @@ def small_cnn() -> nn.Module:
 def probe_pair(n: int = 40) -> tuple[torch.Tensor, torch.Tensor]:
     g = torch.Generator().manual_seed(1)
     return torch.rand(n, 3, 12, 12, generator=g), torch.randint(0, 3, (n,), generator=g)
-
-
-# -- the schedule ----------------------------------------------------------------------------------
-def test_the_interval_widens_to_keep_snapshots_within_their_share_of_the_budget() -> None:
-    s = Schedule(every=10, budget=0.1)
-    assert s.interval == 10 and s.due(0)
-    s.taken(0)
-    s.add_step_time(0.1)
-    s.add_cost(0.35)
-    # 0.35 s per snapshot at 0.1 s per step: 0.35 / (0.7 · 0.1 · 0.1) = 50 steps
-    assert s.interval == 50
-    assert not s.due(49) and s.due(50)
-    s.add_background(0.35)  # background views are paid from the ledger, not by widening the interval
-    assert s.interval == 50 and s.spent == pytest.approx(0.7)
-    assert Schedule(every=10, adaptive=False).interval == 10
-    cheap = Schedule(every=10)
-    cheap.add_step_time(0.1)
-    cheap.add_cost(0.001)
-    assert cheap.interval == 10  # never below every
-
-
-def test_occasional_work_is_paid_from_what_the_budget_has_left() -> None:
-    s = Schedule(every=1, budget=0.1)
-    for _ in range(10):
-        s.add_step_time(1.0)  # 10 s of training: 1 s of budget
-    s.add_cost(0.5)
-    assert s.affords(0.5) and not s.affords(0.6)
-    assert s.overhead == pytest.approx(0.05)
-    assert Schedule(every=1, adaptive=False).affords(1e9)
-    s.stop()  # training over: what follows is not its overhead
-    s.add_background(5.0)
-    s.add_step_time(1.0)
-    assert s.overhead == pytest.approx(0.05)
-
-
-@pytest.mark.parametrize(("kwargs", "name"), [(dict(every=0), "every"), (dict(every=2.5), "every"), (dict(every=5, budget=0), "budget")])
-def test_schedule_arguments_are_checked(kwargs, name) -> None:
-    with pytest.raises(ValueError, match=name):
-        Schedule(**kwargs)
 
 
 # -- the probe -------------------------------------------------------------------------------------

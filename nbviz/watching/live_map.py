@@ -10,6 +10,8 @@ from ..embedding import TSNESession
 
 __all__ = ["LiveMap"]
 
+CHECK_EVERY = 10  # iterations between progress checks: the pieces a time-sliced map is cut into
+
 
 class LiveMap:
     """Successive t-SNE maps of changing features of the same points.
@@ -45,7 +47,8 @@ class LiveMap:
         perplexity = min(self.perplexity, max(1.0, (n - 1) / 3.0 - 1e-6))
         n_iter = self.next_iter if warm else self.first_iter
         result = session.run(
-            perplexity, n_iter=n_iter, early_iter=0 if warm else n_iter // 4, warm_start=False, snapshot_every=n_iter, progress=progress
+            perplexity, n_iter=n_iter, early_iter=0 if warm else n_iter // 4, warm_start=False, snapshot_every=min(n_iter, CHECK_EVERY),
+            stop="fixed", progress=progress,
         )
         self.embedding = np.asarray(result.embedding, dtype=np.float64)
         return self.embedding.astype(np.float32)

@@ -1,14 +1,22 @@
-"""When to take a snapshot: every ``every`` steps, widened so snapshots cost at most ``budget`` of training.
+"""When to take a snapshot and how long background views may run: the watcher's cost kept within
+``budget`` × the training time, counted on the training thread's own clock.
 
-The watcher measures how long one training step takes (the time between two ``step()`` calls, the
-watcher's own work taken out) and how long a snapshot's work in the training thread takes. Regular
-snapshots may take a ``share`` (0.7) of the budget, so the interval is the smallest ``k ≥ every`` with
-``cost ≤ share · budget · k · step_time``: ``k = max(every, ⌈cost / (share · budget · step_time)⌉)``.
-The slower views a snapshot can start on the worker thread (t-SNE map, loss surface) compete with
-training for the same cores; they run only when everything the watcher has spent so far, plus their
-expected cost, fits ``budget`` × the training time so far (:meth:`Schedule.affords`), so cheap panels
-follow training closely and expensive ones as often as the budget allows. Times are exponential moving
-averages, so a slow first measurement (warm-up) does not fix the interval for good.
+The ledger. ``trained`` is the time between two ``step()`` calls (the user's loop, the watcher taken
+out); ``spent`` is everything the watcher does in the training thread: each whole ``step()`` call
+(snapshots, sends, bookkeeping) and the first snapshot, taken when the watcher is made. Background views
+(t-SNE map, loss surface) run only in slices the training thread grants and waits out
+(:class:`~nbviz.watching.slices.TimeSlicer`), so their whole cost is on that clock too; nothing runs
+beside training where it could steal time unmeasured.
+
+Snapshots. Regular snapshots may take a ``share`` (0.7) of the budget, so the interval is the smallest
+``k ≥ every`` with ``cost ≤ share · budget · k · step_time``: ``k = max(every, ⌈cost / (share · budget ·
+step_time)⌉)``; a due snapshot also waits until the ledger has room for it (:meth:`Schedule.affords`).
+
+Background. A slice may use what the ledger has left, less the next snapshot's cost (so background work
+never delays a snapshot) and less the ``margin``: the longest piece of work a slice can overrun its
+deadline by (measured; see :attr:`Schedule.margin`). So at every step ``spent ≤ budget · trained``
+up to a misestimate of one snapshot's cost. Times are exponential moving averages, so a slow first
+measurement (warm-up) does not fix the interval for good.
 """
 
 from __future__ import annotations
@@ -23,16 +31,17 @@ _SMOOTHING = 0.3  # weight of the newest measurement in the moving averages
 
 
 class Schedule:
-    """Which steps get a snapshot.
+    """Which steps get a snapshot, and how long background views may run now.
 
     Parameters
     ----------
     every : int
         The smallest interval, in optimiser steps (a snapshot at step 0, ``every``, …).
     budget : float, default 0.1
-        The largest share of training time snapshots may cost (0.1: at most 10 % overhead).
+        The largest share of training time the watcher may cost (0.1: at most 10 % overhead).
     adaptive : bool, default True
-        Widen the interval to keep within ``budget``; ``False`` keeps it at ``every`` exactly.
+        Widen the interval and meter background views to keep within ``budget``; ``False`` keeps the
+        interval at ``every`` exactly and affords everything.
     """
 
     def __init__(self, every: int, budget: float = 0.1, adaptive: bool = True) -> None:
@@ -45,10 +54,12 @@ class Schedule:
         self.adaptive = bool(adaptive)
         self.step_time: float | None = None  # seconds per training step, watcher excluded
         self.sync_cost: float | None = None  # seconds of a snapshot's work in the training thread
-        self.background_cost: float | None = None  # seconds of the background work one snapshot starts
+        self.first_cost: float | None = None  # the first snapshot's, paying first-time costs
+        self.chunk: float | None = None  # the longest piece of background work between two checks seen
         self.last: int | None = None  # the step of the last snapshot
         self.trained = 0.0  # seconds of training seen so far (watcher excluded)
-        self.spent = 0.0  # seconds of watcher work so far (training-thread and background)
+        self.spent = 0.0  # seconds of watcher work so far, all on the training thread's clock
+        self.background = 0.0  # the part of ``spent`` granted to background views
         self.stopped = False  # training is over: later work is not overhead of it
 
     @property
@@ -60,8 +71,11 @@ class Schedule:
         return max(self.every, math.ceil(cost / (SNAPSHOT_SHARE * self.budget * self.step_time) - 1e-9))
 
     def due(self, step: int) -> bool:
-        """Whether ``step`` gets a snapshot (the first step always does)."""
-        return self.last is None or step - self.last >= self.interval
+        """Whether ``step`` gets a snapshot: the first always; later ones once ``interval`` steps have
+        passed and the ledger has room for one (:meth:`affords`)."""
+        if self.last is None:
+            return True
+        return step - self.last >= self.interval and self.expected_cost <= self.room
 
     def taken(self, step: int) -> None:
         """A snapshot was taken at ``step``."""
@@ -74,43 +88,74 @@ class Schedule:
         self.step_time = _mix(self.step_time, seconds)
         self.trained += float(seconds)
 
-    def add_cost(self, seconds: float) -> None:
-        """A snapshot's work in the training thread took ``seconds``."""
+    def add_cost(self, seconds: float, typical: bool = True) -> None:
+        """A snapshot's work in the training thread took ``seconds``; counted. ``typical=False`` (the
+        first snapshot, paying first-time costs) counts it without moving the average cost."""
         if self.stopped:
             return
-        self.sync_cost = _mix(self.sync_cost, seconds)
+        if typical:
+            self.sync_cost = _mix(self.sync_cost, seconds)
+        elif self.first_cost is None:
+            self.first_cost = float(seconds)
         self.spent += float(seconds)
 
-    def expect_background(self, seconds: float) -> None:
-        """Before training: a background view is expected to take about ``seconds`` (priced from a map
-        made while the watcher was set up; an estimate, not overhead)."""
-        if self.background_cost is None:
-            self.background_cost = float(seconds)
+    def add_spent(self, seconds: float) -> None:
+        """Other watcher work in the training thread (sends, bookkeeping) took ``seconds``; counted."""
+        if not self.stopped:
+            self.spent += float(seconds)
 
     def add_background(self, seconds: float) -> None:
-        """A background view (a t-SNE map) took ``seconds``; it competes with training for the same cores,
-        so it counts as overhead too, and its average is what :meth:`affords` is asked about next time."""
-        if self.stopped:
-            return
-        self.background_cost = _mix(self.background_cost, seconds)
-        self.spent += float(seconds)
+        """A background slice took ``seconds`` of the training thread (its whole ``grant``), or, when
+        not adaptive, background work beside training took ``seconds``; counted."""
+        if not self.stopped:
+            self.spent += float(seconds)
+            self.background += float(seconds)
 
-    def add_occasional(self, seconds: float) -> None:
-        """Occasional background work (the loss surface) took ``seconds``: paid from what the budget has
-        left over (see :meth:`affords`), not part of every snapshot's cost."""
-        if self.stopped:
-            return
-        self.spent += float(seconds)
+    def note_chunk(self, seconds: float) -> None:
+        """A piece of background work between two checks took ``seconds`` (the margin is the longest)."""
+        self.chunk = max(self.chunk or 0.0, float(seconds))
+
+    @property
+    def expected_cost(self) -> float:
+        """Seconds the next snapshot is expected to take: the average so far, or before any, the first
+        snapshot's (with its first-time costs: an overestimate, so the ledger stays safe)."""
+        if self.sync_cost is not None:
+            return self.sync_cost
+        return self.first_cost or 0.0
+
+    @property
+    def margin(self) -> float:
+        """Seconds a background slice may overrun its deadline by: the longest piece of background work
+        seen, or before any, a snapshot's cost (a forward pass of the probe, about what one point of a
+        loss surface or a few t-SNE iterations cost)."""
+        return self.chunk if self.chunk is not None else self.expected_cost
 
     def stop(self) -> None:
         """Training is over: nothing measured from now on counts (the views :meth:`WatchExplorer.finish`
         forces run after training and slow nothing down)."""
         self.stopped = True
 
+    @property
+    def room(self) -> float:
+        """Seconds the watcher may still spend now: ``budget`` × the training time so far, less what it
+        has spent (negative when over; infinite when not adaptive)."""
+        return math.inf if not self.adaptive else self.budget * self.trained - self.spent
+
     def affords(self, seconds: float) -> bool:
-        """Whether occasional work of about ``seconds`` fits the budget now: everything the watcher has
-        spent, plus it, at most ``budget`` × the training time so far (always, when not adaptive)."""
-        return not self.adaptive or self.spent + seconds <= self.budget * self.trained
+        """Whether work of about ``seconds`` fits the budget now (always, when not adaptive).
+
+        Parameters
+        ----------
+        seconds : float
+            The work's expected cost.
+        """
+        return seconds <= self.room
+
+    @property
+    def slice(self) -> float:
+        """Seconds a background slice may take now: the room, less the next snapshot's cost and the
+        margin (≤ 0: no slice now; infinite when not adaptive)."""
+        return self.room - self.expected_cost - self.margin
 
     @property
     def overhead(self) -> float:

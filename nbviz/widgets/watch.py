@@ -4,10 +4,13 @@
 after each optimiser step (or ``watcher.attach(optimizer)``). At the steps :class:`~nbviz.watching.Schedule`
 picks, a :class:`~nbviz.watching.Snapshotter` snapshot is taken in the training thread (one guarded
 eval-mode forward of the probe set; training is never changed) and its small parts are sent at once,
-so the view moves while the cell runs. The slower views run on the explorer's worker thread, newest
-snapshot first: the t-SNE map of the probe features (:class:`~nbviz.watching.LiveMap`, warm-started) and
-the weight path over a coarse loss surface (:mod:`nbviz.watching.path`, on a private copy of the model,
-so training never waits for them). ``frame`` replays any snapshot.
+so the view moves while the cell runs. The slower views run on the explorer's worker thread, each for
+the newest snapshot once the previous one is done: the t-SNE map of the probe features
+(:class:`~nbviz.watching.LiveMap`, warm-started) and the weight path over a coarse loss surface
+(:mod:`nbviz.watching.path`, on a private copy of the model). During training they run only in time
+slices that ``step()`` grants from what the budget has left and waits out
+(:class:`~nbviz.watching.slices.TimeSlicer`), so they never compete with training and all their cost
+is on the schedule's ledger. ``frame`` replays any snapshot.
 
 Length: ~470 lines, above the house's ~400, for a stated reason: one class, the explorer, whose synced
 traits (the front end's contract, ``tests/test_trait_contract.py``) and documented public methods belong
@@ -30,6 +33,7 @@ from torch import nn
 from ..watching import LiveMap, Schedule, Snapshot, Snapshotter, as_probe
 from ..watching.path import WeightPath, coarse_surface, private_copy, project, weight_path
 from ..watching.probe import DEFAULT_PROBE_SIZE
+from ..watching.slices import TimeSlicer
 from ._arrays import Array
 from ._base import Explorer
 from ._live_controls import LiveControls
@@ -152,6 +156,9 @@ class WatchExplorer(Explorer):
         self._step = 0
         self._last: float | None = None  # when the previous step() call returned
         self._lock = threading.Lock()
+        self._slicer = TimeSlicer(free=not adaptive)  # background views run in slices step() grants
+        self._busy: set[str] = set()  # background views in flight ("map", "surface")
+        self._busy_lock = threading.Lock()
         self._hooks: list[Any] = []
         self._controls = LiveControls(self)  # the scrubber acts during training where the kernel allows
         super().__init__(**kwargs)
@@ -163,13 +170,14 @@ class WatchExplorer(Explorer):
         self.probe_images = _probe_pixels(self._probe.inputs[:show])
         self.progress, self.status = 1.0, ""
         self.observe(self._show_frame, names=["frame"])
-        # the untrained network, shown before the loop starts (its first-time costs are not timed: they
-        # would widen the interval for good), with its first map: the slow one, from a PCA start
+        # the untrained network, shown before the loop starts: counted, but not averaged into the snapshot
+        # cost (its first-time costs would widen the interval for good); its first map is the slow one
+        # (from a PCA start, compiling openTSNE's kernels), made here, before training
+        start = time.perf_counter()
         self._snapshot(0)
+        self._schedule.add_cost(time.perf_counter() - start, typical=False)
         if self._tsne:
-            start = time.perf_counter()
             self._embeddings[0] = self._map.update(self._snapshots[0].features)
-            self._schedule.expect_background((time.perf_counter() - start) * self._map.next_iter / self._map.first_iter)
             self._show_map()
         self._last = time.perf_counter()
 
@@ -189,8 +197,9 @@ class WatchExplorer(Explorer):
         """
         if self.closed:
             return
-        self._controls.poll()  # apply the controls moved since the last step
         now = time.perf_counter()
+        self._controls.poll()  # apply the controls moved since the last step (counted: watcher work)
+        self._slicer.touch(now)
         if self._last is not None:
             self._schedule.add_step_time(now - self._last)
         self._step += 1
@@ -198,12 +207,16 @@ class WatchExplorer(Explorer):
         if loss is not None:
             value = float(loss.detach()) if isinstance(loss, torch.Tensor) else float(loss)
             self._losses.append((step, value))
+        snapshot = 0.0
         if self._schedule.due(step):
             self._snapshot(step)
-            self._schedule.add_cost(time.perf_counter() - now)
+            snapshot = time.perf_counter() - now
+            self._schedule.add_cost(snapshot)
         elif loss is not None and now - getattr(self, "_sent", 0.0) > 0.5:
             self._send_losses()
+        granted = self._grant_slice()
         self._last = time.perf_counter()
+        self._schedule.add_spent(self._last - now - snapshot - granted)  # sends and bookkeeping
 
     def finish(self, timeout: float | None = 600.0) -> WatchExplorer:
         """After training: a last snapshot of the final weights (unless the last step has one) with every
@@ -227,12 +240,12 @@ class WatchExplorer(Explorer):
         self._send_losses()
         self.overhead = self._schedule.overhead
         self._schedule.stop()
+        self._slicer.set_free(True)  # training is over: the views run freely
         if self._snapshots and self._snapshots[-1].step == self._step:
-            snap = self._snapshots[-1]
-            if self._tsne and snap.step not in self._embeddings:
-                self._request_map(snap)
+            if self._tsne:
+                self._request_map()
             if self._surface and len(self._states) >= 3:
-                self._request_path(fresh=True)
+                self._request_surface()
         elif not self.closed:
             self._snapshot(self._step, force=True)
         return self.wait(timeout)
@@ -257,7 +270,14 @@ class WatchExplorer(Explorer):
         """
         if not self.closed:
             self._send_losses()
-        super().wait(timeout)
+        sliced = not self._slicer.free
+        self._slicer.set_free(True)  # training waits: the views may run freely meanwhile
+        try:
+            super().wait(timeout)
+        finally:
+            if sliced and not self._schedule.stopped:
+                self._slicer.set_free(False)
+            self._last = time.perf_counter()  # the wait is not training time
         return self
 
     def attach(self, optimizer: torch.optim.Optimizer) -> WatchExplorer:
@@ -358,10 +378,12 @@ class WatchExplorer(Explorer):
             self.overhead = self._schedule.overhead
             if self.live:
                 self.frame = len(self._snapshots) - 1
-        if self._tsne and step > 0 and (force or self._schedule.affords(self._schedule.background_cost or 0.0)):
-            self._request_map(snap)
+        if self._tsne and step > 0 and (force or self._schedule.affords(0.0)):
+            self._request_map()
         if self._surface and len(self._states) >= 3:
-            self._request_path(fresh=force)
+            self._request_path()
+            if force or self._schedule.affords(0.0):
+                self._request_surface()
 
     def _keep_state(self, step: int, state: dict[str, torch.Tensor]) -> None:
         self._states.append((step, state))
@@ -398,17 +420,69 @@ class WatchExplorer(Explorer):
                 self.embedding = self._embeddings[self.embedding_step]
 
     # -- background views ------------------------------------------------------------------------
-    def _timed(self, work: Callable[[Any], Any], account: Callable[[float], None]) -> Callable[[Any], Any]:
-        def run(progress: Any) -> Any:
+    def _grant_slice(self) -> float:
+        """Give waiting background views a slice of what the budget has left (:attr:`Schedule.slice`) and
+        wait it out; the seconds it took, counted on the ledger."""
+        if self._slicer.free or not self._slicer.pending:
+            return 0.0
+        seconds = self._schedule.slice
+        if seconds <= 0:
+            return 0.0
+        used = self._slicer.grant(seconds)
+        self._schedule.add_background(used)
+        if self._slicer.chunk > 0:
+            self._schedule.note_chunk(self._slicer.chunk)
+        return used
+
+    def _gated(self, key: str, work: Callable[[Any], Any], done: Callable[[Any], None]) -> Callable[[Any], None]:
+        """``work`` then ``done`` (which sends the view, if the request is still the newest) in the slicer's
+        turns, checking at each progress report; ``key`` is free for a new request afterwards, whatever
+        happened. Not adaptive (work beside training, ungated): its time is counted as it runs."""
+
+        def run(progress: Any) -> None:
+            def checked(fraction: float, message: str = "") -> bool:
+                self._slicer.checkpoint()
+                return bool(progress(fraction, message))
+
             start = time.perf_counter()
+            self._slicer.enter()
             try:
-                return work(progress)
+                result = work(checked)
+                current = progress(1.0, "")
+                self._release(key)
+                if current:
+                    with self.hold_sync():
+                        done(result)
             finally:
-                account(time.perf_counter() - start)
+                self._release(key)
+                self._slicer.leave()
+                if not self._schedule.adaptive:
+                    self._schedule.add_background(time.perf_counter() - start)
 
         return run
 
-    def _request_map(self, snap: Snapshot) -> None:
+    def _claim(self, key: str) -> bool:
+        """Whether a request for ``key`` may start now (none in flight), marking it in flight."""
+        with self._busy_lock:
+            if key in self._busy:
+                return False
+            self._busy.add(key)
+            return True
+
+    def _release(self, key: str) -> None:
+        with self._busy_lock:
+            self._busy.discard(key)
+
+    def _follow_up(self) -> bool:
+        """Whether a finished view should be redone at once for a newer snapshot."""
+        return not self.closed and (self._schedule.stopped or self._schedule.affords(0.0))
+
+    def _request_map(self) -> None:
+        """The t-SNE map of the newest snapshot, unless it has one or a map is in flight (when that one
+        is done, the then newest snapshot gets its map: work already paid for is never thrown away)."""
+        snap = self._snapshots[-1]
+        if snap.step in self._embeddings or not self._claim("map"):
+            return
         features, step = snap.features, snap.step
 
         def work(progress: Any) -> np.ndarray:
@@ -418,51 +492,59 @@ class WatchExplorer(Explorer):
         def done(embedding: np.ndarray) -> None:
             self._embeddings[step] = embedding
             self._show_map()
+            if self._snapshots[-1].step != step and self._follow_up():
+                self._request_map()
 
-        self.run("map", self._timed(work, self._schedule.add_background), done)
+        self.run("map", self._gated("map", work, done))
 
-    def _request_path(self, fresh: bool = False) -> None:
-        """The weight path, over a new PCA plane and surface when forced or affordable, else projected on
-        the plane of the surface on show (cheap: one dot product per snapshot)."""
+    def _request_path(self) -> None:
+        """The weight path projected on the plane of the surface on show (cheap: one dot product per
+        snapshot), or before any surface, on its own principal plane."""
+        steps = np.array([s for s, _ in self._states], np.int32)
+        states = [state for _, state in self._states]
+        copy = cast(nn.Module, self._copy)  # made whenever there is a surface
+
+        def work(progress: Any) -> tuple[np.ndarray, np.ndarray]:
+            plane = self._plane
+            if plane is not None:
+                return steps, np.stack([project(plane, s) for s in states])
+            return steps, weight_path(copy, states).coords
+
+        self.run("path", self._gated("path", work, self._show_path))
+
+    def _show_path(self, outcome: tuple[np.ndarray, np.ndarray]) -> None:
+        steps, coords = outcome
+        shown = self.path_steps
+        if shown is None or not len(shown) or int(steps[-1]) >= int(shown[-1]):
+            self.path, self.path_steps = coords, steps
+
+    def _request_surface(self) -> None:
+        """A new principal plane through the snapshots so far and the coarse loss surface over it, unless
+        one is in flight (when it is done, it is redone for the newer snapshots)."""
+        if not self._claim("surface"):
+            return
         steps = np.array([s for s, _ in self._states], np.int32)
         states = [state for _, state in self._states]
         probe = self._probe
         labels = cast(torch.Tensor, probe.labels)  # a surface needs labels (see __init__)
         data = (probe.inputs[:SURFACE_SAMPLES], labels[:SURFACE_SAMPLES])
-        copy = cast(nn.Module, self._copy)  # made whenever there is a surface
-        fresh = fresh or self._schedule.affords(self._surface_estimate())
+        copy = cast(nn.Module, self._copy)
 
-        def work(progress: Any) -> tuple[WeightPath | None, Any, np.ndarray]:
-            if fresh:
-                start = time.perf_counter()
-                plane = weight_path(copy, states)
-                result = coarse_surface(copy, plane, self._loss_fn, data, SURFACE_RESOLUTION, progress=progress)
-                self._surface_cost = time.perf_counter() - start
-                return plane, result, plane.coords
-            if self._plane is not None:  # the surface on show stays; the new snapshots join its plane
-                return self._plane, None, np.stack([project(self._plane, s) for s in states])
-            return None, None, weight_path(copy, states).coords  # no surface yet: the path alone
+        def work(progress: Any) -> tuple[WeightPath, Any]:
+            plane = weight_path(copy, states)
+            return plane, coarse_surface(copy, plane, self._loss_fn, data, SURFACE_RESOLUTION, progress=progress)
 
-        def done(outcome: tuple[WeightPath | None, Any, np.ndarray]) -> None:
-            plane, result, coords = outcome
-            with self.hold_sync():
-                if result is not None and plane is not None:
-                    self._plane = plane
-                    self.surface, self.surface_axis = result.loss, result.alphas
-                    self.surface_step = int(steps[-1])
-                    self.path_variance = [float(v) for v in plane.explained_variance_ratio]
-                self.path, self.path_steps = coords, steps
+        def done(outcome: tuple[WeightPath, Any]) -> None:
+            plane, result = outcome
+            self._plane = plane
+            self.surface, self.surface_axis = result.loss, result.alphas
+            self.surface_step = int(steps[-1])
+            self.path_variance = [float(v) for v in plane.explained_variance_ratio]
+            self._show_path((steps, plane.coords))
+            if self._states[-1][0] != int(steps[-1]) and self._follow_up():
+                self._request_surface()
 
-        self.run("path", self._timed(work, self._schedule.add_occasional), done)
-
-
-    def _surface_estimate(self) -> float:
-        """Seconds the next surface will take: the last one's, or before any, a forward of the surface's
-        samples (priced by the snapshots' measured cost) at each of its grid points."""
-        if hasattr(self, "_surface_cost"):
-            return self._surface_cost
-        share = min(SURFACE_SAMPLES, len(self._probe.inputs)) / len(self._probe.inputs)
-        return SURFACE_RESOLUTION**2 * share * (self._schedule.sync_cost or 0.0)
+        self.run("surface", self._gated("surface", work, done))
 
 
 def _probe_pixels(images: torch.Tensor) -> np.ndarray | None:

@@ -75,10 +75,10 @@ def subshell(client) -> str:
     return reply["content"]["subshell_id"]
 
 
-def train_and_scrub(client, comm_id: str, subshell_id: str) -> tuple[str, str]:
+def train_and_scrub(client, comm_id: str, subshell_id: str, code: str = TRAIN) -> tuple[str, str]:
     """Start the training cell, move the scrubber (frame 0, stop following) once it trains, queue a
     cell behind it; return the training cell's output and the queued cell's."""
-    train = client.execute(TRAIN)
+    train = client.execute(code)
     seen = ""
     while "training" not in seen:  # the loop is past its first steps: the watcher is routing
         msg = client.get_iopub_msg(timeout=120)
@@ -126,3 +126,30 @@ def test_without_routing_the_scrubber_waits_for_the_cell(kernel):
     assert trained.splitlines()[-1].startswith(f"in the cell [] {MAX_STEPS} "), trained
     # applied after the cell, before the queued cell, on the main thread
     assert f"queued cell [(False, {MAX_STEPS}, 'MainThread')]" in queued
+
+
+def test_a_message_after_the_last_step_applies_when_the_cell_ends(kernel):
+    """Queued on the subshell after the loop's last step(): applied on the main thread once the cell is over."""
+    loop = TRAIN.replace("    if applied:\n        break\n", "    if i == 2:\n        break\n")  # stop after the step that prints
+    wait = "\nfor _ in range(2000):\n    if not watcher._controls._pending.empty():\n        break\n    time.sleep(0.01)\n"
+    comm_id = run(kernel, SETUP).strip()
+    trained, queued = train_and_scrub(kernel, comm_id, subshell(kernel), loop + wait + "print('queued', applied, watcher._controls._pending.qsize())")
+    assert trained.splitlines()[-1] == "queued [] 1", trained  # in the queue, not applied by the subshell
+    assert "queued cell [(False, 3, 'MainThread')]" in queued
+
+
+def test_outside_a_kernel_nothing_is_routed():
+    """In a plain Python process (no ipykernel running) step() leaves the widget's comm as it was."""
+    import torch
+
+    import nbviz
+
+    model = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.Flatten(), torch.nn.Linear(72, 2))
+    watcher = nbviz.watch(model, (torch.rand(4, 1, 8, 8), torch.tensor([0, 1, 0, 1])), every=1, tsne=False, surface=False)
+    try:
+        watcher.step(loss=1.0)
+        assert not watcher._controls.routing
+        assert watcher._controls.poll() == 0
+        assert "handle_msg" not in vars(watcher.comm) and "_reply_subshell_for" not in vars(watcher.comm)
+    finally:
+        watcher.close()

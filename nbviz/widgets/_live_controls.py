@@ -98,9 +98,10 @@ class LiveControls:
                 msg = self._pending.get_nowait()
             except queue.Empty:
                 return applied
+            widget = self._widget()
             callback = getattr(self._comm, "_msg_callback", None)  # the widget's handler (ipywidgets' _handle_msg)
-            if callback is None:  # the widget closed meanwhile: nothing to apply to
-                continue
+            if callback is None or getattr(widget, "comm", None) is not self._comm:
+                continue  # the widget closed meanwhile: nothing to apply to
             try:
                 callback(msg)
             except Exception:  # as ipykernel's CommManager: a bad message is logged, training goes on

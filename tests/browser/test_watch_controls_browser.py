@@ -1,14 +1,16 @@
-"""WatchExplorer in JupyterLab: the scrubber acts while the training cell runs, before it ends.
+"""WatchExplorer in JupyterLab and Notebook 7: the scrubber acts while the training cell runs, before it ends.
 
 The first cell builds a digits CNN and its watcher and shows it (snapshot 0: the untrained filters). The
 second trains with the watcher in the loop and keeps going until the test lets it stop (a file the test
 writes), so the cell is certainly running whenever the test looks. The test waits for the filters to
 move on, drags the scrubber back to snapshot 0 and waits for the untrained filters to come back: the
-kernel applied the scrubber inside the running cell (JupyterLab's default sends comm messages to a
+kernel applied the scrubber inside the running cell (both hosts' default sends comm messages to a
 kernel subshell; nbviz.widgets._live_controls takes them from there to the next ``watcher.step()``).
 """
 
 from __future__ import annotations
+
+import pytest
 
 from lab_driver import wait_output
 
@@ -47,11 +49,13 @@ CELL_OUTPUTS = "() => window.jupyterapp.shell.currentWidget.content.widgets[1].m
 CELL_RUNNING = "() => window.jupyterapp.shell.currentWidget.content.widgets[1].model.executionState === 'running'"
 
 
-def test_the_scrubber_acts_while_the_training_cell_runs(page, lab):
-    name = lab.write_notebook("watch_controls.ipynb", [SETUP, TRAIN])
-    release = lab.root / "release_watch_controls"
+@pytest.mark.parametrize("host", ["lab", "notebook7"])
+def test_the_scrubber_acts_while_the_training_cell_runs(page, host, request):
+    server = request.getfixturevalue(host)
+    name = server.write_notebook(f"watch_controls_{host}.ipynb", [SETUP, TRAIN])
+    release = server.root / "release_watch_controls"
     release.unlink(missing_ok=True)
-    page.goto(lab.url(name))
+    page.goto(server.url(name))
     page.wait_for_function(f"() => window.jupyterapp?.shell?.currentWidget?.context?.path === {name!r}", timeout=60_000)
     page.wait_for_function("() => window.jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel", timeout=60_000)
     page.evaluate(
@@ -82,4 +86,4 @@ def test_the_scrubber_acts_while_the_training_cell_runs(page, lab):
     scrubbed, steps, frame = done.split()[2:5]
     assert scrubbed != "None", done  # the kernel saw the scrubber at a step of the loop, not after it
     assert int(scrubbed) <= int(steps) and frame == "0", done  # and the watcher stayed on snapshot 0 (no longer following training)
-    assert not page.js_errors
+    assert not server.unexpected_errors(page.js_errors), page.js_errors

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -35,7 +35,7 @@ def extract_features(
     layer: str | nn.Module,
     batch_size: int = 256,
     pool: str = "flatten",
-    progress: Progress | None = None,
+    progress: Progress | Literal[False] | None = None,
     *,
     executor: str | None = None,
 ) -> np.ndarray:
@@ -69,6 +69,8 @@ def extract_features(
     numpy.ndarray
         (N, D) float32, one row per input.
     """
+    if progress is False:  # the progress-bar decorator already took False as "no bar"; narrowed here for the type checker
+        progress = None
     check_model(model)
     if pool not in POOLS:
         raise ValueError(f"pool: expected one of {', '.join(repr(p) for p in POOLS)}, got {pool!r}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import traitlets
@@ -125,9 +125,7 @@ class NewPointsMixin(traitlets.HasTraits):
         if self._features is not None:
             model, _, layer, pool, batch_size = self._features
             try:
-                # progress=False (no bar) is documented in nbviz._progress; extract_features' annotation omits it
-                no_bar = cast(Any, False)
-                X_new = extract_features(model, X_new, layer, batch_size=batch_size, pool=pool, progress=no_bar)
+                X_new = extract_features(model, X_new, layer, batch_size=batch_size, pool=pool, progress=False)
             except (RuntimeError, TypeError, ValueError) as error:
                 shape = tuple(getattr(X_new, "shape", ()))
                 raise ValueError(f"X_new: expected inputs the model takes (as the map's data), got shape {shape}: {error}") from error

@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
-__all__ = ["Window", "classify", "is_inplace"]
+__all__ = ["FoldedConv", "Window", "classify", "conv_window", "fold_batchnorm", "is_inplace"]
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,8 @@ def _pair(value: Any) -> tuple[int, int]:
     return int(value), int(value)
 
 
-def _conv_window(m: nn.Conv2d) -> Window | None:
+def conv_window(m: nn.Conv2d | FoldedConv) -> Window | None:
+    """The :class:`Window` of a zero-padded convolution (``None`` for other padding modes)."""
     if m.padding_mode != "zeros":
         return None
     k, s, d = _pair(m.kernel_size), _pair(m.stride), _pair(m.dilation)
@@ -58,11 +59,77 @@ def _conv_window(m: nn.Conv2d) -> Window | None:
         pad = (ph, ph, pw, pw)
 
     weight = m.weight.detach().contiguous(memory_format=torch.channels_last)  # matches the engine's layout
+    bias = None if m.bias is None else m.bias.detach()
 
     def fn(x: torch.Tensor) -> torch.Tensor:
-        return F.conv2d(x, weight, m.bias, s, 0, d, m.groups)
+        return F.conv2d(x, weight, bias, s, 0, d, m.groups)
 
     return Window(k, s, d, pad, 0.0, fn)
+
+
+class FoldedConv(nn.Module):
+    """``bn(conv(x))`` as one convolution: an eval-mode BatchNorm is an affine map per channel, so
+    it folds into the convolution's weight and bias (``w·γ/σ``, ``(b − μ)·γ/σ + β`` with
+    ``σ = sqrt(running_var + eps)``); equal up to float rounding, and one pass over the activation
+    instead of two. New tensors: neither module is changed.
+
+    Parameters
+    ----------
+    conv : torch.nn.Conv2d
+        The convolution (zero padding).
+    bn : torch.nn.BatchNorm2d
+        The eval-mode BatchNorm that reads only ``conv``'s output.
+    """
+
+    def __init__(self, conv: nn.Conv2d, bn: nn.BatchNorm2d) -> None:
+        super().__init__()
+        assert bn.running_mean is not None and bn.running_var is not None  # checked by fold_batchnorm
+        with torch.no_grad():
+            scale = torch.rsqrt(bn.running_var + bn.eps)
+            if bn.weight is not None:
+                scale = scale * bn.weight
+            bias = -bn.running_mean * scale if conv.bias is None else (conv.bias - bn.running_mean) * scale
+            if bn.bias is not None:
+                bias = bias + bn.bias
+            weight = conv.weight * scale.to(conv.weight.dtype).view(-1, 1, 1, 1)
+        self.weight = weight.detach().to(conv.weight.dtype).contiguous(memory_format=torch.channels_last)
+        self.bias: torch.Tensor | None = bias.detach().to(conv.weight.dtype)
+        self.kernel_size, self.stride, self.padding = conv.kernel_size, conv.stride, conv.padding
+        self.dilation, self.groups, self.padding_mode = conv.dilation, conv.groups, conv.padding_mode
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+def fold_batchnorm(node: fx.Node, module: nn.Module | None, modules: dict[str, nn.Module]) -> FoldedConv | None:
+    """The folded convolution when ``node`` is an eval-mode ``BatchNorm2d`` whose input is a
+    zero-padded ``Conv2d`` read by nothing else; ``None`` otherwise.
+
+    Parameters
+    ----------
+    node : torch.fx.Node
+        A traced node.
+    module : torch.nn.Module or None
+        Its module (``call_module`` nodes).
+    modules : dict of str to torch.nn.Module
+        The traced module's submodules by name.
+
+    Returns
+    -------
+    FoldedConv or None
+        ``bn(conv(x))`` as one convolution.
+    """
+    if not isinstance(module, nn.BatchNorm2d) or module.training or module.running_mean is None:
+        return None
+    if module.running_var is None or len(node.args) != 1 or node.kwargs:
+        return None
+    source = node.args[0]
+    if not isinstance(source, fx.Node) or source.op != "call_module" or len(source.users) != 1:
+        return None
+    conv = modules.get(str(source.target))
+    if not isinstance(conv, nn.Conv2d) or conv.padding_mode != "zeros" or source.kwargs or len(source.args) != 1:
+        return None
+    return FoldedConv(conv, module)
 
 
 def _maxpool_window(m: nn.MaxPool2d) -> Window | None:
@@ -157,7 +224,7 @@ def classify(
             return "full", None
         spec = None
         if isinstance(module, nn.Conv2d):
-            spec = _conv_window(module)
+            spec = conv_window(module)
         elif isinstance(module, nn.MaxPool2d):
             spec = _maxpool_window(module)
         elif isinstance(module, nn.AvgPool2d):

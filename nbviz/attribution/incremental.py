@@ -38,7 +38,7 @@ from torch import fx, nn
 
 from nbviz._trace import symbolic_trace
 from nbviz.attribution._incremental_linear import LinearTail
-from nbviz.attribution._incremental_ops import Window, classify, is_inplace
+from nbviz.attribution._incremental_ops import Window, classify, conv_window, fold_batchnorm, is_inplace
 from nbviz.attribution._incremental_states import SAME, Boxed, Full, Same, pixel_rows, state_bytes
 
 __all__ = ["IncrementalEngine", "UnsupportedModel"]
@@ -85,6 +85,8 @@ class IncrementalEngine(LinearTail):
         self.modules = dict(self.graph_module.named_modules())
         self.cache: dict[fx.Node, Any] = {}
         self.dependent: set[fx.Node] = set()
+        self.folded: dict[fx.Node, nn.Module] = {}  # conv node → its BatchNorm folded in (_fold)
+        self.aliases: set[fx.Node] = set()  # BatchNorm nodes folded into their conv: pass the conv's value on
         with torch.no_grad():
             self._run_cache(placeholders[0], x)
         self.plan = {
@@ -93,6 +95,7 @@ class IncrementalEngine(LinearTail):
             else ("full", None)
             for n in self.nodes
         }
+        self._fold()
         self.users = {n: len(n.users) for n in self.nodes}
         self._padded: dict[tuple, torch.Tensor] = {}
         self.peak_bytes_per_patch = 0
@@ -124,8 +127,28 @@ class IncrementalEngine(LinearTail):
             kwargs = fx.node.map_arg(node.kwargs, lambda n: self.cache[n])
             self.cache[node] = self._call(node, args, kwargs, copy=True)
 
+    def _fold(self) -> None:
+        """Fold each eval-mode BatchNorm into the convolution before it (one op instead of two, on
+        boxes and on whole tensors). The conv node then stands for the BatchNorm's output: its cache
+        becomes the BatchNorm's, and the BatchNorm node passes the conv's value on (an alias)."""
+        for node in self.nodes:
+            if node not in self.dependent or self.plan[node][0] != "pointwise" or node.op != "call_module":
+                continue
+            folded = fold_batchnorm(node, self.modules.get(cast(str, node.target)), self.modules)
+            conv = cast(fx.Node, node.args[0]) if folded is not None else None
+            if folded is None or conv is None or self.plan[conv][0] != "window":
+                continue
+            spec = conv_window(cast(Any, folded))
+            if spec is None:
+                continue
+            self.folded[conv], self.plan[conv], self.plan[node] = folded, ("window", spec), ("alias", None)
+            self.aliases.add(node)
+            self.cache[conv] = self.cache[node]
+
     def _call(self, node: fx.Node, args: Any, kwargs: Any, *, copy: bool) -> Any:
-        module = self.modules.get(node.target) if node.op == "call_module" else None
+        if node in self.aliases:
+            return args[0]
+        module = self.folded.get(node, self.modules.get(cast(str, node.target)) if node.op == "call_module" else None)
         if copy and is_inplace(node, module):
             args = tuple(a.clone() if isinstance(a, torch.Tensor) else a for a in args)
         if node.op == "call_module":
@@ -175,6 +198,8 @@ class IncrementalEngine(LinearTail):
                     state = self._window(node, cast(Window, spec), states[cast(fx.Node, node.args[0])], batch)
                 elif kind == "pointwise":
                     state = self._pointwise(node, states, batch)
+                elif kind == "alias":
+                    state = states[cast(fx.Node, node.args[0])]
                 else:
                     state = self._full(node, states, batch)
                 states[node] = state
@@ -262,7 +287,7 @@ class IncrementalEngine(LinearTail):
 
         args = fx.node.map_arg(node.args, value)
         kwargs = fx.node.map_arg(node.kwargs, value)
-        return Boxed(self._call(node, args, kwargs, copy=True), starts)
+        return Boxed(self._call(node, args, kwargs, copy=self._shared(node, states)), starts)
 
     def _full(self, node: fx.Node, states: dict[fx.Node, Any], batch: int) -> Any:
         parents = [n for n in node.all_input_nodes if n in self.dependent]
@@ -274,7 +299,15 @@ class IncrementalEngine(LinearTail):
 
         args = fx.node.map_arg(node.args, value)
         kwargs = fx.node.map_arg(node.kwargs, value)
-        return Full(self._call(node, args, kwargs, copy=True))
+        return Full(self._call(node, args, kwargs, copy=self._shared(node, states)))
+
+    def _shared(self, node: fx.Node, states: dict[fx.Node, Any]) -> bool:
+        """Whether an in-place op at ``node`` must copy its input first: unless its one input is a
+        batched value (boxes or whole tensors, never the cache) that no other node reads."""
+        inputs = node.all_input_nodes
+        if len(inputs) != 1 or inputs[0] not in self.dependent or self.users[inputs[0]] != 1:
+            return True
+        return inputs[0] is self.output_node or not isinstance(states.get(inputs[0]), (Boxed, Full))
 
     # reading and materialising ----------------------------------------------------------------
     def _padded_source(self, node: fx.Node, pad: tuple[int, int, int, int], pad_value: float) -> torch.Tensor:

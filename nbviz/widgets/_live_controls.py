@@ -58,6 +58,7 @@ class LiveControls:
         self._comm: Any = None  # the comm whose handle_msg is ours (set once, on the first routing)
         self._kernel: Any = None
         self._routing = False  # the comm's messages go to the subshell the front end asked for
+        self._unsupported = False  # no kernel, or one that cannot route: poll() only applies the queue
 
     @property
     def routing(self) -> bool:
@@ -77,7 +78,7 @@ class LiveControls:
         """
         if threading.current_thread() is not threading.main_thread():
             return 0
-        if not self._routing:
+        if not self._routing and not self._unsupported:
             self._start_routing()
         return self.apply_pending()
 
@@ -114,10 +115,14 @@ class LiveControls:
         comm = getattr(widget, "comm", None)
         kernel = _kernel()
         shell = _ipython()
-        if comm is None or kernel is None or shell is None:
+        if kernel is None or shell is None or getattr(kernel, "shell_channel_thread", None) is None:
+            self._unsupported = True  # not in an ipykernel with subshells: messages wait for the cell
             return
-        if getattr(kernel, "shell_channel_thread", None) is None or not hasattr(type(comm), ROUTE_HOOK):
-            return  # an ipykernel without subshells, or without the routing hook: messages wait for the cell
+        if comm is None:
+            return
+        if not hasattr(type(comm), ROUTE_HOOK):
+            self._unsupported = True  # an ipykernel without the routing hook
+            return
         if self._comm is not comm:  # from now on this comm's messages are never run off the main thread
             self._comm, self._kernel = comm, kernel
             comm.handle_msg = self._receive

@@ -4,7 +4,7 @@ store once per job; each task evaluates a contiguous chunk of points with the lo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -12,7 +12,7 @@ from torch import nn
 
 from .._guard import model_device, model_guard
 from .._progress import Progress
-from ..landscape.evaluate import DEFAULT_MEMORY_BUDGET, DataSource, Evaluator, StateAt, Values
+from ..landscape.evaluate import DEFAULT_MEMORY_BUDGET, DataSource, Evaluator, Points, StateAt, Values
 from . import ray_backend
 
 __all__ = ["RayEvaluator"]
@@ -69,7 +69,7 @@ class RayEvaluator:
     def evaluate(
         self,
         state_at: StateAt,
-        points: Sequence[int],
+        points: Points,
         *,
         progress: Progress | None = None,
         fraction: tuple[float, float] = (0.0, 1.0),

@@ -34,8 +34,10 @@ a small CNN with BatchNorm and dropout on 1,797 digits, nbviz 2.67 s, best plain
 rows, nbviz 1.93 s, best plain loop 1.79 s (1.075×), loss-landscapes 1.95 s (0.99×); torchvision
 resnet18 on 256 32×32 images (2 runs), nbviz 14.50 s, best plain loop 13.28 s (1.09×), loss-landscapes
 12.95 s (1.12×, over its target; 0.98× in wall time). Channels-last neither helps nor hurts there
-(plane at 5×5: 4.88 vs 4.81 s CPU); building each point's 11M parameters (θ + αd1 + βd2, then a
-channels-last copy of the conv weights) measured ~30 ms CPU a point against ~160 ms of forwards.
+(plane at 5×5: 4.88 vs 4.81 s CPU). Building each point's 11M parameters fresh (θ + αd1 + βd2, then a
+channels-last copy of the conv weights) measured 50–80 ms CPU a point against ~260 ms of forwards; a
+plane's points are now written into reused, already laid-out buffers, one pass a point (13 ms, see
+:mod:`nbviz.landscape.points`).
 
 Measured (NCHW, before the channels-last layout) on the 97k-parameter digits CNN, 1,797 digits, 2 CPU
 threads: functional_call 53.8 ms per point, in-place weight writes 55.5 ms, ``torch.vmap`` over
@@ -56,6 +58,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
+import numpy.typing as npt
 import torch
 from torch import nn
 from torch.func import functional_call
@@ -65,14 +68,17 @@ from .._data import count_items, iter_pairs
 from .._inputs import model_input
 from .._progress import Progress, report
 from .params import Params
+from .points import PlanePoints
 
 __all__ = [
-    "DEFAULT_ACTIVATION_BUDGET", "DEFAULT_BATCH_SIZE", "DEFAULT_MEMORY_BUDGET", "DataSource", "Evaluator", "StateAt", "subset",
+    "DEFAULT_ACTIVATION_BUDGET", "DEFAULT_BATCH_SIZE", "DEFAULT_MEMORY_BUDGET", "DataSource", "Evaluator", "Points", "StateAt",
+    "subset",
 ]
 
 log = logging.getLogger(__name__)
 
 StateAt = Callable[[int], Params]
+Points = Sequence[int] | npt.NDArray[np.integer[Any]]  # point indices: a range, a list or an integer array
 DEFAULT_BATCH_SIZE: int | None = None  # None: measured on in-memory data (see BatchSizeChooser)
 STREAM_BATCH_SIZE = 256  # batches cut from a Dataset, and for BatchNorm statistics (their values depend on it)
 DEFAULT_MEMORY_BUDGET = 256 * 2**20  # bytes of parameter copies held at once
@@ -215,6 +221,7 @@ class Evaluator:
         self.chooser: BatchSizeChooser | None = None  # set on the first in-memory evaluation
         self._data: tuple[torch.Tensor, torch.Tensor] | None = None
         self._warm = False  # a first in-memory point has run
+        self._plane: tuple[PlanePoints, PlanePoints] | None = None  # (given, laid out with reused buffers)
         self._wrapper = _PassRunner(model)
         self.bn_model: nn.Module | None = None
         if recompute_bn and any(_tracks_stats(m) for m in model.modules()):
@@ -233,15 +240,16 @@ class Evaluator:
     def evaluate(
         self,
         state_at: StateAt,
-        points: Sequence[int],
+        points: Points,
         *,
         progress: Progress | None = None,
         fraction: tuple[float, float] = (0.0, 1.0),
         message: str = "loss landscape",
     ) -> Values:
         """Loss (and accuracy) at ``state_at(k)`` for each ``k`` in ``points``; ``fraction`` is the slice
-        of the overall progress bar this call fills."""
-        points = list(points)
+        of the overall progress bar this call fills. A :class:`~nbviz.landscape.points.PlanePoints`
+        ``state_at`` on in-memory data writes each point into reused buffers (see that module)."""
+        points = [int(k) for k in points]
         loss = np.full(len(points), np.nan)
         acc = np.full(len(points), np.nan)
         if not points:
@@ -262,7 +270,7 @@ class Evaluator:
                     def point_tick(d: float, tick: Callable[[float], None] = tick) -> None:
                         tick((passes - 1 + d) / passes)
 
-                    states = [self._layout(state_at(k))]
+                    states = [self._state(state_at, k)]
                     if self.bn_model is not None:
                         states = self._with_bn_stats(states, bn_tick)
                     loss[i], acc[i] = self._point(states[0], data, point_tick)
@@ -366,6 +374,15 @@ class Evaluator:
                 x = x.contiguous(memory_format=torch.channels_last)
             yield x, y, (before / total if total else 0.0), (min(seen / total, 1.0) if total else 0.0)
         self._total = seen
+
+    def _state(self, state_at: StateAt, k: int) -> Params:
+        """Point ``k`` laid out for the model, for use before the next point is asked for: a plane's
+        points are written into buffers reused from point to point, others are built fresh."""
+        if not isinstance(state_at, PlanePoints):
+            return self._layout(state_at(k))
+        if self._plane is None or self._plane[0] is not state_at:
+            self._plane = (state_at, state_at.laid_out(self._layout))
+        return self._plane[1].write(k)
 
     def _layout(self, state: Params) -> Params:
         """The point's parameters with 4-D tensors channels-last (when the model has convolutions)."""

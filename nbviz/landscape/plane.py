@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import torch
@@ -17,7 +17,8 @@ from ..execution import resolve_executor
 from ..execution.grid import make_evaluator
 from .directions import plane_directions
 from .evaluate import DEFAULT_BATCH_SIZE, DEFAULT_MEMORY_BUDGET, DataSource, Evaluator, subset
-from .params import Params, to_numpy
+from .params import to_numpy
+from .points import PlanePoints
 from .results import PlaneResult
 from .reuse import PointCache
 
@@ -173,10 +174,7 @@ def plane(
         theta = {n: p.detach() for n, p in model.named_parameters(remove_duplicate=True)}
         axis = np.linspace(-span, span, resolution)
 
-        def state_at(k: int) -> Params:
-            i, j = divmod(int(k), resolution)
-            a, b = float(axis[j]), float(axis[i])
-            return {n: torch.add(w, d1[n], alpha=a).add_(d2[n], alpha=b) for n, w in theta.items()}
+        state_at = PlanePoints(theta, d1, d2, axis)
 
         full = DataSource(data, batch_size, model_device(model))
         stages = grid_stages(resolution)
@@ -219,7 +217,7 @@ def plane(
                         loss.flat[k], acc.flat[k] = cached
                 step = weight * len(new)
                 values = phase_evaluator.evaluate(
-                    state_at, cast(Sequence[int], new), progress=progress, fraction=(done / total, (done + step) / total),
+                    state_at, new, progress=progress, fraction=(done / total, (done + step) / total),
                     message="loss plane" + (" preview" if is_preview else ""),
                 )
                 done += step

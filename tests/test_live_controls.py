@@ -153,3 +153,41 @@ def test_outside_a_kernel_nothing_is_routed():
         assert "handle_msg" not in vars(watcher.comm) and "_reply_subshell_for" not in vars(watcher.comm)
     finally:
         watcher.close()
+
+
+def update(state: dict, buffers: tuple = ()) -> dict:
+    paths = [[key] for key in state if isinstance(state[key], bytes)]
+    return {"header": {"msg_id": str(state)}, "content": {"data": {"method": "update", "state": state, "buffer_paths": paths}},
+            "buffers": list(buffers)}
+
+
+def test_coalesce_merges_runs_of_plain_updates_and_keeps_the_rest():
+    from nbviz.widgets._live_controls import coalesce
+
+    custom = {"header": {}, "content": {"data": {"method": "custom", "content": {"ask": 1}}}, "buffers": []}
+    binary = update({"raw": b"\x00"}, (b"\x00",))
+    msgs = [update({"frame": 3, "live": False}), update({"frame": 2}), update({"frame": 1}), custom,
+            update({"live": True}), binary, update({"frame": 0})]
+    out = coalesce(msgs)
+    # by hand: the first three merge (frame from the last, live from the first), custom and binary stay
+    assert [m["content"]["data"].get("state") for m in out] == [
+        {"frame": 1, "live": False}, None, {"live": True}, {"raw": b"\x00"}, {"frame": 0}]
+    assert out[0]["header"]["msg_id"] == str({"frame": 1})  # the run's last message
+    assert msgs[0]["content"]["data"]["state"] == {"frame": 3, "live": False}  # inputs unchanged
+
+
+def test_a_dragged_scrubber_costs_one_redraw():
+    """Positions queued during one step reach the widget as one update: its observers fire once."""
+    import ipywidgets
+
+    from nbviz.widgets._live_controls import LiveControls
+
+    slider = ipywidgets.IntSlider(max=10)
+    seen: list[int] = []
+    slider.observe(lambda change: seen.append(change["new"]), names="value")
+    controls = LiveControls(slider)
+    controls._comm = slider.comm
+    for value in (4, 5, 6, 7):
+        controls._pending.put(update({"value": value}))
+    assert controls.apply_pending() == 1
+    assert seen == [7] and slider.value == 7

@@ -35,7 +35,7 @@ import threading
 import weakref
 from typing import Any
 
-__all__ = ["LiveControls"]
+__all__ = ["LiveControls", "coalesce"]
 
 log = logging.getLogger("nbviz")
 
@@ -86,28 +86,36 @@ class LiveControls:
         """Apply the queued messages on the main thread, oldest first, through the widget's own message
         handler (without IPython's ``pre/post_execute`` hooks, which belong to cells, not to a step).
 
+        Consecutive state updates without binary parts are merged into one, later values winning: what
+        ipywidgets' front end does itself with the updates it holds back until the kernel has handled
+        the previous one. (Here the subshell answers at once, so a dragged scrubber sends every position,
+        and only the last one should cost a redraw.)
+
         Returns
         -------
         int
-            How many messages were applied (0 off the main thread: they stay queued).
+            How many messages were applied, merged ones counted once (0 off the main thread: they stay
+            queued).
         """
         if threading.current_thread() is not threading.main_thread():
             return 0
-        applied = 0
+        messages: list[dict[str, Any]] = []
         while True:
             try:
-                msg = self._pending.get_nowait()
+                messages.append(self._pending.get_nowait())
             except queue.Empty:
-                return applied
-            widget = self._widget()
-            callback = getattr(self._comm, "_msg_callback", None)  # the widget's handler (ipywidgets' _handle_msg)
-            if callback is None or getattr(widget, "comm", None) is not self._comm:
-                continue  # the widget closed meanwhile: nothing to apply to
+                break
+        widget = self._widget()
+        callback = getattr(self._comm, "_msg_callback", None)  # the widget's handler (ipywidgets' _handle_msg)
+        if not messages or callback is None or getattr(widget, "comm", None) is not self._comm:
+            return 0  # nothing queued, or the widget closed meanwhile: nothing to apply to
+        merged = coalesce(messages)
+        for msg in merged:
             try:
                 callback(msg)
             except Exception:  # as ipykernel's CommManager: a bad message is logged, training goes on
                 log.error("nbviz: a front-end message to the widget failed", exc_info=True)
-            applied += 1
+        return len(merged)
 
     # -- routing ---------------------------------------------------------------------------------
     def _start_routing(self) -> None:
@@ -150,6 +158,41 @@ class LiveControls:
             return
         self._pending.put(msg)
         self._kernel.io_loop.add_callback(self.apply_pending)  # if no step() comes: as soon as the cell ends
+
+
+def coalesce(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``messages`` (ipywidgets comm messages, oldest first) with each run of consecutive ``update``
+    messages that carry no binary buffers merged into its last one, whose state takes every key of the
+    run (later values win). Other messages, and their order, are kept as they are.
+
+    Parameters
+    ----------
+    messages : list of dict
+        Jupyter ``comm_msg`` messages (``content["data"]`` holds ``method`` and ``state``).
+
+    Returns
+    -------
+    list of dict
+        The messages to apply; a merged message is a copy, the inputs are not changed.
+    """
+    out: list[dict[str, Any]] = []
+    for msg in messages:
+        if out and _plain_update(msg) and _plain_update(out[-1]):
+            previous = out[-1]["content"]["data"]["state"]
+            data = {**msg["content"]["data"], "state": {**previous, **msg["content"]["data"]["state"]}}
+            msg = {**msg, "content": {**msg["content"], "data": data}}
+            out[-1] = msg
+        else:
+            out.append(msg)
+    return out
+
+
+def _plain_update(msg: dict[str, Any]) -> bool:
+    data = msg.get("content", {}).get("data")
+    return (
+        isinstance(data, dict) and data.get("method") == "update" and isinstance(data.get("state"), dict)
+        and not data.get("buffer_paths") and not msg.get("buffers")
+    )
 
 
 def _as_requested(data: Any, requested: str | None) -> str | None:

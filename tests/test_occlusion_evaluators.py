@@ -67,3 +67,22 @@ def test_the_run_steps_give_what_occlusion_gives(mode):
     np.testing.assert_array_equal(result.probability, expected.probability)
     np.testing.assert_array_equal(result.computed, expected.computed)
     assert result.mode == expected.mode == mode
+
+
+def test_levels_are_split_into_even_batches_of_at_most_the_batch_size():
+    """Batches of at most the batch size, as even as can be: at 4, 11 positions run as 4 + 4 + 3, 9 as 3 + 3 + 3."""
+    model, x = seeded(Strided), image(32, seed=4)
+    with model_guard(model) as guard, torch.no_grad():
+        run = OcclusionRun(
+            guard, x[None], window=(8, 8), stride=(2, 2), baseline="zero", target=None, mode="exact",
+            batch_size=4, order="raster", progress=None, on_partial=None,
+        )
+        run.start()
+        sizes: list[int] = []
+        evaluate = run.evaluate
+        run.evaluate = lambda index, linear=None: (sizes.append(len(index)), evaluate(index, linear))  # type: ignore[method-assign]
+        run.run_level(np.arange(11))
+        assert sizes == [4, 4, 3] and run.computed[:11].all() and not run.computed[11:].any()
+        sizes.clear()
+        run.run_level(np.arange(11, 20))  # 9 positions: 3 + 3 + 3, not 4 + 4 + 1
+        assert sizes == [3, 3, 3]

@@ -63,6 +63,26 @@ def test_warm_start_moves_points_continuously(small):
     assert cold_jump > 0.5 * spread
 
 
+def test_warm_start_sends_a_first_frame_after_one_step_without_changing_the_run(small, monkeypatch):
+    import nbviz.embedding.session as session_module
+
+    def warm_run(first_frame: int) -> tuple[list[int], np.ndarray, np.ndarray]:
+        monkeypatch.setattr(session_module, "FIRST_WARM_FRAME", first_frame)
+        session = TSNESession(small)
+        start = session.run(20, n_iter=80, early_iter=40, stop="fixed").embedding
+        seen: list[int] = []
+        result = session.run(10, n_iter=30, stop="fixed", callback=lambda i, kl, y: seen.append(i))
+        return seen, result.embedding, start
+
+    seen, early, start = warm_run(2)
+    assert seen == [2, 10, 20, 30] and session_module.FIRST_WARM_FRAME == 2
+    seen_plain, plain, start_plain = warm_run(0)
+    assert seen_plain == [10, 20, 30]
+    np.testing.assert_array_equal(start, start_plain)  # the same map before the change
+    # openTSNE keeps momentum and gains across the split: the run ends where the unsplit one does
+    np.testing.assert_allclose(early, plain, rtol=0, atol=1e-9 * np.abs(plain).max())
+
+
 def test_new_seed_starts_fresh_and_matches_one_shot(small):
     from nbviz.embedding import tsne
 

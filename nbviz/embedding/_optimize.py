@@ -81,6 +81,7 @@ def run_phases(
     progress: Progress | None = None,
     on_frame: Callable[[int, np.ndarray], None] | None = None,
     convergence: Convergence | None = None,
+    first_frame: int = 0,
 ) -> Frames:
     """Optimise an openTSNE ``TSNEEmbedding`` in place through ``phases``, collecting frames.
 
@@ -88,8 +89,11 @@ def run_phases(
     called (``False`` stops the run; the frames so far are returned with ``stopped=True``) and
     ``progress`` is told how far the run is (``False`` raises :class:`~nbviz._progress.Cancelled`).
     The final embedding is always the last frame. With ``convergence``, the run ends at the first
-    frame that meets its rule (``converged_at`` holds that iteration). Exceptions raised by callbacks propagate after
-    openTSNE has un-exaggerated its affinity matrix, so a shared ``P`` is never left corrupted.
+    frame that meets its rule (``converged_at`` holds that iteration). ``first_frame`` > 0 adds a frame at
+    that iteration of the first phase when it comes before ``snapshot_every`` (a warm start shows its first
+    new positions after a step instead of after ``snapshot_every``; the other frames stay as they were).
+    Exceptions raised by callbacks propagate after openTSNE has un-exaggerated its affinity matrix, so a
+    shared ``P`` is never left corrupted.
     """
     from openTSNE.tsne import OptimizationInterrupt
 
@@ -119,17 +123,24 @@ def run_phases(
             return True
         return False
 
+    # (phase, iterations, frame every): the first phase splits at first_frame and at snapshot_every, so the
+    # other frames stay where they were (openTSNE keeps momentum and gains across optimize calls: same path)
+    segments = [(p, p.n_iter, int(snapshot_every)) for p in phases if p.n_iter > 0]
+    if segments and 0 < first_frame < min(segments[0][1], snapshot_every):
+        phase, n, every = segments[0]
+        cuts = [int(first_frame), min(every, n)]
+        segments[:1] = [(phase, cuts[0], cuts[0]), (phase, cuts[1] - cuts[0], cuts[1] - cuts[0])]
+        if n > cuts[1]:
+            segments.insert(2, (phase, n - cuts[1], every))
     try:
-        for phase in phases:
-            if phase.n_iter <= 0:
-                continue
+        for phase, n_iter, every in segments:
             kwargs: dict[str, Any] = dict(
-                n_iter=phase.n_iter,
+                n_iter=n_iter,
                 exaggeration=phase.exaggeration,
                 momentum=phase.momentum,
                 learning_rate=phase.learning_rate,
                 callbacks=[on_callback],
-                callbacks_every_iters=int(snapshot_every),
+                callbacks_every_iters=every,
                 inplace=True,
                 propagate_exception=True,
             )
@@ -146,7 +157,7 @@ def run_phases(
                 if exc is not None:
                     raise exc from None
                 raise
-            done += phase.n_iter
+            done += n_iter
     finally:
         # A KeyboardInterrupt inside openTSNE's loop can leave P multiplied by the exaggeration.
         now = float(P.sum())

@@ -4,9 +4,9 @@ Why it is needed: a comm message from the browser (a moved scrubber) is a shell 
 handles shell messages one at a time on its main thread, so it waits behind the running training cell.
 With kernel subshells (JEP 91) there is a way round that touches nothing but the widget's own messages:
 
-* JupyterLab ≥ 4.4 and Notebook ≥ 7.4 send every comm message to a kernel subshell ("one subshell per
-  comm target", their default setting ``commsOverSubshells``), and ipykernel ≥ 7 handles a subshell's
-  messages on its own thread.
+* JupyterLab since 4.4 and Notebook 7 built on it (checked: 4.6.6 and 7.6.5) send every comm message to
+  a kernel subshell ("one subshell per comm target", their default setting ``commsOverSubshells``), and
+  ipykernel ≥ 7 handles a subshell's messages on its own thread.
 * ipykernel 7.4 then re-routes each ``comm_msg`` on its shell-channel thread: it asks the comm's
   ``_reply_subshell_for(data, requested)`` where to send it, and the default answer is "where this comm
   last published from", which for a widget updated by a training loop is the main shell. So the

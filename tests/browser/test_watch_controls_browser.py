@@ -3,9 +3,10 @@
 The first cell builds a digits CNN and its watcher and shows it (snapshot 0: the untrained filters). The
 second trains with the watcher in the loop and keeps going until the test lets it stop (a file the test
 writes), so the cell is certainly running whenever the test looks. The test waits for the filters to
-move on, drags the scrubber back to snapshot 0 and waits for the untrained filters to come back: the
-kernel applied the scrubber inside the running cell (both hosts' default sends comm messages to a
-kernel subshell; nbviz.widgets._live_controls takes them from there to the next ``watcher.step()``).
+move on and for five snapshots, drags the scrubber back to snapshot 0 (several positions on the way) and
+waits for the untrained filters to come back: the kernel applied the scrubber inside the running cell
+(both hosts' default sends comm messages to a kernel subshell; nbviz.widgets._live_controls takes them
+from there to the next ``watcher.step()``).
 """
 
 from __future__ import annotations
@@ -49,6 +50,19 @@ CELL_OUTPUTS = "() => window.jupyterapp.shell.currentWidget.content.widgets[1].m
 CELL_RUNNING = "() => window.jupyterapp.shell.currentWidget.content.widgets[1].model.executionState === 'running'"
 
 
+def drag_to_start(page, scrubber) -> None:
+    """Drag the scrubber's thumb (at the newest snapshot, on the right) to the left end, as a person
+    would: the front end sends a position at every step of the way."""
+    scrubber.scroll_into_view_if_needed()
+    box = scrubber.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] - 6, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2, y, steps=6)
+    page.mouse.move(box["x"] - 20, y, steps=6)
+    page.mouse.up()
+
+
 @pytest.mark.parametrize("host", ["lab", "notebook7"])
 def test_the_scrubber_acts_while_the_training_cell_runs(page, host, request):
     server = request.getfixturevalue(host)
@@ -75,7 +89,9 @@ def test_the_scrubber_acts_while_the_training_cell_runs(page, host, request):
     try:
         page.wait_for_function(CELL_RUNNING, timeout=30_000)
         page.wait_for_function(f"([c, b]) => ({SIGNATURE})(c) !== b", arg=[filters.element_handle(), untrained], timeout=90_000)
-        page.locator(SCRUBBER).first.fill("0")  # back to the untrained network, as a person would drag it
+        scrubber = page.locator(SCRUBBER).first
+        page.wait_for_function("(s) => Number(s.max) >= 4", arg=scrubber.element_handle(), timeout=90_000)
+        drag_to_start(page, scrubber)  # back to the untrained network, through the snapshots between
         page.wait_for_function(f"([c, b]) => ({SIGNATURE})(c) === b", arg=[filters.element_handle(), untrained], timeout=60_000)
         # shown while the cell still runs: it has not printed and has not finished
         assert page.evaluate(CELL_RUNNING), "the training cell had already finished"

@@ -83,6 +83,29 @@ def test_warm_start_sends_a_first_frame_after_one_step_without_changing_the_run(
     np.testing.assert_allclose(early, plain, rtol=0, atol=1e-9 * np.abs(plain).max())
 
 
+def test_a_newer_request_stops_a_run_within_one_iteration(small, monkeypatch):
+    import openTSNE.tsne
+
+    session = TSNESession(small)
+    session.run(20, n_iter=80, early_iter=40, stop="fixed")
+    wanted, evaluations = [True], [0]
+    original = openTSNE.tsne.kl_divergence_bh
+
+    def counting(*args, **kwargs):
+        evaluations[0] += 1
+        if evaluations[0] == 5:  # between frames 2 and 10: a newer request arrives
+            wanted[0] = False
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(openTSNE.tsne, "kl_divergence_bh", counting)
+    frames: list[int] = []
+    with pytest.raises(Cancelled):
+        session.run(10, n_iter=100, stop="fixed", snapshot_every=10, callback=lambda i, kl, y: frames.append(i),
+                    progress=lambda fraction, message: wanted[0])
+    assert evaluations[0] == 5 and frames == [2], "stopped before the next iteration, not at the frame at 10"
+    assert session.result is not None and session.result.params["perplexity"] == 20  # the stopped run is not the result
+
+
 def test_new_seed_starts_fresh_and_matches_one_shot(small):
     from nbviz.embedding import tsne
 

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .._progress import Progress, report
+from ._cancel import Asker, cancellable
 from ._convergence import DEFAULT_TOL, Convergence, check_stop
 from ._kl import objective
 from ._optimize import Phase, TSNECallback, gradient_method, run_phases
@@ -201,7 +202,8 @@ class TSNESession:
             ``callback(iteration, kl, positions)`` at every frame; returning ``False`` stops the run
             and returns the frames so far.
         progress : callable or None, default None
-            ``progress(fraction, message)``; returning ``False`` raises :class:`~nbviz._progress.Cancelled`.
+            ``progress(fraction, message)``, asked again before every iteration; returning ``False``
+            raises :class:`~nbviz._progress.Cancelled` within one iteration.
         stop : {"converged", "fixed"}, default "converged"
             ``"converged"`` ends the run at the first frame after exaggeration where the KL fell by
             less than ``tol`` of itself over the last 50 iterations (or at ``n_iter``), and records that
@@ -235,10 +237,14 @@ class TSNESession:
                 start, init_name = np.array(self.embedding, dtype=np.float64), "warm"
             else:
                 start, init_name = self._initial(init if init is not None else self.init, seed, affinities)
+            method = objective(self.method, self.n_points)
+            if progress is not None:  # a newer request stops the run within one iteration, not at its next frame
+                progress = Asker(progress)
+                method = cancellable(method, progress)
             embedding = TSNEEmbedding(
                 start,
                 affinities,
-                negative_gradient_method=objective(self.method, self.n_points),
+                negative_gradient_method=method,
                 n_jobs=self.n_jobs,
                 theta=self.theta,
                 random_state=seed,

@@ -100,6 +100,10 @@ def test_new_points_after_clear_and_replace(setup):
     np.testing.assert_array_equal(saliency.image, nbviz.render.to_rgb_uint8(x[N + 1 : N + 2])[0])
     for e in (saliency, layers):
         e.wait()
+    # a later link still counts the dataset's items, not the added pictures
+    again = nbviz.link(tsne, saliency)
+    assert again.size == N
+    again.unlink()
 
 
 def test_add_inputs_names_the_argument(setup):

@@ -29,6 +29,9 @@ from ._base import Explorer
 
 __all__ = ["Link", "link"]
 
+# how many inputs links added to an item explorer (a map's new points): not items of its dataset
+_ADDED: weakref.WeakKeyDictionary[Explorer, int] = weakref.WeakKeyDictionary()
+
 
 def _item_trait(explorer: Explorer) -> str | None:
     """The trait naming the item an explorer shows, if it shows one item of a dataset."""
@@ -44,7 +47,7 @@ def _count(explorer: Explorer) -> int | None:
         points = getattr(explorer, "n_points", None)
         return int(points) if isinstance(points, int) else None
     value = getattr(explorer, "n_inputs", None)
-    return int(value) if isinstance(value, int) else None
+    return int(value) - _ADDED.get(explorer, 0) if isinstance(value, int) else None
 
 
 class Link:
@@ -160,6 +163,7 @@ class Link:
         if known is not None and known[0]() is new:
             return known[1]
         start = int(add(new.pictures, new.label_values))
+        _ADDED[explorer] = _ADDED.get(explorer, 0) + len(new.names)
         self._added[key] = (weakref.ref(new), start)
         return start
 

@@ -66,7 +66,22 @@ BUILDERS: dict[str, Build] = {
     "featurevis": lambda m, x, y: FeatureVisExplorer(m, x, layer="3", units=[0, 1], steps=8),
     "predictions": lambda m, x, y: PredictionExplorer(m, x[:4], y[:4]),
     "explore": lambda m, x, y: nbviz.explore(m, (x, y), layer="3", methods=["gradient"], n_iter=30),
+    "watch": lambda m, x, y: _watched(m, x, y),
 }
+
+
+def _watched(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, steps: int = 4) -> Any:
+    """A watcher over a few training steps: a snapshot every step, its t-SNE map and the weight path over
+    the loss surface on the worker (closed while they run in every other cycle)."""
+    watcher = nbviz.watch(model, (x, y), every=1, adaptive=False)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+        watcher.step(loss=loss)
+    return watcher
 
 
 def _explorers(built: Any) -> list[Explorer]:

@@ -38,6 +38,21 @@ def test_reweighting_equals_from_scratch_affinities(digits):
         assert P.sum() == pytest.approx(1.0)
 
 
+def test_going_back_to_the_previous_perplexity_reuses_its_affinities(small):
+    X = small + np.random.default_rng(0).normal(scale=1e-3, size=small.shape)  # unique kNN sets (digits tie)
+    session = TSNESession(X, neighbors="exact")
+    P30 = session.affinities(30)
+    session.run(30, n_iter=60, early_iter=30, stop="fixed")  # exaggeration scales P in place and back
+    P10 = session.affinities(10)
+    assert session.affinities(30) is P30 and session._affinities.perplexity == 30
+    assert session.affinities(10) is P10
+    for perplexity, P in ((30, P30), (10, P10)):
+        scratch = PerplexityBasedNN(X, perplexity=perplexity, method="exact").P
+        assert abs(P - scratch).max() <= 1e-12 * scratch.max()
+    session.affinities(20)  # only the perplexity shown before is kept
+    assert session.affinities(30) is not P30
+
+
 def test_larger_perplexity_rebuilds_graph(small):
     session = TSNESession(small)
     session.affinities(10)

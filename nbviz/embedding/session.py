@@ -2,9 +2,11 @@
 
 The expensive part of t-SNE (nearest neighbours) is built once for the largest perplexity asked so
 far, with 3 × perplexity neighbours as openTSNE does; a smaller perplexity only re-weights that graph
-(openTSNE's ``PerplexityBasedNN.set_perplexity``). Runs can warm-start from the current positions so
-points move continuously when perplexity changes. All methods take ``progress`` (return ``False`` to
-cancel) and hold a lock, so a widget can cancel a stale run and start the newest one.
+(openTSNE's ``PerplexityBasedNN.set_perplexity``), and the previous perplexity's P is kept, so going
+back costs nothing. Runs can warm-start from the current positions so points move continuously when
+perplexity changes; a warm run's first frame comes after one step. All methods take ``progress``
+(return ``False`` to cancel; a run asks before every iteration) and hold a lock, so a widget can
+cancel a stale run and start the newest one.
 
 Length: ~440 lines, above the house's ~400, for a stated reason: one class, :class:`TSNESession`,
 most of it the per-parameter documentation of ``run``, ``transform`` and ``small_multiples``.
@@ -87,6 +89,9 @@ class TSNESession:
         self.embedding: np.ndarray | None = None  # current positions (N, 2) float64
         self.result: TSNEResult | None = None  # the last completed or stopped run
         self._affinities: Any = None  # openTSNE PerplexityBasedNN
+        # P of the perplexity shown before, kept so that going back (30 → 50 → 30) skips the re-weighting
+        # (~0.4 s of CPU on 10,000 points); perplexity → (effective perplexity, P)
+        self._previous: dict[float, tuple[float, Any]] = {}
         self._max_perplexity = 0.0
         self._embedding_seed: int | None = None
         self._settled = False  # the current positions went through early exaggeration
@@ -142,9 +147,16 @@ class TSNESession:
                 random_state=self.seed,
             )
             self._max_perplexity = perplexity
+            self._previous = {}
         elif perplexity != self._affinities.perplexity:
-            report(progress, 0.0, f"re-weighting the kNN graph for perplexity {perplexity:g}")
-            self._affinities.set_perplexity(perplexity)
+            shown = self._affinities
+            kept = self._previous.get(perplexity)
+            self._previous = {shown.perplexity: (shown.effective_perplexity_, shown.P)}
+            if kept is not None:  # the same values openTSNE's set_perplexity would compute again
+                shown.perplexity, (shown.effective_perplexity_, shown.P) = perplexity, kept
+            else:
+                report(progress, 0.0, f"re-weighting the kNN graph for perplexity {perplexity:g}")
+                shown.set_perplexity(perplexity)
         return self._affinities
 
     # -- runs ------------------------------------------------------------------------------

@@ -19,7 +19,10 @@ export function createControls(model: AnyModel<OcclusionTraits>, frame: Frame<Oc
   if (inputSlider) {
     frame.controls.append(inputSlider.root);
     kernelOnly(inputSlider.root, "input: needs a running kernel (the handout holds the maps of the image shown)");
-    frame.listen(["index"], () => inputSlider.set(model.get("index")));
+    frame.listen(["index", "n_inputs"], () => {  // n_inputs grows when nbviz.link adds a t-SNE map's new points
+      inputSlider.input.max = String(Math.max(0, model.get("n_inputs") - 1));
+      inputSlider.set(model.get("index"));
+    });
   }
   const { windows, offline } = shown;
   const side = Math.min(view.height, view.width);

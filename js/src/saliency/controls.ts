@@ -45,7 +45,10 @@ export function createControls(model: AnyModel<SaliencyTraits>, frame: Frame<Sal
     onPick: (c) => update(model, { target: model.get("target") === c ? null : c }),
   });
   frame.controls.append(input.root, opacity.root, cmap.root, methods.root);
-  frame.listen(["index"], () => input.set(model.get("index")));
+  frame.listen(["index", "n_inputs"], () => {  // n_inputs grows when nbviz.link adds a t-SNE map's new points
+    input.input.max = String(Math.max(0, model.get("n_inputs") - 1));
+    input.set(model.get("index"));
+  });
   frame.listen(["methods"], () => methods.set(model.get("methods")));
   frame.listen(["layer", "layers"], showLayer);
   frame.listen(["layer_rows"], () => { picker.setLayers(model.get("layer_rows")); showLayer(); });

@@ -63,6 +63,22 @@ def test_larger_perplexity_rebuilds_graph(small):
     assert session.n_neighbors == 60 and session.max_perplexity == 20
 
 
+def test_max_perplexity_builds_the_graph_once_for_the_slider(small):
+    X = small + np.random.default_rng(0).normal(scale=1e-3, size=small.shape)  # unique kNN sets (digits tie)
+    session = TSNESession(X, neighbors="exact", max_perplexity=40)
+    P = session.affinities(10)
+    index = session._affinities.knn_index
+    assert session.n_neighbors == 120 and session.max_perplexity == 40
+    scratch = PerplexityBasedNN(X, perplexity=10, method="exact").P  # 30 neighbours, from scratch
+    assert abs(P - scratch).max() <= 1e-12 * scratch.max()
+    session.affinities(35)
+    assert session._affinities.knn_index is index, "a perplexity below the maximum rebuilt the graph"
+    session.affinities(45)
+    assert session.n_neighbors == 135 and session.max_perplexity == 45  # above it: rebuilt, as without one
+    with pytest.raises(ValueError, match="max_perplexity: must be below"):
+        TSNESession(X, max_perplexity=200)
+
+
 def test_warm_start_moves_points_continuously(small):
     session = TSNESession(small)
     first = session.run(20, n_iter=200, early_iter=100)

@@ -66,6 +66,10 @@ class TSNESession:
         Threads openTSNE may use for the kNN graph and the gradients.
     theta : float, default 0.5
         Barnes-Hut's accuracy trade-off (0: exact, larger: faster and coarser); unused by FFT.
+    max_perplexity : float or None, default None
+        Build the kNN graph once, at its first use, for this perplexity (3 × it neighbours), so every
+        perplexity up to it only re-weights the graph (a slider's maximum); ``None``: for the largest
+        perplexity asked so far, rebuilt when a larger one comes.
     """
 
     def __init__(
@@ -78,6 +82,7 @@ class TSNESession:
         negative_gradient_method: str = "auto",
         n_jobs: int = 1,
         theta: float = 0.5,
+        max_perplexity: float | None = None,
     ) -> None:
         self.X = check_distinct(check_points(X))
         self.seed = _check_seed(seed)
@@ -93,6 +98,7 @@ class TSNESession:
         # (~0.4 s of CPU on 10,000 points); perplexity → (effective perplexity, P)
         self._previous: dict[float, tuple[float, Any]] = {}
         self._max_perplexity = 0.0
+        self._planned_max = 0.0 if max_perplexity is None else check_perplexity(max_perplexity, self.n_points, argument="max_perplexity")
         self._embedding_seed: int | None = None
         self._settled = False  # the current positions went through early exaggeration
         self._lock = threading.RLock()
@@ -138,17 +144,18 @@ class TSNESession:
 
         perplexity = check_perplexity(perplexity, self.n_points)
         if self._affinities is None or perplexity > self._max_perplexity:
-            report(progress, 0.0, f"finding {int(3 * perplexity)} nearest neighbours of {self.n_points} points")
+            top = max(perplexity, self._planned_max)
+            report(progress, 0.0, f"finding {int(3 * top)} nearest neighbours of {self.n_points} points")
             self._affinities = PerplexityBasedNN(
                 self.X,
-                perplexity=perplexity,
+                perplexity=top,
                 method=self.neighbors,
                 n_jobs=self.n_jobs,
                 random_state=self.seed,
             )
-            self._max_perplexity = perplexity
+            self._max_perplexity = top
             self._previous = {}
-        elif perplexity != self._affinities.perplexity:
+        if perplexity != self._affinities.perplexity:
             shown = self._affinities
             kept = self._previous.get(perplexity)
             self._previous = {shown.perplexity: (shown.effective_perplexity_, shown.P)}

@@ -1,9 +1,10 @@
 """TSNEExplorer: a live t-SNE of points or of a network layer's features, with perplexity,
 iteration and seed controls, a scrubber over the frames, and small multiples.
 
-The kNN graph is built once for the slider's largest perplexity (``session.affinities(max)``), so
-moving the perplexity slider only re-weights it and warm-starts from the current positions. Frames
-stream while the optimisation runs; every snapshot stays in Python and the scrubber asks for the one
+The kNN graph is built once for the slider's largest perplexity (the session's ``max_perplexity``),
+so moving the perplexity slider only re-weights it (going back to the previous value not even that)
+and warm-starts from the current positions; the new run's first frame goes out after one step and a
+newer change stops it within an iteration. Frames stream while the optimisation runs; every snapshot stays in Python and the scrubber asks for the one
 it shows (the browser holds one frame, so 70,000 points × many frames never pile up in the page).
 
 The class is the table of contents: every synced trait is declared here, once (the front end's
@@ -397,8 +398,8 @@ class TSNEExplorer(NewPointsMixin, PointsMixin, FrameViewMixin, GridViewMixin, S
                 self._X = check_distinct(check_points(X, argument=f"features of {layer!r}"), argument=f"features of {layer!r}")
                 if "prediction" in self.color_options:
                     self._colorings["prediction"] = self._predict(model, data, progress)
-            session = TSNESession(self._X, seed=self.seed)
-            session.affinities(self.max_perplexity, progress)
+            session = TSNESession(self._X, seed=self.seed, max_perplexity=self.max_perplexity)
+            session.affinities(self.perplexity, progress)  # the graph for the slider's maximum, P for its value
             self._session = session
         return self._session
 

@@ -16,8 +16,10 @@ the kernel are inside the number. A MutationObserver on the canvas catches the d
 * landscape span: LandscapeExplorer on the digits CNN (1,000 digits, 21×21), span slider → first
   plane drawn at the new span (``data-span``: the preview), and → the full-data plane.
 * perplexity: TSNEExplorer on 10,000 points (50-D mixture of 20 gaussians, the t-SNE benchmark's data),
-  perplexity slider → first new frame of the warm-started run (the scatter's ``data-draws``).
-  Target: within 1.0 s. The run is let finish before the next change.
+  perplexity slider → first new frame of the warm-started run (the scatter's ``data-draws``): the map
+  after one step at the new perplexity (re-weighted kNN graph, no rebuild), and → the frame at
+  iteration 10 (the second draw). Target: first frame within 1.0 s. The run is let finish before the
+  next change.
 * pan/zoom: 90 animation frames of drag + wheel on a TSNEExplorer of 70,000 points (WebGL through
   SwiftShader, i.e. on the CPU). Target: ≥ 20 frames/s on an idle machine.
 
@@ -187,8 +189,11 @@ def landscape_span(page, lab, repeats: int) -> None:
 def perplexity(page, lab, repeats: int) -> None:
     canvas = open_explorer(page, lab, "bench_tsne10k.ipynb", TSNE_CELL, ".nbviz-tsne-plot canvas")
     values = [40, 25, 35, 20, 45, 30][:repeats]
-    times = measure(page, slider(page, "perplexity"), canvas, values, "d.draws !== before.draws")
-    report(f"perplexity 30 → {values} on 10,000 points (warm start)", times, "≤ 1000 ms")
+    # the first frame is the map after one step at the new perplexity; the second is the frame at iteration 10
+    times = measure(page, slider(page, "perplexity"), canvas, values, "d.draws !== before.draws",
+                    "Number(d.draws) >= Number(before.draws) + 2")
+    report(f"perplexity 30 → {values} on 10,000 points (warm start)", times, "≤ 1000 ms",
+           complete="frame at iteration 10")
 
 
 def pan_zoom(page, lab, repeats: int) -> None:

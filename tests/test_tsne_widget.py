@@ -80,6 +80,9 @@ def test_knn_graph_built_once_for_max_perplexity(explorer, monkeypatch):
     assert built == [], "a smaller perplexity must re-weight the stored kNN graph, not search again"
     assert e.session._affinities.knn_index is index
     assert e.result.params["perplexity"] == 8 and e.result.params["init"] == "warm"
+    # the first new frame is the map after one step at the new perplexity, then every snapshot_every
+    assert list(e.iterations[:3]) == [2, 10, 20]
+    assert not np.array_equal(e.snapshots[0], e.snapshots[-1])
 
 
 def test_scrubbing_shows_an_earlier_snapshot(explorer):

@@ -18,6 +18,7 @@ Usage: ``python benchmarks/occlusion.py [--quick] [--repeats 3] [--threads N] [-
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
@@ -25,6 +26,7 @@ import torch
 import torch.nn.functional as F
 
 PPE = (8, 16, 32, 64)  # Captum's perturbations_per_eval tried; its best counts
+MODELS = ("resnet18", "mobilenet_v2")  # torchvision architectures, random weights
 
 
 def smooth_image(size: int, seed: int = 0) -> torch.Tensor:
@@ -34,25 +36,56 @@ def smooth_image(size: int, seed: int = 0) -> torch.Tensor:
     return F.interpolate(low, size=(size, size), mode="bicubic", align_corners=False)[0]
 
 
+def build(name: str, size: int) -> torch.nn.Module:
+    """A torchvision classifier with random weights (seed 0, eval mode): nothing is downloaded. Its BatchNorm
+    statistics are estimated on 16 smooth random images (as training would leave them): with torchvision's
+    initial statistics mobilenet_v2's map is flat (a 16×16 patch changes no probability by more than 1e-9)."""
+    import torchvision
+
+    torch.manual_seed(0)
+    model = getattr(torchvision.models, name)(weights=None)
+    for m in model.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.reset_running_stats()
+            m.momentum = None  # a cumulative average over the calibration batch
+    with torch.no_grad():
+        model.train()(torch.stack([smooth_image(size, seed) for seed in range(100, 116)]))
+    return model.eval()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="112×112 image instead of 224×224")
     parser.add_argument("--repeats", type=int, default=3, help="interleaved rounds of Captum and nbviz exact")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own choice)")
     parser.add_argument("--ppe", default=",".join(map(str, PPE)), help="Captum perturbations_per_eval values to try")
+    parser.add_argument("--models", default=",".join(MODELS), help="torchvision models (random weights) to run")
+    parser.add_argument("--no-extras", action="store_true", help="skip approximate and plain (run for the first model)")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     ppes = tuple(int(p) for p in args.ppe.split(","))
-    import torchvision
+    size, window, stride = (112, 16, 8) if args.quick else (224, 16, 8)
+    load = os.getloadavg()
+    print(f"{size}×{size}, window {window}, stride {stride}; torch threads {torch.get_num_threads()}; "
+          f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
+    for number, name in enumerate(args.models.split(",")):
+        compare(name, build(name, size), size, window, stride, ppes, args.repeats, extras=number == 0 and not args.no_extras)
+    load = os.getloadavg()
+    print(f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+
+
+def compare(
+    name: str, model: torch.nn.Module, size: int, window: int, stride: int, ppes: tuple[int, ...], repeats: int,
+    *, extras: bool,
+) -> None:
+    """Captum's best ``perturbations_per_eval`` and nbviz exact, interleaved ``repeats`` times, on ``model``;
+    with ``extras`` also nbviz approximate and plain."""
     from captum.attr import Occlusion
 
     from nbviz.attribution._similarity import ssim
     from nbviz.attribution.occlusion import occlusion
 
-    size, window, stride = (112, 16, 8) if args.quick else (224, 16, 8)
-    torch.manual_seed(0)
-    model = torchvision.models.resnet18(weights=None).eval()
     x = smooth_image(size)
     with torch.no_grad():
         target = int(model(x[None]).argmax())
@@ -81,7 +114,7 @@ def main() -> None:
     captum: dict[int, list[float]] = {ppe: [] for ppe in ppes}
     captum_cpu: dict[int, list[float]] = {ppe: [] for ppe in ppes}
     exact_times, ratios, cpu_ratios = [], [], []
-    for r in range(args.repeats):  # interleaved rounds: Captum at every ppe, then nbviz exact
+    for r in range(repeats):  # interleaved rounds: Captum at every ppe, then nbviz exact
         for ppe in ppes:
             seconds, cpu, attribution = run_captum(ppe)
             captum[ppe].append(seconds)
@@ -92,30 +125,34 @@ def main() -> None:
         exact_times.append(t_exact)
         ratios.append(min(captum[ppe][-1] for ppe in ppes) / t_exact)
         cpu_ratios.append(min(captum_cpu[ppe][-1] for ppe in ppes) / cpu_exact)
-        print(f"round {r + 1}: captum " + ", ".join(f"ppe {ppe}: {captum[ppe][-1]:.2f} s" for ppe in ppes)
-              + f"; nbviz exact {t_exact:.2f} s; captum best / exact = {ratios[-1]:.2f}× wall, "
-              f"{cpu_ratios[-1]:.2f}× CPU time", flush=True)
+        load = os.getloadavg()[0]
+        print(f"{name} round {r + 1}: captum " + ", ".join(f"ppe {ppe}: {captum[ppe][-1]:.2f} s" for ppe in ppes)
+              + f"; nbviz exact {t_exact:.2f} s ({cpu_exact:.2f} s CPU); captum best / exact = {ratios[-1]:.2f}× wall, "
+              f"{cpu_ratios[-1]:.2f}× CPU time; load {load:.2f}", flush=True)
     best_ppe = min(ppes, key=lambda ppe: float(np.median(captum[ppe])))
     t_captum, t_exact = float(np.median(captum[best_ppe])), float(np.median(exact_times))
     reference = attribution[0, 0].numpy()  # same numbers whatever ppe
+    grid = exact.probability.shape
+    print(f"{name}: captum best (ppe {best_ppe}), median: {t_captum:7.2f} s; nbviz exact, median: {t_exact:7.2f} s "
+          f"({grid[0]}×{grid[1]} windows)")
+    print(f"{name}: exact vs captum best: {np.median(ratios):.2f}× median, {min(ratios):.2f}× minimum over rounds (wall); "
+          f"CPU time: {np.median(cpu_ratios):.2f}× median, {min(cpu_ratios):.2f}× minimum  (target ≥ 2.5 every round)")
+    print(f"{name}: exact vs captum: max |drop map difference| = {np.abs(exact.drop_map - reference).max():.2e}; "
+          f"first complete coarse map at {first_exact:.2f} s = {100 * first_exact / t_exact:.1f} % of the exact total")
+    if not extras:
+        return
     approx, t_approx, first_approx = timed("approximate")
     plain, t_plain, _ = timed("plain")
-    grid = exact.probability.shape
-    print(f"nbviz plain:       {t_plain:7.2f} s   ({grid[0]}×{grid[1]} windows)")
-    print(f"captum best (ppe {best_ppe}), median: {t_captum:7.2f} s")
-    print(f"nbviz exact, median:      {t_exact:7.2f} s   speed-up vs captum best: {t_captum / t_exact:5.2f}× median, "
-          f"{min(ratios):.2f}× worst round  (target ≥ 2.5 every round); CPU time: {np.median(cpu_ratios):.2f}× median, "
-          f"{min(cpu_ratios):.2f}× worst")
-    print(f"nbviz approximate: {t_approx:7.2f} s   speed-up vs captum best: {t_captum / t_approx:5.2f}×  (target ≥ 5)")
-    print(f"exact vs captum: max |drop map difference| = {np.abs(exact.drop_map - reference).max():.2e}")
-    print(f"exact vs plain:  max |probability difference| = {np.abs(exact.probability - plain.probability).max():.2e}")
+    print(f"{name}: nbviz plain {t_plain:7.2f} s; approximate {t_approx:7.2f} s, speed-up vs captum best: "
+          f"{t_captum / t_approx:5.2f}×  (target ≥ 5)")
+    print(f"{name}: exact vs plain:  max |probability difference| = {np.abs(exact.probability - plain.probability).max():.2e}")
     quality = float(ssim(approx.drop_map[None], exact.drop_map[None])[0])
     grid_quality = float(ssim(approx.drop[None], exact.drop[None])[0])
-    print(f"approximate vs exact: SSIM of the upsampled drop maps = {quality:.3f} (target ≥ 0.9), "
+    print(f"{name}: approximate vs exact: SSIM of the upsampled drop maps = {quality:.3f} (target ≥ 0.9), "
           f"of the raw {grid[0]}×{grid[1]} grids = {grid_quality:.3f}, evaluated {100 * approx.computed.mean():.0f} % of the windows, "
           f"max |probability difference| = {np.abs(approx.probability - exact.probability).max():.3e}")
-    print(f"first complete coarse map: exact {first_exact:.2f} s = {100 * first_exact / t_exact:.1f} % of the exact total; "
-          f"approximate {first_approx:.2f} s = {100 * first_approx / t_exact:.1f} % (target ≤ 15 %)")
+    print(f"{name}: first complete coarse map: approximate {first_approx:.2f} s = {100 * first_approx / t_exact:.1f} % "
+          f"of the exact total (target ≤ 15 %)")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,10 @@ it then pushes each patch's *changed box* through the graph:
   only on the input slice that covers the new box (padding applied explicitly, so borders are exact);
 * pointwise ops (eval BatchNorm, activations, elementwise arithmetic) keep the union of their
   operands' boxes;
-* values outside a box are read from the cache.
+* values outside a box are read from the cache;
+* an eval-mode BatchNorm that alone reads a convolution's output is folded into it (one op instead
+  of two, on boxes and whole tensors; equal up to float rounding), and an in-place activation whose
+  one input nobody else reads runs in place without a defensive copy.
 
 All patches of a batch share one box size per node (boxes are widened and shifted inwards to the
 largest in the batch), so every node costs one batched op call. Once a box covers most of its

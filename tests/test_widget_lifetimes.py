@@ -118,6 +118,7 @@ def test_closed_explorers_are_freed_with_their_model(kind: str) -> None:
     refs += _cycle(BUILDERS[kind], finish=True)  # warm-up: first-use allocations of torch and the renderer
     gc.collect()
     before = _rss_mb()
+    widgets = len(ipywidgets.widgets.widget._instances)  # open widgets (and their comms) in ipywidgets' registry
     for i in range(CYCLES - 1):
         refs += _cycle(BUILDERS[kind], finish=i % 2 == 0)
     gc.collect()
@@ -125,6 +126,8 @@ def test_closed_explorers_are_freed_with_their_model(kind: str) -> None:
     alive = Counter(type(r()).__name__ for r in refs if r() is not None)
     assert grown < CYCLES * BALLAST * 4 / 2**20 / 2, f"{kind}: RSS grew {grown:.0f} MB over {CYCLES} cycles; alive: {alive}"
     assert not alive, f"{kind}: still alive after close and gc: {dict(alive)}"
+    left = Counter(type(w).__name__ for w in list(ipywidgets.widgets.widget._instances.values())[widgets:])
+    assert not left, f"{kind}: widgets left open after close: {dict(left)}"
 
 
 def test_a_dropped_explorer_is_freed_and_its_worker_ends() -> None:

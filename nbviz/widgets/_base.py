@@ -316,7 +316,10 @@ class Explorer(anywidget.AnyWidget):
         if runner is not None:
             runner.close()
         self._release_compute_state()
+        layout = self._trait_values.get("layout")  # the explorer's own Layout widget, which ipywidgets leaves open
         super().close()
+        if layout is not None:
+            layout.close()
 
     def _release_compute_state(self) -> None:
         """Set to ``None`` every plain attribute (not a trait) that holds a model, tensor or array,

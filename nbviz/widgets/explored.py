@@ -126,7 +126,13 @@ class Explored(ipywidgets.GridBox):
         self.link.unlink()
         for explorer in self.explorers:
             explorer.close()
+        # the hint and the layouts and styles ipywidgets made for it and for this box stay open otherwise
+        hints = [c for c in self.children if not isinstance(c, Explorer)]
+        parts = [self.layout, *hints, *(getattr(h, name, None) for h in hints for name in ("layout", "style"))]
         super().close()
+        for part in parts:
+            if part is not None:
+                part.close()
 
 
 def default_feature_layer(model: nn.Module, example: torch.Tensor) -> str:

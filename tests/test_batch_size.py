@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
 from landscape_models import at_point, digits, hand_loss, tiny_cnn
-from nbviz._batch_size import ActivationMeter, BatchSizeChooser, candidate_sizes
+from nbviz._batch_size import ActivationMeter, BatchSizeChooser, candidate_sizes, trial_clock
 from nbviz.landscape import plane
 from nbviz.landscape.evaluate import DataSource, Evaluator
 
@@ -151,3 +153,19 @@ def test_generator_data_is_held_as_one_pair():
     source = DataSource(((x[i : i + 30], y[i : i + 30]) for i in range(0, 100, 30)), None, torch.device("cpu"))
     pair = source.in_memory()
     assert pair is not None and torch.equal(pair[0], x) and torch.equal(pair[1], y)
+
+
+def test_trial_clock_skips_time_off_the_cpu_on_one_thread_only():
+    """One torch thread: the thread's CPU time (a sleep, like preemption, does not count); more: wall time."""
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        t0 = trial_clock()
+        time.sleep(0.2)
+        assert trial_clock() - t0 < 0.1
+        torch.set_num_threads(2)
+        t0 = trial_clock()
+        time.sleep(0.2)
+        assert trial_clock() - t0 >= 0.2
+    finally:
+        torch.set_num_threads(threads)

@@ -52,7 +52,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -63,7 +62,7 @@ import torch
 from torch import nn
 from torch.func import functional_call
 
-from .._batch_size import DEFAULT_ACTIVATION_BUDGET, ActivationMeter, BatchSizeChooser
+from .._batch_size import DEFAULT_ACTIVATION_BUDGET, ActivationMeter, BatchSizeChooser, trial_clock
 from .._data import count_items, iter_pairs
 from .._inputs import model_input
 from .._progress import Progress, report
@@ -351,10 +350,10 @@ class Evaluator:
                 start += b
                 tick(start / n)
 
-        began = time.perf_counter()
+        began = trial_clock()
         functional_call(self._wrapper, {f"model.{name}": t for name, t in state.items()}, (one_pass,))
         if self._warm and not self.chooser.settled:
-            self.chooser.record(size, time.perf_counter() - began, n)
+            self.chooser.record(size, trial_clock() - began, n)
             if self.chooser.settled:
                 log.info("landscape: data batch size %d chosen; ms per point by size: %s", self.chooser.best,
                          {b: round(min(t) * n * 1e3, 1) for b, t in sorted(self.chooser.timings.items())})

@@ -103,15 +103,17 @@ BIG_CELL = (
 )
 # blocks until the explorer's work is done; counts its runs so a rerun's output can be told apart
 SETTLE = "explorer.wait(timeout=None); settled = globals().get('settled', 0) + 1; print('settled', settled, repr(explorer.error))"
+# the t-SNE explorer's own record: per run, seconds from the request to its first frame sent and the worker's CPU seconds
+KERNEL_FIRST_FRAMES = "print('first frames', len(explorer._first_frames), [(round(w * 1000), round(c * 1000)) for w, c in explorer._first_frames])"
 
 
 def load() -> str:
     return f"load per core {os.getloadavg()[0] / (os.cpu_count() or 1):.1f}"
 
 
-def open_explorer(page, lab, name: str, cell: str, canvas: str):
-    """Open a notebook of ``cell`` and a settle cell, run it; returns ``canvas`` once the work is done."""
-    open_and_run(page, lab, lab.write_notebook(name, [cell, SETTLE]), timeout=600_000)
+def open_explorer(page, lab, name: str, cell: str, canvas: str, *extra: str):
+    """Open a notebook of ``cell``, a settle cell and ``extra`` cells, run it; returns ``canvas`` once the work is done."""
+    open_and_run(page, lab, lab.write_notebook(name, [cell, SETTLE, *extra]), timeout=600_000)
     wait_settled(page, 1)
     return page.locator(canvas).first.element_handle(timeout=60_000)
 
@@ -187,13 +189,19 @@ def landscape_span(page, lab, repeats: int) -> None:
 
 
 def perplexity(page, lab, repeats: int) -> None:
-    canvas = open_explorer(page, lab, "bench_tsne10k.ipynb", TSNE_CELL, ".nbviz-tsne-plot canvas")
+    canvas = open_explorer(page, lab, "bench_tsne10k.ipynb", TSNE_CELL, ".nbviz-tsne-plot canvas", KERNEL_FIRST_FRAMES)
     values = [40, 25, 35, 20, 45, 30][:repeats]
     # the first frame is the map after one step at the new perplexity; the second is the frame at iteration 10
     times = measure(page, slider(page, "perplexity"), canvas, values, "d.draws !== before.draws",
                     "Number(d.draws) >= Number(before.draws) + 2")
     report(f"perplexity 30 → {values} on 10,000 points (warm start)", times, "≤ 1000 ms",
            complete="frame at iteration 10")
+    # in the kernel: request → first frame sent (wall ms, worker CPU ms) for each change (the first run is the cold one)
+    run_cell(page, 2)
+    runs = 1 + len(values)
+    kernel = wait_output(page, 2, f"first frames {runs} ", timeout=60_000).strip().splitlines()[-1]
+    print(f"  kernel side, request → first frame sent (wall ms, worker CPU ms), cold run first: "
+          f"{kernel[len(f'first frames {runs} '):]}", flush=True)
 
 
 def pan_zoom(page, lab, repeats: int) -> None:

@@ -19,6 +19,7 @@ declarations, which belong together on the class.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
@@ -216,6 +217,8 @@ class TSNEExplorer(NewPointsMixin, PointsMixin, FrameViewMixin, GridViewMixin, S
         self._grid_points: np.ndarray | None = None
         self._grid_source: np.ndarray | None = None
         self._new: NewPoints | None = None
+        # per run: (s from the request to its first frame sent, worker CPU s until then); benchmarks read it
+        self._first_frames: list[tuple[float, float]] = []
         self._ready = False
 
         n, found = self._take_input(X, embedding, pool, batch_size)
@@ -424,6 +427,7 @@ class TSNEExplorer(NewPointsMixin, PointsMixin, FrameViewMixin, GridViewMixin, S
     def _request(self, warm: bool) -> None:
         """Start a run with the current settings; a newer request stops this one at its next frame."""
         perplexity, n_iter, seed, init = self.perplexity, self.n_iter, self.seed, self.init
+        requested = time.perf_counter()
         settings: dict[str, Any] = dict(
             n_iter=n_iter, early_iter=None if warm else self._early(n_iter), exaggeration=self.exaggeration,
             learning_rate=self._lr(), seed=seed, warm_start=warm, init=None if warm else init,
@@ -434,6 +438,7 @@ class TSNEExplorer(NewPointsMixin, PointsMixin, FrameViewMixin, GridViewMixin, S
         self.live = True  # a new run is followed as it streams
 
         def work(progress: Callable[..., Any]) -> TSNEResult:
+            cpu = time.thread_time()
             session = self._ensure_session(progress)
             if self.color_by == "prediction" and self.color_codes is None:
                 self._show_coloring()
@@ -444,6 +449,8 @@ class TSNEExplorer(NewPointsMixin, PointsMixin, FrameViewMixin, GridViewMixin, S
             def callback(iteration: int, kl: float, positions: np.ndarray) -> bool:
                 self._frames.add(iteration, kl, positions)
                 sender.maybe_send()
+                if len(self._frames) == 1:
+                    self._first_frames.append((time.perf_counter() - requested, time.thread_time() - cpu))
                 return progress(iteration / max(n_iter, 1), f"t-SNE iteration {iteration}/{n_iter}") is not False
 
             result = session.run(perplexity, callback=callback, progress=progress, **settings)

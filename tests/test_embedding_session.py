@@ -71,6 +71,12 @@ def test_max_perplexity_builds_the_graph_once_for_the_slider(small):
     assert session.n_neighbors == 120 and session.max_perplexity == 40
     scratch = PerplexityBasedNN(X, perplexity=10, method="exact").P  # 30 neighbours, from scratch
     assert abs(P - scratch).max() <= 1e-12 * scratch.max()
+    # a map optimised on the stored graph is the map of a session built for that perplexity alone
+    start = np.random.default_rng(1).normal(scale=1e-4, size=(len(X), 2))
+    settings = dict(n_iter=60, early_iter=20, init=start, stop="fixed")
+    ours = session.run(10, **settings).embedding
+    alone = TSNESession(X, neighbors="exact").run(10, **settings).embedding
+    np.testing.assert_allclose(ours, alone, rtol=0, atol=1e-6 * np.abs(alone).max())
     session.affinities(35)
     assert session._affinities.knn_index is index, "a perplexity below the maximum rebuilt the graph"
     session.affinities(45)

@@ -24,6 +24,7 @@ from .._progress import Progress, report
 from ._cancel import Asker, cancellable
 from ._convergence import DEFAULT_TOL, Convergence, check_stop
 from ._kl import objective
+from ._knn import knn_method
 from ._optimize import Phase, TSNECallback, gradient_method, run_phases
 from ._validate import check_distinct, check_perplexity, check_points
 from .result import SmallMultiples, TSNEResult
@@ -58,7 +59,7 @@ class TSNESession:
         Start of a fresh run, or a finite (N, 2) array of positions (use ``"random"`` to show
         run-to-run variance across seeds).
     neighbors : str, default "auto"
-        openTSNE's kNN method (``"auto"``: exact below 1,000 points, Annoy above; ``"exact"``,
+        openTSNE's kNN method (``"auto"``: exact up to 150,000 points, Annoy above, see ``_knn.py``; ``"exact"``,
         ``"annoy"``, ``"pynndescent"``...).
     negative_gradient_method : {"auto", "fft", "bh"}, default "auto"
         ``"auto"`` picks FFT for N ≥ 5,000 and Barnes-Hut below (measured crossover).
@@ -149,7 +150,7 @@ class TSNESession:
             self._affinities = PerplexityBasedNN(
                 self.X,
                 perplexity=top,
-                method=self.neighbors,
+                method=knn_method(self.neighbors, self.X, top, self.n_jobs, self.seed),
                 n_jobs=self.n_jobs,
                 random_state=self.seed,
             )

@@ -81,7 +81,7 @@ def tsne(
     final_exaggeration : float, default 1
         Exaggeration after the early phase.
     neighbors : str, default "auto"
-        openTSNE's kNN method (exact below 1,000 points, Annoy above).
+        openTSNE's kNN method; "auto" is exact up to 150,000 points, Annoy above (see ``_knn.py``).
     negative_gradient_method : str, default "auto"
         ``"bh"`` (Barnes-Hut), ``"fft"`` (interpolation) or ``"auto"``: FFT from 5,000 points.
     n_jobs : int, default 1

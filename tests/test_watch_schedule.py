@@ -73,6 +73,21 @@ def test_background_slices_leave_room_for_the_next_snapshot_and_the_margin() -> 
     assert Schedule(every=1, adaptive=False).slice == float("inf")
 
 
+def test_a_step_slowed_by_the_watchers_work_just_before_it_counts_the_excess_as_the_watchers() -> None:
+    s = Schedule(every=10, budget=0.1)
+    for _ in range(4):
+        s.add_step_time(0.005)  # typical steps: 5 ms
+    s.add_cost(0.02)
+    s.add_step_time(0.008)  # right after a snapshot: 3 ms more than typical
+    assert s.after_effect == pytest.approx(0.003) and s.spent == pytest.approx(0.023)
+    assert s.trained == pytest.approx(0.025) and s.step_time == pytest.approx(0.005)  # not averaged in
+    s.add_step_time(0.008)  # not after work: an ordinary (slow) step, all training
+    assert s.spent == pytest.approx(0.023) and s.trained == pytest.approx(0.033)
+    s.add_background(0.01)
+    s.add_step_time(s.step_time - 0.001)  # faster than typical after work: the signed excess (noise) goes back
+    assert s.after_effect == pytest.approx(0.002)
+
+
 @pytest.mark.parametrize(("kwargs", "name"), [(dict(every=0), "every"), (dict(every=2.5), "every"), (dict(every=5, budget=0), "budget")])
 def test_schedule_arguments_are_checked(kwargs, name) -> None:
     with pytest.raises(ValueError, match=name):

@@ -3,7 +3,9 @@
 
 The ledger. ``trained`` is the time between two ``step()`` calls (the user's loop, the watcher taken
 out); ``spent`` is everything the watcher does in the training thread: each whole ``step()`` call
-(snapshots, sends, bookkeeping) and the first snapshot, taken when the watcher is made. Background views
+(snapshots, sends, bookkeeping), the first snapshot, taken when the watcher is made, and the after-effect
+of its work: a training step right after it runs slower than a typical one (cold caches), and the
+difference is the watcher's (:meth:`Schedule.add_step_time`). Background views
 (t-SNE map, loss surface) run only in slices the training thread grants and waits out
 (:class:`~nbviz.watching.slices.TimeSlicer`), so their whole cost is on that clock too; nothing runs
 beside training where it could steal time unmeasured.
@@ -60,6 +62,8 @@ class Schedule:
         self.trained = 0.0  # seconds of training seen so far (watcher excluded)
         self.spent = 0.0  # seconds of watcher work so far, all on the training thread's clock
         self.background = 0.0  # the part of ``spent`` granted to background views
+        self.after_effect = 0.0  # the part of ``spent`` that steps right after watcher work took extra
+        self._after_work = False  # the next step follows watcher work
         self.stopped = False  # training is over: later work is not overhead of it
 
     @property
@@ -82,11 +86,24 @@ class Schedule:
         self.last = step
 
     def add_step_time(self, seconds: float) -> None:
-        """One training step took ``seconds`` (without the watcher's work)."""
+        """One training step took ``seconds`` (without the watcher's work in ``step()``).
+
+        A step right after watcher work runs slower (caches and allocator left cold: ~3 ms on a 5 ms
+        digits step, measured): what it took beyond a typical step (the average of the steps after no
+        work) is the watcher's too, so it is counted as spent, and only the typical time as training.
+        The difference is signed, so noise averages out instead of piling up."""
         if self.stopped:
             return
-        self.step_time = _mix(self.step_time, seconds)
-        self.trained += float(seconds)
+        seconds = float(seconds)
+        if self._after_work and self.step_time is not None:
+            excess = seconds - self.step_time
+            self.spent += excess
+            self.after_effect += excess
+            self.trained += seconds - excess
+        else:
+            self.step_time = _mix(self.step_time, seconds)
+            self.trained += seconds
+        self._after_work = False
 
     def add_cost(self, seconds: float, typical: bool = True) -> None:
         """A snapshot's work in the training thread took ``seconds``; counted. ``typical=False`` (the
@@ -98,6 +115,7 @@ class Schedule:
         elif self.first_cost is None:
             self.first_cost = float(seconds)
         self.spent += float(seconds)
+        self._after_work = True
 
     def add_spent(self, seconds: float) -> None:
         """Other watcher work in the training thread (sends, bookkeeping) took ``seconds``; counted."""
@@ -110,6 +128,7 @@ class Schedule:
         if not self.stopped:
             self.spent += float(seconds)
             self.background += float(seconds)
+            self._after_work = self._after_work or seconds > 0
 
     def note_chunk(self, seconds: float) -> None:
         """A piece of background work between two checks took ``seconds`` (the margin is the longest)."""

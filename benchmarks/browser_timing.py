@@ -25,6 +25,11 @@ the kernel are inside the number. A MutationObserver on the canvas catches the d
 
 Kernels use one torch thread (two thrash on a loaded 2-core machine). The load per core is printed
 with each number: read them beside it. Uses the browser tests' driver (tests/browser/lab_driver.py).
+
+Measured 2026-12-06 (2 shared cores, ``--only tsne``): perplexity change, first new frame median
+636 ms (506–795) at load 1.5 per core and 1,342 ms (709–1,579) at load 2.6; the frame at iteration 10
+1,282 ms and 2,550 ms. The kernel's own record (request → first frame sent) was 377–656 ms wall,
+316–614 ms of worker CPU. The README's table has the other measurements.
 """
 
 from __future__ import annotations

@@ -67,7 +67,11 @@ def test_warm_start_follows_opentsne(small):
     ours = session.run(10, n_iter=60, snapshot_every=10)  # warm: from the current positions, no exaggeration
     assert ours.params["init"] == "warm" and ours.params["early_iter"] == 0
     reference = opentsne_frames(start, session.affinities(10), [(60, 1, DEFAULTS.final_momentum)], seed=2)
-    assert_same_frames(ours, reference, 5)
+    # a warm start adds a frame after its first step (iteration 2), then frames every 10 as before
+    assert list(ours.iterations[:3]) == [2, 10, 20]
+    first_steps = opentsne_frames(start, session.affinities(10), [(2, 1, DEFAULTS.final_momentum)], seed=2, every=2)
+    np.testing.assert_allclose(ours.snapshots[0], first_steps[0], rtol=1e-4, atol=1e-5, err_msg="frame at iteration 2")
+    assert_same_frames(SimpleNamespace(snapshots=ours.snapshots[1:]), reference, 5)
 
 
 def test_small_multiples_follow_opentsne(small):

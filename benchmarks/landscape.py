@@ -8,10 +8,11 @@ its data at every point; nbviz picks its data batch size by measurement (``nbviz
 - ``mlp``: an MLP 30→256→256→2 on 11,380 synthetic tabular rows (``make_classification``; not tuned on);
 - ``resnet18``: torchvision resnet18 (``num_classes=10``, random init) on 256 random 32×32 images.
 
-For each model it prints, as medians of ``--repeats`` interleaved runs (every contender sees the same
-machine load): the best plain loop (``points`` full-data passes in ``torch.inference_mode``, NCHW, at
-the two batch sizes whose single passes were fastest among powers of two and the whole set), nbviz's
-plane, and ``loss_landscapes.random_plane(..., normalization="filter")`` (run as its users call it).
+For each model it prints the ratios of every round and, as medians of ``--repeats`` interleaved
+rounds (every contender sees the same machine load; each round starts with the next contender):
+the best plain loop (``points`` full-data passes in ``torch.inference_mode``, NCHW, at the two batch
+sizes whose single passes were fastest among powers of two and the whole set), nbviz's plane, and
+``loss_landscapes.random_plane(..., normalization="filter")`` (run as its users call it).
 Targets: nbviz / best plain loop ≤ 1.10, nbviz / loss-landscapes ≤ 1.0.
 
 The ``standin`` model also gets (without ``--quick``) the engine-design comparison (functional_call vs
@@ -232,14 +233,24 @@ def compare(name: str, res: int, repeats: int) -> dict[str, float]:
     if loss_landscapes is not None:
         metric = loss_landscapes.metrics.Loss(loss_fn, x, y)
         contenders.append(("loss-landscapes", lambda: reference_plane(loss_landscapes, model, metric, res, normalizations)))
-    for _ in range(repeats):  # interleaved, so every contender sees the same machine load
-        for key, fn in contenders:
+    for r in range(repeats):  # interleaved, each round in a rotated order (no contender always first under drifting load)
+        shift = r % len(contenders)
+        for key, fn in contenders[shift:] + contenders[:shift]:
             wall, cpu = time.perf_counter(), time.process_time()
             fn()
             runs[key].append((time.perf_counter() - wall, time.process_time() - cpu))
     assert np.isfinite(results[-1].loss).all()
     if normalizations[0] != "filter":
         print("  loss-landscapes: normalization='filter' divides by zero on this model (a zero filter); timed with 'layer'")
+    print("  per round, CPU (wall): nbviz / best plain loop of the round; nbviz / loss-landscapes")
+    for r in range(repeats):
+        ours = runs["nbviz"][r]
+        plain = [min(v[r][i] for k, v in runs.items() if k.startswith("plain")) for i in (0, 1)]
+        line = f"    round {r + 1}: {ours[1] / plain[1]:.3f} ({ours[0] / plain[0]:.3f})"
+        if runs["loss-landscapes"]:
+            theirs = runs["loss-landscapes"][r]
+            line += f";  {ours[1] / theirs[1]:.3f} ({ours[0] / theirs[0]:.3f})"
+        print(line)
     med = {k: (float(np.median([w for w, _ in v])), float(np.median([c for _, c in v]))) for k, v in runs.items() if v}
     print(f"  {res}×{res} plane, all {len(x):,} samples per point, medians of {repeats} interleaved runs (wall, CPU):")
     for k, (w, c) in med.items():

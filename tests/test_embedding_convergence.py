@@ -8,10 +8,10 @@ pytest.importorskip("openTSNE")
 from sklearn.manifold import trustworthiness as sklearn_trustworthiness
 
 from nbviz.embedding import TSNESession, tsne
-from nbviz.embedding._convergence import Convergence
+from nbviz.embedding._convergence import DEFAULT_TOL, Convergence
 
 
-def met(iterations, kl, index, tol=5e-3, window=50, after=0) -> bool:
+def met(iterations, kl, index, tol=DEFAULT_TOL, window=50, after=0) -> bool:
     """The rule by hand: the frame at least `window` iterations back, both after `after`."""
     i = iterations[index]
     back = [k for k in range(index) if iterations[k] <= i - window and iterations[k] >= after]

@@ -6,6 +6,14 @@ j ≤ i − ``window`` (the latest such, also after exaggeration), the run has c
 ``window`` iterations. The KL used is the true one (see :mod:`._kl`), so the rule is not fooled by
 an approximation's jumps. A frame is taken every ``snapshot_every`` iterations, so the rule is
 checked there (a window shorter than the frame spacing compares neighbouring frames).
+
+The rule bounds the recent descent, not what is left, and a larger map has a longer tail (its KL
+still falls by 0.3–0.4 % per 50 iterations where a 10,000-point map's has flattened). So the default
+``tol`` is set against the target the benchmark states, the KL of openTSNE's 250 + 500-iteration run
+within 1 %. Replayed on the KL curve of a 70,000-point run (50-D gaussian mixture, exact kNN graph,
+``benchmarks/tsne_profile.py --exact --save``): ``tol`` 5e-3 stops at iteration 385, 1.27 % above
+openTSNE's KL; 4e-3 at 445 (+0.80 %); 3e-3 at 505 (+0.44 %). 4e-3 is the loosest of these inside the
+target; ``benchmarks/tsne.py`` checks it end to end on 10,000 and 70,000 points and on noisy digits.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ import numpy as np
 
 __all__ = ["DEFAULT_TOL", "DEFAULT_WINDOW", "STOPS", "Convergence", "check_stop"]
 
-DEFAULT_TOL = 5e-3  # measured: on 10,000 points this stops within 1 % of openTSNE's 750-iteration KL (benchmarks/tsne.py)
+DEFAULT_TOL = 4e-3  # see the module docstring: measured against openTSNE's 750-iteration KL
 DEFAULT_WINDOW = 50
 STOPS = ("converged", "fixed")
 

@@ -228,7 +228,7 @@ class TSNESession:
             ``"converged"`` ends the run at the first frame after exaggeration where the KL fell by
             less than ``tol`` of itself over the last 50 iterations (or at ``n_iter``), and records that
             iteration in ``result.converged_at``; ``"fixed"`` runs all ``n_iter`` iterations.
-        tol : float, default 5e-3
+        tol : float, default 4e-3
             Relative KL decrease over 50 iterations below which the map counts as converged.
 
         Returns

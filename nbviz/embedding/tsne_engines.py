@@ -90,7 +90,7 @@ def tsne(
         ``"converged"`` ends the run at the first frame after exaggeration where the KL fell by less
         than ``tol`` of itself over the last 50 iterations (``result.converged_at`` is that
         iteration); ``"fixed"`` runs exactly ``n_iter`` iterations (``converged_at`` is ``None``).
-    tol : float, default 5e-3
+    tol : float, default 4e-3
         Relative KL decrease over 50 iterations below which the map counts as converged.
 
     Returns

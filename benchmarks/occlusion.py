@@ -1,18 +1,32 @@
 """Occlusion speed: Captum ``Occlusion`` (best of several ``perturbations_per_eval``) vs nbviz exact
-(incremental inference) and approximate, side by side in one process.
+(incremental inference) and approximate, side by side in one process, on two architectures.
 
-resnet18 (weights=None, seed 0, eval), one 224×224 image, window 16, stride 8 (27×27 = 729 windows),
-zero baseline, target = predicted class. Captum's best ``perturbations_per_eval`` and nbviz exact run
-interleaved ``--repeats`` times (each round sees the same machine load); every round's ratio
-(Captum's best of that round / exact) is printed with their median (target ≥ 2.5 in every round).
-Then the agreement of exact with Captum, the SSIM of approximate vs exact, and when the first
-complete coarse map was ready.
-Measured on the shared 2-core machine (load 7–14), ``--threads 1 --repeats 1 --ppe 32,64``: Captum's
-best (ppe 64) 147.8 s wall, nbviz exact 29.8 s: 4.97× wall, 2.57× in CPU time (the steadier measure
-under load; target ≥ 2.5), exact vs Captum max |Δ| 1.7e-08; approximate 7.4 s, SSIM 0.936 vs exact.
-At 112×112 (``--quick``) exact was only 1.10–1.15× Captum's best in CPU time (two rounds): windows
-cover a larger share of a small image, so less work is saved.
-Usage: ``python benchmarks/occlusion.py [--quick] [--repeats 3] [--threads N] [--ppe 8,16,32,64]`` (quick: 112×112, window 16, stride 8).
+torchvision resnet18 and mobilenet_v2 (weights=None, seed 0, BatchNorm statistics estimated on 16 smooth
+random images, eval), one 224×224 image, window 16, stride 8 (27×27 = 729 windows), zero baseline,
+target = predicted class. Per model, Captum at every ``perturbations_per_eval`` and nbviz exact run
+interleaved ``--repeats`` times (each round sees the same machine load); every round's ratio (Captum's
+best of that round / exact) is printed in wall and CPU time with the load, then the median and the
+minimum over rounds (target ≥ 2.5 in every round), the agreement of exact with Captum and when the
+first complete coarse map was ready; for the first model also approximate (SSIM vs exact) and plain.
+
+Measured on the shared 2-core machine, torch's 2 threads, ``--ppe 32,64`` (CPU time is the steadier
+measure under load; wall ratios run higher because Captum waits more for the CPU):
+
+* before (one thread, load 7–14): resnet18 exact 2.57× Captum's best in CPU time (4.97× wall);
+* BatchNorm folded into convolutions (one round, load ~6): 2.74× CPU, 4.45× wall (Captum's best ppe 32,
+  159 s; exact 35.8 s wall);
+* + in-place activations without copies and even batches per level (one round, load 5.2–5.9): resnet18
+  3.37× CPU, 4.94× wall (Captum's best ppe 64, 98.9 s; exact 20.0 s wall, 16.0 s CPU), exact vs Captum
+  max |Δ drop map| 5.4e-09; mobilenet_v2 (two rounds, load 4.1 and 2.9): 4.92× and 7.58× CPU, 4.87× and
+  7.64× wall (Captum's best ppe 32), max |Δ| 9.9e-10.
+
+resnet18's exact pass is near its floor: from ``layer3``'s second conv on, a 16×16 patch has changed
+more than half of every layer, so ``layer3``–``layer4`` (the bulk of the remaining FLOPs) run whole; a
+later switch to whole tensors was slower (box reads cost more than the FLOPs they save). At 112×112
+(``--quick``) exact was only 1.10–1.15× Captum's best (before folding): windows cover a larger share of
+a small image, so less work is saved.
+Usage: ``python benchmarks/occlusion.py [--quick] [--repeats 3] [--threads N] [--ppe 8,16,32,64]
+[--models resnet18,mobilenet_v2] [--no-extras]`` (quick: 112×112, window 16, stride 8).
 """
 
 from __future__ import annotations

@@ -27,23 +27,24 @@ How it runs (chosen by measurement, see ``benchmarks/landscape.py``):
   float rounding (~1e-6 relative). 51×51 full-data plane of the zoo digits CNN, 2 threads, quiet
   machine: 51.0 s (19.6 ms per point; 79.6 s before, in NCHW); ``benchmarks/landscape.py --only-51``.
 
-9×9 planes on models nbviz was not tuned on, one torch thread of the shared 2-core machine (load
-7–14), CPU seconds, medians of 3 interleaved runs (``benchmarks/landscape.py --quick --threads 1``):
-a small CNN with BatchNorm and dropout on 1,797 digits, nbviz 2.67 s, best plain NCHW loop 4.69 s
-(0.57×, channels-last pays), loss-landscapes 6.21 s (0.43×); an MLP 30→256→256→2 on 11,380 tabular
-rows, nbviz 1.93 s, best plain loop 1.79 s (1.075×), loss-landscapes 1.95 s (0.99×); torchvision
-resnet18 on 256 32×32 images (2 runs), nbviz 14.50 s, best plain loop 13.28 s (1.09×), loss-landscapes
-12.95 s (1.12×, over its target; 0.98× in wall time). Channels-last neither helps nor hurts there
-(plane at 5×5: 4.88 vs 4.81 s CPU). Building each point's 11M parameters fresh (θ + αd1 + βd2, then a
-channels-last copy of the conv weights) measured 50–80 ms CPU a point against ~260 ms of forwards; a
-plane's points are now written into reused, already laid-out buffers, one pass a point (13 ms, see
-:mod:`nbviz.landscape.points`).
+9×9 planes on models nbviz was not tuned on, one torch thread of the shared 2-core machine, CPU
+seconds, medians of 3 interleaved rounds (``benchmarks/landscape.py --quick --threads 1``, which also
+prints every round), after the reused point buffers (:mod:`nbviz.landscape.points`) and CPU-clocked
+batch-size trials: a small CNN with BatchNorm and dropout on 1,797 digits (load ~5), nbviz 1.90 s,
+best plain NCHW loop 3.65 s (0.52×, every round 0.52–0.53; channels-last pays), loss-landscapes
+5.46 s (0.35×); torchvision resnet18 on 256 32×32 images (load falling 6 → 2), nbviz 17.18 s, best
+plain loop 18.15 s (0.95×), loss-landscapes 17.69 s (0.97×), but the rounds spread 0.86–1.29 and
+0.90–1.15: building each point's 11M parameters fresh (θ + αd1 + βd2, then a channels-last copy)
+had cost 50–80 ms CPU a point against ~260 ms of forwards, now one pass of 13 ms, as loss-landscapes'
+in-place step. An MLP 30→256→256→2 on 11,380 tabular rows (load ~5) stays the open case: nbviz 2.06 s,
+loss-landscapes 2.34 s (0.88×, all data in one batch is slower), best plain loop 1.30 s (1.59×; rounds
+1.09–1.60): its sizes 256–4,096 run within ~20% of each other and one round's climb stopped at 256.
 
 Measured (NCHW, before the channels-last layout) on the 97k-parameter digits CNN, 1,797 digits, 2 CPU
 threads: functional_call 53.8 ms per point, in-place weight writes 55.5 ms, ``torch.vmap`` over
 stacked parameter sets 155.8 ms (2.9× slower), so vmap is not used.
 
-Length: ~430 lines, above the house's ~400, for a stated reason: :class:`Evaluator` and the
+Length: ~460 lines, above the house's ~400, for a stated reason: :class:`Evaluator` and the
 :class:`DataSource` it reads stay together, because the batch-size measurement, the one-time layout
 of in-memory data and BatchNorm re-estimation all depend on how the data was read.
 """

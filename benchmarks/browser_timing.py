@@ -27,9 +27,10 @@ Kernels use one torch thread (two thrash on a loaded 2-core machine). The load p
 with each number: read them beside it. Uses the browser tests' driver (tests/browser/lab_driver.py).
 
 Measured 2026-12-06 (2 shared cores, ``--only tsne``): perplexity change, first new frame median
-636 ms (506–795) at load 1.5 per core and 1,342 ms (709–1,579) at load 2.6; the frame at iteration 10
-1,282 ms and 2,550 ms. The kernel's own record (request → first frame sent) was 377–656 ms wall,
-316–614 ms of worker CPU. The README's table has the other measurements.
+636 ms (506–795) at load 1.5 per core, 1,342 ms (709–1,579) at load 2.6 and 1,244 ms (942–1,624) at
+load 3.5; the frame at iteration 10 1,282, 2,550 and 2,922 ms. The kernel's own record (request →
+first frame sent) was 377–656 ms wall, 316–614 ms of worker CPU at load 1.5 (800–1,461 ms, 452–835 ms
+at 3.5). The README's table has the other measurements.
 """
 
 from __future__ import annotations

@@ -169,3 +169,22 @@ def test_trial_clock_skips_time_off_the_cpu_on_one_thread_only():
         assert trial_clock() - t0 >= 0.2
     finally:
         torch.set_num_threads(threads)
+
+
+def test_chooser_looks_past_a_near_tie():
+    """512 timed 1% slower than 256 (noise), 1,024 truly fastest: the climb goes past the near-tie.
+    With ``tie=0`` it stops at 256, so the look-beyond is what finds 1,024."""
+    n = 11_380
+    timed = {256: 20e-6, 512: 20.2e-6, 1024: 17e-6, 2048: 17.5e-6}
+
+    def cost(b: int) -> float:
+        return timed.get(b, 25e-6)
+
+    chooser = BatchSizeChooser(n)
+    used = drive(chooser, cost, n)
+    assert chooser.size == 1024 and len(used) <= 2 * len(chooser.candidates)
+    strict = BatchSizeChooser(n, tie=0.0)
+    drive(strict, cost, n)
+    assert strict.size == 256
+    with pytest.raises(ValueError, match="tie"):
+        BatchSizeChooser(n, tie=1.5)

@@ -36,7 +36,7 @@ def test_a_due_snapshot_waits_until_the_ledger_has_room_for_it() -> None:
     assert s.spent == pytest.approx(0.3) and s.sync_cost is None and s.expected_cost == pytest.approx(0.3)
     for step in range(1, 60):
         s.add_step_time(0.1)  # up to 5.9 s of training: the budget (0.59 s) has no room for 0.3 + 0.3 s
-        assert s.interval == 1 and not s.due(step)
+        assert s.interval == 43 and not s.due(step)  # 0.3 / (0.7 · 0.1 · 0.1): the first cost until one is averaged
     s.add_step_time(0.1)
     s.add_step_time(0.1)
     assert s.due(61)

@@ -12,7 +12,8 @@ beside training where it could steal time unmeasured.
 
 Snapshots. Regular snapshots may take a ``share`` (0.7) of the budget, so the interval is the smallest
 ``k ≥ every`` with ``cost ≤ share · budget · k · step_time``: ``k = max(every, ⌈cost / (share · budget ·
-step_time)⌉)``; a due snapshot also waits until the ledger has room for it (:meth:`Schedule.affords`).
+step_time)⌉)`` (``cost``: the average snapshot's, or before one is measured in the loop, the first
+snapshot's); a due snapshot also waits until the ledger has room for it (:meth:`Schedule.affords`).
 
 Background. A slice may use what the ledger has left, less the next snapshot's cost (so background work
 never delays a snapshot) and less the ``margin``: the longest piece of work a slice can overrun its
@@ -69,8 +70,8 @@ class Schedule:
     @property
     def interval(self) -> int:
         """Steps between snapshots now."""
-        cost = self.sync_cost
-        if not self.adaptive or not self.step_time or cost is None:
+        cost = self.expected_cost
+        if not self.adaptive or not self.step_time or not cost:
             return self.every
         return max(self.every, math.ceil(cost / (SNAPSHOT_SHARE * self.budget * self.step_time) - 1e-9))
 

@@ -12,9 +12,10 @@ slices that ``step()`` grants from what the budget has left and waits out
 (:class:`~nbviz.watching.slices.TimeSlicer`), so they never compete with training and all their cost
 is on the schedule's ledger. ``frame`` replays any snapshot.
 
-Length: ~470 lines, above the house's ~400, for a stated reason: one class, the explorer, whose synced
+Length: ~590 lines, above the house's ~400, for a stated reason: one class, the explorer, whose synced
 traits (the front end's contract, ``tests/test_trait_contract.py``) and documented public methods belong
-together; the compute lives in :mod:`nbviz.watching`.
+together, with the requests of its background views (one in flight per view, run in granted slices);
+the compute, the schedule and the slicer live in :mod:`nbviz.watching`.
 """
 
 from __future__ import annotations
@@ -177,7 +178,10 @@ class WatchExplorer(Explorer):
         self._snapshot(0)
         self._schedule.add_cost(time.perf_counter() - start, typical=False)
         if self._tsne:
-            self._embeddings[0] = self._map.update(self._snapshots[0].features)
+            pieces = _Pieces()
+            self._embeddings[0] = self._map.update(self._snapshots[0].features, progress=pieces)
+            if pieces.steady is not None:  # the margin of the first slices, until one is measured
+                self._schedule.note_chunk(pieces.steady)
             self._show_map()
         self._last = time.perf_counter()
 
@@ -545,6 +549,25 @@ class WatchExplorer(Explorer):
                 self._request_surface()
 
         self.run("surface", self._gated("surface", work, done))
+
+
+class _Pieces:
+    """A progress callback timing the pieces of work between its calls; ``steady``: the longest after
+    the first two (the kNN graph and the first iterations, which pay one-time costs: compiling)."""
+
+    def __init__(self) -> None:
+        self.last = time.perf_counter()
+        self.lengths: list[float] = []
+
+    def __call__(self, fraction: float, message: str = "") -> bool:
+        now = time.perf_counter()
+        self.lengths.append(now - self.last)
+        self.last = now
+        return True
+
+    @property
+    def steady(self) -> float | None:
+        return max(self.lengths[2:]) if len(self.lengths) > 2 else None
 
 
 def _probe_pixels(images: torch.Tensor) -> np.ndarray | None:

@@ -22,7 +22,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tsne import gaussian_mixture, timed
+from tsne import gaussian_mixture, noisy_digits, timed
 
 
 def recall(X: np.ndarray, neighbours: np.ndarray, k: int, n_queries: int = 500) -> float:
@@ -46,6 +46,7 @@ def main() -> None:
     parser.add_argument("--iters", type=int, default=750)
     parser.add_argument("--early", type=int, default=125)
     parser.add_argument("--exact", action="store_true", help="also time the exact kNN (scikit-learn, 1 thread) and use it")
+    parser.add_argument("--data", choices=("mixture", "digits"), default="mixture", help="gaussian mixture or noisy digits")
     parser.add_argument("--save", help="write the KL curve (iteration, CPU s, KL of every frame) to this .npz")
     args = parser.parse_args()
 
@@ -56,9 +57,9 @@ def main() -> None:
     from nbviz.embedding._kl import objective
     from nbviz.embedding._optimize import Phase, gradient_method, run_phases
 
-    X = gaussian_mixture(args.n)
+    X = gaussian_mixture(args.n) if args.data == "mixture" else noisy_digits(args.n)
     k = 90
-    print(f"{args.n:,} × {X.shape[1]} gaussian mixture, k = {k}, 1 thread; CPU s (wall s)")
+    print(f"{args.n:,} × {X.shape[1]} {args.data}, k = {k}, 1 thread; CPU s (wall s)")
     w, c, start = timed(lambda: initialization.pca(X, 2, random_state=0))
     print(f"  PCA start: {c:.2f} ({w:.2f})")
     neighbours = distances = None

@@ -39,6 +39,11 @@ had cost 50–80 ms CPU a point against ~260 ms of forwards, now one pass of 13 
 in-place step. An MLP 30→256→256→2 on 11,380 tabular rows (load ~5) stays the open case: nbviz 2.06 s,
 loss-landscapes 2.34 s (0.88×, all data in one batch is slower), best plain loop 1.30 s (1.59×; rounds
 1.09–1.60): its sizes 256–4,096 run within ~20% of each other and one round's climb stopped at 256.
+On a quieter machine (load 1.4–3, wall ≈ CPU) with the near-tie rule of :mod:`nbviz._batch_size`,
+both still miss: MLP 1.16× the plain loop and 1.03× loss-landscapes (rounds 1.02–1.16), resnet18
+1.25× and 1.15× (rounds 1.05–1.32): the timed passes ran 146–163 ms against the plain loop's
+~160 ms, yet the plane took 200 ms a point; a 5×5 profile shows 12 ms of point building and ~4 ms of
+set-up a point, the rest is not yet accounted for (open; issue 17).
 
 Measured (NCHW, before the channels-last layout) on the 97k-parameter digits CNN, 1,797 digits, 2 CPU
 threads: functional_call 53.8 ms per point, in-place weight writes 55.5 ms, ``torch.vmap`` over

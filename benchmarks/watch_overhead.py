@@ -14,8 +14,13 @@ ends only with ``--include-tail``. Making the watcher (its first snapshot and fi
 loop) is timed apart. One torch thread by default: on a loaded 2-core machine two threads thrash and the
 times mean nothing.
 
-Measured (2026-12-06, 1 torch thread, 2 shared cores, load average 1.9-2.6 from other jobs; a0719ef):
-see the commit that last changed this docstring for the numbers printed.
+Measured (2026-12-06, 678951c, 1 torch thread, 2 cores shared with other jobs, load average 1.4 → 1.0):
+digits (2.03 s alone): wall median of 9 pair ratios 1.089, ratio of medians 1.109; CPU 1.088 / 1.110;
+pair ratios 0.95-1.42; the watcher's own count 9.0-9.6 % (slices 1.5 %, after-effects 0.4 %).
+shapes (13.4 s alone): wall median of 3 pair ratios 1.116, ratio of medians 0.979; CPU 1.114 / 0.978;
+pair ratios 0.97-1.29; own count 8.3-10.1 %. Pair ratios spread ±20 % from other jobs' load, so the
+medians are within noise of the target, not robustly under it. Views during training: digits 10
+snapshots, no map; shapes 4 snapshots, 1 map; no surface on either (the budget does not reach one).
 
     flock /tmp/nbviz-bench.lock nice -n 5 python benchmarks/watch_overhead.py [--repeats N] [--models shapes,digits]
 """

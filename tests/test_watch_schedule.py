@@ -4,12 +4,14 @@ turn-taking between two real threads (asserted on order, never on durations)."""
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 
 import pytest
 
 from nbviz.watching import Schedule
+from nbviz.watching.schedule import AIM
 from nbviz.watching.slices import TimeSlicer
 
 
@@ -34,18 +36,19 @@ def test_a_due_snapshot_waits_until_the_ledger_has_room_for_it() -> None:
     s.taken(0)
     s.add_cost(0.3, typical=False)  # the first snapshot: counted, not averaged, the estimate until one is
     assert s.spent == pytest.approx(0.3) and s.sync_cost is None and s.expected_cost == pytest.approx(0.3)
-    for step in range(1, 60):
-        s.add_step_time(0.1)  # up to 5.9 s of training: the budget (0.59 s) has no room for 0.3 + 0.3 s
+    first = math.ceil(0.6 / (AIM * 0.1) / 0.1)  # steps of 0.1 s until AIM · budget covers 0.3 + 0.3 s: 67
+    for step in range(1, first):
+        s.add_step_time(0.1)
         assert s.interval == 43 and not s.due(step)  # 0.3 / (0.7 · 0.1 · 0.1): the first cost until one is averaged
     s.add_step_time(0.1)
     s.add_step_time(0.1)
-    assert s.due(61)
-    s.taken(61)
-    s.add_cost(0.05)  # now 0.35 s spent; interval ⌈0.05 / (0.7 · 0.1 · 0.1)⌉ = 8, ledger: 0.4 ≤ 0.1 · trained
+    assert s.due(first + 1)
+    s.taken(first + 1)
+    s.add_cost(0.05)  # now 0.35 s spent, within the aim; interval ⌈0.05 / (0.7 · 0.1 · 0.1)⌉ = 8
     assert s.interval == 8 and s.expected_cost == pytest.approx(0.05)
-    for step in range(62, 100):
+    for step in range(first + 2, first + 30):
         s.add_step_time(0.1)
-        assert s.due(step) == (step >= 69)  # at 69 both hold: 8 steps, and 6.9 s of training
+        assert s.due(step) == (step >= first + 1 + 8)
     assert Schedule(every=3, adaptive=False).affords(1e9)
 
 
@@ -54,17 +57,17 @@ def test_background_slices_leave_room_for_the_next_snapshot_and_the_margin() -> 
     for _ in range(100):
         s.add_step_time(0.1)  # 10 s of training: 1 s of budget
     s.add_cost(0.25)
-    assert s.room == pytest.approx(0.75)
+    assert s.room == pytest.approx(AIM * 1.0 - 0.25)
     assert s.margin == pytest.approx(0.25)  # no background measured yet: a snapshot's cost
-    assert s.slice == pytest.approx(0.75 - 0.25 - 0.25)
+    assert s.slice == pytest.approx(AIM - 0.25 - 0.25 - 0.25)
     s.note_chunk(0.05)
     s.note_chunk(0.02)  # the margin is the longest piece seen
-    assert s.margin == pytest.approx(0.05) and s.slice == pytest.approx(0.45)
+    assert s.margin == pytest.approx(0.05) and s.slice == pytest.approx(AIM - 0.25 - 0.25 - 0.05)
     s.add_background(0.3)
     s.add_spent(0.01)
     assert s.background == pytest.approx(0.3) and s.spent == pytest.approx(0.56)
     assert s.overhead == pytest.approx(0.056)
-    assert s.affords(0.43) and not s.affords(0.45)  # room: 1 − 0.56
+    assert s.affords(AIM - 0.57) and not s.affords(AIM - 0.55)  # room: AIM · 1 s − 0.56
     s.stop()  # training over: what follows is not its overhead
     s.add_background(5.0)
     s.add_cost(1.0)
@@ -138,7 +141,7 @@ def test_the_count_never_exceeds_the_budget(step_time, snapshot, chunk) -> None:
         assert s.spent <= max(first, s.budget * s.trained) + unforeseen + bookkeeping * step + 1e-12
     assert s.overhead <= s.budget
     assert s.background > 0  # the background did run
-    assert s.overhead > 0.8 * s.budget  # and the budget was used, not wasted
+    assert s.overhead > 0.7 * s.budget  # and the budget was used, not wasted
 
 
 def test_with_varying_costs_the_count_overshoots_by_at_most_one_snapshots_misestimate() -> None:

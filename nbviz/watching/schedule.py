@@ -17,8 +17,9 @@ snapshot's); a due snapshot also waits until the ledger has room for it (:meth:`
 
 Background. A slice may use what the ledger has left, less the next snapshot's cost (so background work
 never delays a snapshot) and less the ``margin``: the longest piece of work a slice can overrun its
-deadline by (measured; see :attr:`Schedule.margin`). So at every step ``spent ≤ budget · trained``
-up to a misestimate of one snapshot's cost. Times are exponential moving averages, so a slow first
+deadline by (measured; see :attr:`Schedule.margin`). The ledger aims at ``AIM`` (0.9) of the budget, so at every
+step ``spent ≤ 0.9 · budget · trained`` up to a misestimate of one snapshot's cost, and the rest of the
+budget absorbs that and what no clock here sees. Times are exponential moving averages, so a slow first
 measurement (warm-up) does not fix the interval for good.
 """
 
@@ -26,7 +27,10 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["SNAPSHOT_SHARE", "Schedule"]
+__all__ = ["AIM", "SNAPSHOT_SHARE", "Schedule"]
+
+AIM = 0.9  # of the budget the ledger aims at: the rest absorbs a snapshot dearer than its average and
+# what no clock here sees (other threads, the OS), so the measured overhead stays within the budget
 
 SNAPSHOT_SHARE = 0.7  # of the budget, for regular snapshots; the rest pays for the background views
 
@@ -157,9 +161,9 @@ class Schedule:
 
     @property
     def room(self) -> float:
-        """Seconds the watcher may still spend now: ``budget`` × the training time so far, less what it
-        has spent (negative when over; infinite when not adaptive)."""
-        return math.inf if not self.adaptive else self.budget * self.trained - self.spent
+        """Seconds the watcher may still spend now: ``AIM`` (0.9) × ``budget`` × the training time so far,
+        less what it has spent (negative when over; infinite when not adaptive)."""
+        return math.inf if not self.adaptive else AIM * self.budget * self.trained - self.spent
 
     def affords(self, seconds: float) -> bool:
         """Whether work of about ``seconds`` fits the budget now (always, when not adaptive).

@@ -17,9 +17,11 @@ they ran, so CPU times of the two engines can differ by ~10 % for load alone):
   10,000 noisy digits (--data digits, 64-D, a second input; NOT within target): openTSNE 84.72 s, KL
     0.6686, trustworthiness 0.9991; nbviz 111.17 s (1.31×): its KL still fell by more than 0.4 % per 50
     iterations at 750, so it never stopped (KL 0.6439, −3.7 %; trustworthiness 0.9989). Its KL came within
-    1 % of openTSNE's after 75.5 s (0.891×). Same iteration count, yet 1.31× the time: not yet explained
-    (a guess to test: after 125 exaggerated iterations instead of 250 the map spreads sooner, and the FFT
-    grid, so the cost of an iteration, grows with its extent).
+    1 % of openTSNE's after 75.5 s (0.891×). Same iteration count, yet 1.31× the time: an iteration
+    costs more the further the map has spread, as FFT's grid grows with its extent (tsne_profile.py
+    --data digits --early 250: 34 ms per iteration just after exaggeration, 190 ms at 700–750), and
+    with 125 exaggerated iterations instead of 250 more of the run is spent spread out. The KL still
+    fell 2.5 % per 50 iterations at 750: this map is far from converged at openTSNE's fixed count.
 
 Prints, for openTSNE's default run (perplexity 30, 250 early-exaggerated + 500 iterations, PCA start,
 seed 0) and nbviz's default run (``stop="converged"``):

@@ -14,13 +14,14 @@ ends only with ``--include-tail``. Making the watcher (its first snapshot and fi
 loop) is timed apart. One torch thread by default: on a loaded 2-core machine two threads thrash and the
 times mean nothing.
 
-Measured (2026-12-06, 678951c, 1 torch thread, 2 cores shared with other jobs, load average 1.4 → 1.0):
-digits (2.03 s alone): wall median of 9 pair ratios 1.089, ratio of medians 1.109; CPU 1.088 / 1.110;
-pair ratios 0.95-1.42; the watcher's own count 9.0-9.6 % (slices 1.5 %, after-effects 0.4 %).
-shapes (13.4 s alone): wall median of 3 pair ratios 1.116, ratio of medians 0.979; CPU 1.114 / 0.978;
-pair ratios 0.97-1.29; own count 8.3-10.1 %. Pair ratios spread ±20 % from other jobs' load, so the
-medians are within noise of the target, not robustly under it. Views during training: digits 10
-snapshots, no map; shapes 4 snapshots, 1 map; no surface on either (the budget does not reach one).
+Measured (2026-12-06, 00bb16d, 1 torch thread, 2 cores shared with other jobs, load average 1.9 → 1.2):
+digits (1.34 s alone): wall median of 9 pair ratios 1.087, ratio of medians 1.092; CPU 1.090 / 1.095;
+pair ratios 0.93-1.31; the watcher's own count 7.7-8.1 % (slices 0.9 %, after-effects 0.2 %).
+shapes (11.3 s alone): wall median of 3 pair ratios 1.129, ratio of medians 1.086; CPU 1.126 / 1.084;
+pair ratios 0.92-1.24; own count 7.5-8.9 %. The true ratio runs ~1 point above the count (not all
+of the watcher's cost is on its clocks), and pair ratios spread ±15-20 % with other jobs' load, so the
+medians sit near the target, not robustly under it. Views during training: digits 7 snapshots, shapes
+3, no t-SNE map finished and no surface on either (the budget left after snapshots does not reach one).
 
     flock /tmp/nbviz-bench.lock nice -n 5 python benchmarks/watch_overhead.py [--repeats N] [--models shapes,digits]
 """

@@ -11,6 +11,8 @@ they ran, so CPU times of the two engines can differ by ~10 % for load alone):
     the 0.6× target), converged at 525, KL 2.1883 (+0.52 %), trustworthiness 0.9857 (−0.0004); an oracle
     stop at the first frame within 1 % would take 0.507×. Perplexity 30 → 50 warm: kNN rebuild 1.92 s +
     3.79 s optimisation (converged at 60) against a cold run's 19.18 s (435): 0.197×.
+  Again on a quiet machine (load 0.9, at aa85e3e): openTSNE 30.64 s, nbviz 16.93 s (0.553×),
+    converged at 525, KL +0.52 %, trustworthiness −0.0004; oracle stop 0.457×; warm 30 → 50 0.252×.
   70,000 points: openTSNE 174.43 s, KL 3.9962, trustworthiness 0.9808; nbviz 83.35 s (0.478×; wall
     0.313×), converged at 445, KL 4.0280 (+0.80 %), trustworthiness 0.9804 (−0.0004). The kNN graph is
     exact (scikit-learn, 27.5 s) where openTSNE's Annoy takes 55.2 s (benchmarks/tsne_profile.py).
@@ -31,7 +33,8 @@ seed 0) and nbviz's default run (``stop="converged"``):
 - the time at which nbviz's KL first came within 1 % (what an oracle stop would cost),
 - a warm-started perplexity change 30 → 50 (kNN graph rebuilt for 150 neighbours, then optimised from
   the map on screen until converged) against a cold run at 50 on the same graph.
-Both engines run with ``n_jobs`` threads (default 1) and the same kNN method (Annoy above 1,000 points).
+Both engines run with ``n_jobs`` threads (default 1). Their kNN graphs differ: openTSNE's Annoy above
+1,000 points, nbviz's exact search up to 150,000 (``nbviz/embedding/_knn.py``), part of what is timed.
 """
 
 from __future__ import annotations

@@ -23,6 +23,11 @@ of the watcher's cost is on its clocks), and pair ratios spread ±15-20 % with o
 medians sit near the target, not robustly under it. Views during training: digits 7 snapshots, shapes
 3, no t-SNE map finished and no surface on either (the budget left after snapshots does not reach one).
 
+Again at aa85e3e on a quiet machine (load 0.7 → 1.0, 7 pairs each): shapes (13.98 s alone) wall median
+of pair ratios 1.054, ratio of medians 1.033, CPU 1.052 / 1.031, pairs 0.89-1.20, own count 7.0-8.7 %;
+digits (2.30 s alone) 1.057 / 1.036, CPU 1.057 / 1.035, pairs 0.96-1.09, own count 7.9-8.7 %. Both
+within 1.10×. Still no t-SNE map or surface during these short trainings at the 10 % default.
+
     flock /tmp/nbviz-bench.lock nice -n 5 python benchmarks/watch_overhead.py [--repeats N] [--models shapes,digits]
 """
 

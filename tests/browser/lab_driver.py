@@ -268,3 +268,11 @@ def wait_canvas_drawn(page, selector: str, timeout: float = 60_000) -> None:
     """Wait until the canvas has non-transparent pixels."""
     handle = page.locator(selector).first.element_handle(timeout=timeout)
     page.wait_for_function(f"(c) => ({CANVAS_NONBLANK})(c) > 0", arg=handle, timeout=timeout)
+
+
+# A hash of a canvas's pixels (JS, takes the canvas element): equal hashes mean the same picture.
+CANVAS_SIGNATURE = """(canvas) => { const d = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let s = 0; for (let i = 0; i < d.length; i += 4) s = (s + d[i] * 3 + d[i + 1] * 5 + d[i + 2] * 7 + (i % 997)) % 1000000007; return s; }"""
+# Whether the current notebook's kernel is busy / idle (JS predicates for page.wait_for_function).
+KERNEL_BUSY = "() => window.jupyterapp.shell.currentWidget.sessionContext.session?.kernel?.status === 'busy'"
+KERNEL_IDLE = "() => window.jupyterapp.shell.currentWidget.sessionContext.session?.kernel?.status === 'idle'"

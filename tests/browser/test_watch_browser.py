@@ -8,7 +8,7 @@ and checks the kernel is still busy with that cell and its last line has not pri
 
 from __future__ import annotations
 
-from lab_driver import wait_output
+from lab_driver import CANVAS_SIGNATURE as SIGNATURE, KERNEL_BUSY as BUSY, KERNEL_IDLE as IDLE, wait_output
 
 CURVES = ".nbviz-watch-panel:nth-of-type(1) .nbviz-watch-canvas"
 FILTERS = ".nbviz-watch-panel:nth-of-type(2) .nbviz-watch-canvas"
@@ -34,10 +34,6 @@ TRAIN = (
     "    time.sleep(0.4)\n"
     "print('training done', watcher.steps_done)"
 )
-SIGNATURE = """(canvas) => { const d = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-  let s = 0; for (let i = 0; i < d.length; i += 4) s = (s + d[i] * 3 + d[i + 1] * 5 + d[i + 2] * 7 + (i % 997)) % 1000000007; return s; }"""
-BUSY = "() => window.jupyterapp.shell.currentWidget.sessionContext.session?.kernel?.status === 'busy'"
-IDLE = "() => window.jupyterapp.shell.currentWidget.sessionContext.session?.kernel?.status === 'idle'"
 
 
 def signature(page, selector: str) -> int:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from lab_driver import wait_output
+from lab_driver import CANVAS_SIGNATURE as SIGNATURE, KERNEL_IDLE as IDLE, wait_output
 
 FILTERS = ".nbviz-watch-panel:nth-of-type(2) .nbviz-watch-canvas"
 SCRUBBER = 'input[aria-label="snapshot"]'
@@ -43,9 +43,6 @@ TRAIN = (
     "    time.sleep(0.1)\n"
     "print('training done', scrubbed, watcher.steps_done, watcher.frame)"
 )
-SIGNATURE = """(canvas) => { const d = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-  let s = 0; for (let i = 0; i < d.length; i += 4) s = (s + d[i] * 3 + d[i + 1] * 5 + d[i + 2] * 7 + (i % 997)) % 1000000007; return s; }"""
-IDLE = "() => window.jupyterapp.shell.currentWidget.sessionContext.session?.kernel?.status === 'idle'"
 CELL_OUTPUTS = "() => window.jupyterapp.shell.currentWidget.content.widgets[1].model.outputs.length"
 CELL_RUNNING = "() => window.jupyterapp.shell.currentWidget.content.widgets[1].model.executionState === 'running'"
 

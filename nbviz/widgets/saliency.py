@@ -43,7 +43,8 @@ class SaliencyExplorer(Explorer):
     ``hits`` (pointing game per method: 1 hit, 0 miss, -1 unknown), ``map_notes`` (per map, what it
     cannot mean on this model, "" if nothing: guided backprop without ReLUs, an all-zero map of
     numerical noise; see :mod:`nbviz.attribution.meaning`), ``probabilities`` (K) of the
-    chosen input and ``explained`` (the class the maps explain). ``labels``: true class per input;
+    chosen input and ``explained`` (the class the maps explain). ``labels``: true class per input (-1 for
+    an added input without one, see :meth:`add_inputs`; empty when no input has one);
     ``masks``: N×H×W object masks; ``class_names``: one name per class.
 
     Parameters

@@ -4,6 +4,7 @@ import type { AnyModel } from "@anywidget/types";
 import { slice } from "../lib/arrays";
 import { h } from "../lib/controls";
 import { createHeatmap, type Heatmap } from "../lib/heatmap";
+import { inputCaption as captionText } from "./caption";
 import type { Look } from "./controls";
 import type { SaliencyTraits } from "./traits";
 
@@ -18,12 +19,10 @@ export function createMaps(model: AnyModel<SaliencyTraits>, look: Look) {
   /** Draw the input and its caption; returns the explained class (for the target picker). */
   const drawInput = (): number => {
     original.draw({ image: model.get("image"), map: null });
-    const labels = model.get("labels");
-    const index = model.get("index");
     const explained = model.get("explained");
-    const truth = labels.length ? ` · true class ${names()[labels[index]] ?? labels[index]}` : "";
-    inputCaption.textContent = `input ${index}${truth} · explaining ${names()[explained] ?? explained}` +
-      (model.get("target") === null ? " (predicted)" : "");
+    inputCaption.textContent = captionText(
+      model.get("index"), model.get("labels"), names(), explained, model.get("target") === null,
+    );
     return explained;
   };
 

@@ -13,7 +13,7 @@ export interface SaliencyTraits extends ExplorerTraits {
   hits: number[];
   image: Binary<Uint8Array>;
   index: number;
-  labels: number[];
+  labels: number[]; // true class per input, -1 for an added input without one, [] when none is known
   layer: string;
   layer_rows: LayerNode[];
   layers: string[];

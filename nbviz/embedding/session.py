@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from .._progress import Progress, report
+from ._adaptive import AdaptiveGradient
 from ._cancel import Asker, cancellable
 from ._convergence import DEFAULT_TOL, Convergence, check_stop
 from ._kl import objective
@@ -62,7 +63,8 @@ class TSNESession:
         openTSNE's kNN method (``"auto"``: exact up to 150,000 points, Annoy above, see ``_knn.py``; ``"exact"``,
         ``"annoy"``, ``"pynndescent"``...).
     negative_gradient_method : {"auto", "fft", "bh"}, default "auto"
-        ``"auto"`` picks FFT for N ≥ 5,000 and Barnes-Hut below (measured crossover).
+        ``"auto"`` picks Barnes-Hut below 5,000 points (measured crossover) and from 5,000 starts with FFT,
+        moving to Barnes-Hut while it is the cheaper on the spreading map (timed, see ``_adaptive.py``).
     n_jobs : int, default 1
         Threads openTSNE may use for the kNN graph and the gradients.
     theta : float, default 0.5
@@ -90,6 +92,8 @@ class TSNESession:
         self.init = _check_init(init, self.n_points)
         self.neighbors = neighbors
         self.method = gradient_method(self.n_points, negative_gradient_method)
+        # "auto" on FFT's side of the crossover: FFT or Barnes-Hut, whichever is cheaper on the map as it spreads
+        self.adaptive = negative_gradient_method == "auto" and self.method == "fft"
         self.n_jobs = int(n_jobs)
         self.theta = float(theta)
         self.embedding: np.ndarray | None = None  # current positions (N, 2) float64
@@ -257,7 +261,8 @@ class TSNESession:
                 start, init_name = np.array(self.embedding, dtype=np.float64), "warm"
             else:
                 start, init_name = self._initial(init if init is not None else self.init, seed, affinities)
-            method = objective(self.method, self.n_points)
+            chooser = AdaptiveGradient(self.n_points, self.method) if self.adaptive else None
+            method = chooser if chooser is not None else objective(self.method, self.n_points)
             if progress is not None:  # a newer request stops the run within one iteration, not at its next frame
                 progress = Asker(progress)
                 method = cancellable(method, progress)
@@ -298,6 +303,7 @@ class TSNESession:
                     snapshot_every=int(snapshot_every),
                     engine="openTSNE",
                     negative_gradient_method=self.method,
+                    gradient_switches=list(chooser.switches) if chooser is not None else [(0, self.method)],
                     n_neighbors=self.n_neighbors,
                     stopped=frames.stopped,
                     stop=stop,

@@ -83,7 +83,8 @@ def tsne(
     neighbors : str, default "auto"
         openTSNE's kNN method; "auto" is exact up to 150,000 points, Annoy above (see ``_knn.py``).
     negative_gradient_method : str, default "auto"
-        ``"bh"`` (Barnes-Hut), ``"fft"`` (interpolation) or ``"auto"``: FFT from 5,000 points.
+        ``"bh"`` (Barnes-Hut), ``"fft"`` (interpolation) or ``"auto"``: Barnes-Hut below 5,000 points; from
+        5,000 FFT, switching to Barnes-Hut while that is the cheaper on the spreading map (timed on it).
     n_jobs : int, default 1
         Threads of openTSNE (scikit-learn: of its neighbour search).
     stop : {"converged", "fixed"}, default "converged"

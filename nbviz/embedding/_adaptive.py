@@ -1,0 +1,114 @@
+"""The cheaper of FFT and Barnes-Hut for the map as it is now, chosen by timing both on it.
+
+FFT interpolation puts a grid over the map with one interval per unit of its extent (at least 50
+per side, openTSNE's ``min_num_intervals`` and ``ints_in_interval``), so its cost grows with the
+square of the extent; Barnes-Hut's grows as N log N and barely with the extent. A compact map is
+cheaper by FFT, a spread one by Barnes-Hut. Measured on 10,000 noisy digits (64-D,
+``benchmarks/tsne.py --data digits``; ms per gradient, 1 thread): FFT 12 → 36 → 106 → 220 as the map
+spreads from 10 to 100, 163 and 209 units, Barnes-Hut 40–65 throughout; on the 50-D gaussian mixture
+the map stays compact and FFT stays at ~15 ms, below Barnes-Hut.
+
+So no extent threshold is set here: :class:`AdaptiveGradient` times every gradient of the method in
+use and, when that cost has grown past what the other method cost when last timed (or every
+:data:`PROBE_GAP` evaluations in any case), evaluates the next gradient with the other method,
+timing it. Both are approximations of the same gradient, so the probe's gradient is used, not
+wasted: a probe costs only the difference between the two. The cheaper by the latest timings is
+used from then on. Below :data:`~._optimize.FFT_MIN_POINTS` points Barnes-Hut is the cheaper even on a
+compact map and FFT only grows dearer as the map spreads, so there the run keeps Barnes-Hut (and
+matches openTSNE's Barnes-Hut run step for step).
+
+The KL reported at a frame is the true one either way (:mod:`._kl`): openTSNE's FFT value in an FFT
+step, the FFT-interpolated normaliser in a Barnes-Hut step. Frame steps are not timed (the KL makes
+them dearer than the gradient alone).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ._kl import objective
+
+__all__ = ["PROBE_GAP", "AdaptiveGradient"]
+
+PROBE_GAP = 200  # gradient evaluations between probes of the other method when nothing prompted one
+_RECENT = 5  # the cost of the method in use is the median of its last few timed gradients
+
+
+class AdaptiveGradient:
+    """openTSNE objective (``negative_gradient_method``) switching between FFT and Barnes-Hut by measured cost.
+
+    Parameters
+    ----------
+    n_points : int
+        Points of the map (decides how the KL is evaluated, see :func:`._kl.objective`).
+    start : {"fft", "bh"}, default "fft"
+        The method of the first gradients.
+    clock : callable, default time.perf_counter
+        Seconds, read before and after each gradient (wall time: what the person waits for).
+    """
+
+    def __init__(self, n_points: int, start: str = "fft", clock: Callable[[], float] = time.perf_counter) -> None:
+        from openTSNE.tsne import kl_divergence_fft
+
+        if start not in ("fft", "bh"):
+            raise ValueError(f"start: expected 'fft' or 'bh', got {start!r}")
+        fft = objective("fft", n_points)
+        self._methods: dict[str, Callable[..., tuple[float, np.ndarray]]] = {
+            "fft": kl_divergence_fft if isinstance(fft, str) else fft,
+            "bh": _as_callable(objective("bh", n_points)),
+        }
+        self.method = start
+        self.clock = clock
+        self.cost: dict[str, float] = {}  # seconds per gradient, the latest estimate of each method
+        self.recent: list[float] = []  # timed gradients of the method in use since it was chosen
+        self.evaluations = 0
+        self.switches: list[tuple[int, str]] = [(0, start)]  # (evaluations before, method from then on)
+        self._since_probe = 0
+
+    def __call__(self, embedding: Any, P: Any, *args: Any, should_eval_error: bool = False, **kwargs: Any) -> tuple[float, np.ndarray]:
+        if kwargs.get("reference_embedding") is not None:  # placing new points (transform): the method in use
+            return self._methods[self.method](embedding, P, *args, should_eval_error=should_eval_error, **kwargs)
+        other = "bh" if self.method == "fft" else "fft"
+        probe = not should_eval_error and self._probe_due(other)
+        method = other if probe else self.method
+        start = self.clock()
+        out = self._methods[method](embedding, P, *args, should_eval_error=should_eval_error, **kwargs)
+        elapsed = self.clock() - start
+        self.evaluations += 1
+        self._since_probe += 1
+        if probe:
+            self.cost[other] = elapsed
+            self._since_probe = 0
+            if elapsed < self._current_cost():
+                self._switch(other)
+        elif not should_eval_error:
+            self.recent = (self.recent + [elapsed])[-_RECENT:]
+            self.cost[self.method] = self._current_cost()
+        return out
+
+    def _current_cost(self) -> float:
+        return float(np.median(self.recent)) if self.recent else float("inf")
+
+    def _probe_due(self, other: str) -> bool:
+        if len(self.recent) < _RECENT:  # the cost of the method in use is not known yet
+            return False
+        if self._since_probe >= PROBE_GAP:
+            return True
+        return other in self.cost and self._current_cost() > self.cost[other]
+
+    def _switch(self, method: str) -> None:
+        self.method = method
+        self.recent = []
+        self.switches.append((self.evaluations, method))
+
+
+def _as_callable(method: str | Callable[..., Any]) -> Callable[..., Any]:
+    if isinstance(method, str):  # objective("bh", n) is always a callable; kept total for the type checker
+        from openTSNE.tsne import kl_divergence_bh, kl_divergence_fft
+
+        return {"fft": kl_divergence_fft, "bh": kl_divergence_bh}[method]
+    return method

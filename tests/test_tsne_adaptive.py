@@ -112,3 +112,24 @@ def test_session_adapts_only_on_auto_from_fft_side():
     assert TSNESession(X).adaptive and TSNESession(X).method == "fft"
     assert not TSNESession(X, negative_gradient_method="fft").adaptive
     assert not TSNESession(X[:4_999]).adaptive, "below 5,000 points Barnes-Hut throughout"
+
+
+def test_barnes_hut_frames_on_a_spread_map_use_its_own_kl(monkeypatch):
+    """Above 700 points on a map wider than FFT's smallest grid, a Barnes-Hut frame's KL is Barnes-Hut's own
+    (no second evaluation), within 1.5 % of the KL over all pairs; on a narrow map it is evaluated apart."""
+    from nbviz.embedding import _kl
+
+    X = load_digits().data
+    P = TSNESession(X, 0).affinities(30)
+    fft_params = dict(n_interpolation_points=3, min_num_intervals=50, ints_in_interval=1)
+    evaluations = []
+    original = _kl.kl_divergence
+    monkeypatch.setattr(_kl, "kl_divergence", lambda *a, **k: evaluations.append(1) or original(*a, **k))
+    rng = np.random.default_rng(1)
+    for scale, apart in ((30.0, 0), (3.0, 1)):  # extent ~200 (spread) and ~20 (narrower than 50)
+        Y = rng.normal(scale=scale, size=(len(X), 2))
+        chooser = AdaptiveGradient(len(X), "bh")
+        kl, _ = chooser(Y, P, 1, bh_params={"theta": 0.5}, fft_params=fft_params, should_eval_error=True)
+        assert len(evaluations) == apart
+        evaluations.clear()
+        assert kl == pytest.approx(original(P, Y, exact=True), rel=0.015)

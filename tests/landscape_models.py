@@ -33,6 +33,44 @@ def tiny_cnn(seed: int = 0) -> TinyCNN:
     return randomize_batchnorm(seeded_build(TinyCNN, seed=seed))
 
 
+class FoldingNet(nn.Module):
+    """Conv-BN pairs of every kind BatchNorm folding meets: a bias-free conv (folds), a residual block
+    with a 1×1 downsample conv-BN (both fold), a conv whose output a BN and a skip both read (must not
+    fold), a conv with bias and a BN without affine parameters (folds). 8×8 single-channel inputs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 6, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(6)
+        self.conv2 = nn.Conv2d(6, 8, 3, stride=2, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(8)
+        self.down = nn.Sequential(nn.Conv2d(6, 8, 1, stride=2, bias=False), nn.BatchNorm2d(8))
+        self.conv3 = nn.Conv2d(8, 8, 3, padding=1)
+        self.bn3 = nn.BatchNorm2d(8)
+        self.skip = nn.Conv2d(8, 8, 1)
+        self.conv4 = nn.Conv2d(8, 8, 3, padding=1)
+        self.bn4 = nn.BatchNorm2d(8)  # replaced by one without affine parameters in folding_net
+        self.fc = nn.Linear(8 * 4 * 4, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = torch.relu(self.bn1(self.conv1(x)))
+        x = torch.relu(self.bn2(self.conv2(x)) + self.down(x))
+        y = self.conv3(x)
+        x = torch.relu(self.bn3(y) + self.skip(y))
+        x = torch.relu(self.bn4(self.conv4(x)))
+        return self.fc(x.flatten(1))
+
+
+def folding_net(seed: int = 0) -> FoldingNet:
+    """A FoldingNet with non-trivial BatchNorm parameters and running statistics, in eval mode."""
+    model = randomize_batchnorm(seeded_build(FoldingNet, seed=seed))
+    model.bn4 = nn.BatchNorm2d(8, affine=False).eval()
+    with torch.no_grad():
+        model.bn4.running_mean.uniform_(-0.3, 0.3)
+        model.bn4.running_var.uniform_(0.5, 2.0)
+    return model
+
+
 def digits(n: int = 300) -> tuple[torch.Tensor, torch.Tensor]:
     """The first ``n`` scikit-learn digits as (N×1×8×8 float in [0, 1], N labels)."""
     return sklearn_digits(n)

@@ -22,6 +22,8 @@ import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
+from .._batchnorm_fold import batchnorm_affine, conv_before_batchnorm
+
 __all__ = ["FoldedConv", "Window", "classify", "conv_window", "fold_batchnorm", "is_inplace"]
 
 
@@ -83,14 +85,9 @@ class FoldedConv(nn.Module):
 
     def __init__(self, conv: nn.Conv2d, bn: nn.BatchNorm2d) -> None:
         super().__init__()
-        assert bn.running_mean is not None and bn.running_var is not None  # checked by fold_batchnorm
+        scale, shift = batchnorm_affine(bn)  # shared with loss planes (nbviz._batchnorm_fold)
         with torch.no_grad():
-            scale = torch.rsqrt(bn.running_var + bn.eps)
-            if bn.weight is not None:
-                scale = scale * bn.weight
-            bias = -bn.running_mean * scale if conv.bias is None else (conv.bias - bn.running_mean) * scale
-            if bn.bias is not None:
-                bias = bias + bn.bias
+            bias = shift if conv.bias is None else conv.bias * scale + shift
             weight = conv.weight * scale.to(conv.weight.dtype).view(-1, 1, 1, 1)
         self.weight = weight.detach().to(conv.weight.dtype).contiguous(memory_format=torch.channels_last)
         self.bias: torch.Tensor | None = bias.detach().to(conv.weight.dtype)
@@ -119,16 +116,10 @@ def fold_batchnorm(node: fx.Node, module: nn.Module | None, modules: dict[str, n
     FoldedConv or None
         ``bn(conv(x))`` as one convolution.
     """
-    if not isinstance(module, nn.BatchNorm2d) or module.training or module.running_mean is None:
+    conv = conv_before_batchnorm(node, module, modules)
+    if conv is None:
         return None
-    if module.running_var is None or len(node.args) != 1 or node.kwargs:
-        return None
-    source = node.args[0]
-    if not isinstance(source, fx.Node) or source.op != "call_module" or len(source.users) != 1:
-        return None
-    conv = modules.get(str(source.target))
-    if not isinstance(conv, nn.Conv2d) or conv.padding_mode != "zeros" or source.kwargs or len(source.args) != 1:
-        return None
+    assert isinstance(module, nn.BatchNorm2d)  # conv_before_batchnorm checked it
     return FoldedConv(conv, module)
 
 

@@ -72,6 +72,7 @@ from .._batch_size import DEFAULT_ACTIVATION_BUDGET, ActivationMeter, BatchSizeC
 from .._data import count_items, iter_pairs
 from .._inputs import model_input
 from .._progress import Progress, report
+from .folding import fold_plane
 from .params import Params
 from .points import PlanePoints
 
@@ -226,7 +227,8 @@ class Evaluator:
         self.chooser: BatchSizeChooser | None = None  # set on the first in-memory evaluation
         self._data: tuple[torch.Tensor, torch.Tensor] | None = None
         self._warm = False  # a first in-memory point has run
-        self._plane: tuple[PlanePoints, PlanePoints] | None = None  # (given, laid out with reused buffers)
+        self._plane: tuple[PlanePoints, PlanePoints, _PassRunner] | None = None  # (given, laid out, its runner)
+        self.fold = True  # fold BatchNorms into convolutions on planes (False: run the model as it is)
         self._wrapper = _PassRunner(model)
         self.bn_model: nn.Module | None = None
         if recompute_bn and any(_tracks_stats(m) for m in model.modules()):
@@ -275,10 +277,10 @@ class Evaluator:
                     def point_tick(d: float, tick: Callable[[float], None] = tick) -> None:
                         tick((passes - 1 + d) / passes)
 
-                    states = [self._state(state_at, k)]
+                    state, runner = self._state(state_at, k)
                     if self.bn_model is not None:
-                        states = self._with_bn_stats(states, bn_tick)
-                    loss[i], acc[i] = self._point(states[0], data, point_tick)
+                        state = self._with_bn_stats([state], bn_tick)[0]
+                    loss[i], acc[i] = self._point(state, runner, data, point_tick)
                 return Values(loss, acc if self.classification else None)
             first = state_at(points[0])
             per_point = sum(t.numel() * t.element_size() for t in first.values())
@@ -318,7 +320,7 @@ class Evaluator:
         return self._data
 
     def _point(
-        self, state: Params, data: tuple[torch.Tensor, torch.Tensor], tick: Callable[[float], None],
+        self, state: Params, runner: _PassRunner, data: tuple[torch.Tensor, torch.Tensor], tick: Callable[[float], None],
     ) -> tuple[float, float]:
         """Loss and accuracy of one point over all in-memory data, timed for the batch-size chooser.
 
@@ -357,7 +359,7 @@ class Evaluator:
                 tick(start / n)
 
         began = trial_clock()
-        functional_call(self._wrapper, {f"model.{name}": t for name, t in state.items()}, (one_pass,))
+        functional_call(runner, {f"model.{name}": t for name, t in state.items()}, (one_pass,))
         if self._warm and not self.chooser.settled:
             self.chooser.record(size, trial_clock() - began, n)
             if self.chooser.settled:
@@ -380,14 +382,18 @@ class Evaluator:
             yield x, y, (before / total if total else 0.0), (min(seen / total, 1.0) if total else 0.0)
         self._total = seen
 
-    def _state(self, state_at: StateAt, k: int) -> Params:
-        """Point ``k`` laid out for the model, for use before the next point is asked for: a plane's
-        points are written into buffers reused from point to point, others are built fresh."""
+    def _state(self, state_at: StateAt, k: int) -> tuple[Params, _PassRunner]:
+        """Point ``k`` laid out for the model, and the runner to pass it to, for use before the next
+        point is asked for: a plane's points are written into buffers reused from point to point
+        (with its BatchNorms folded into their convolutions where they can be, see
+        :mod:`nbviz.landscape.folding`; not when statistics are re-estimated), others are built fresh."""
         if not isinstance(state_at, PlanePoints):
-            return self._layout(state_at(k))
+            return self._layout(state_at(k)), self._wrapper
         if self._plane is None or self._plane[0] is not state_at:
-            self._plane = (state_at, state_at.laid_out(self._layout))
-        return self._plane[1].write(k)
+            folded = fold_plane(self.model, state_at) if self.bn_model is None and self.fold else None
+            runner, points = (_PassRunner(folded[0]), folded[1]) if folded is not None else (self._wrapper, state_at)
+            self._plane = (state_at, points.laid_out(self._layout), runner)
+        return self._plane[1].write(k), self._plane[2]
 
     def _layout(self, state: Params) -> Params:
         """The point's parameters with 4-D tensors channels-last (when the model has convolutions)."""

@@ -1,0 +1,121 @@
+"""BatchNorm folding on planes (nbviz.landscape.folding): which pairs fold and which must not, folded
+planes equal the model at every point (hand evaluation on perturbed copies, and the unfolded
+evaluator), and neither the user's model nor re-estimated statistics are affected."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+import nbviz.landscape.evaluate as evaluate
+from landscape_models import at_point, digits, folding_net, hand_loss
+from nbviz.landscape import plane
+from nbviz.landscape.folding import fold_plane
+from nbviz.landscape.points import PlanePoints
+
+CE = nn.CrossEntropyLoss()
+
+
+def plane_points(model: nn.Module, seed: int = 0, moved: tuple[str, ...] = ()) -> PlanePoints:
+    """θ* and two Gaussian directions that are zero on BatchNorm parameters except those in ``moved``."""
+    g = torch.Generator().manual_seed(seed)
+    theta = {n: p.detach() for n, p in model.named_parameters()}
+    still = {f"{m}.{p}" for m in batchnorms(model) for p in ("weight", "bias")} - set(moved)
+
+    def direction() -> dict[str, torch.Tensor]:
+        return {n: torch.zeros_like(p) if n in still else torch.randn(p.shape, generator=g) * 0.1 for n, p in theta.items()}
+
+    return PlanePoints(theta, direction(), direction(), np.linspace(-1, 1, 3))
+
+
+def batchnorms(model: nn.Module) -> list[str]:
+    return sorted(n for n, m in model.named_modules() if isinstance(m, nn.BatchNorm2d))
+
+
+def test_folds_every_batchnorm_that_alone_reads_its_conv():
+    model = folding_net()
+    gm, _ = fold_plane(model, plane_points(model))
+    assert batchnorms(gm) == ["bn3"]  # conv3's output is also read by the skip
+    assert batchnorms(model) == ["bn1", "bn2", "bn3", "bn4", "down.1"]  # the model keeps its modules
+
+
+@pytest.mark.parametrize("point", [0, 4, 8, 2])
+def test_folded_point_equals_the_model_at_that_point(point):
+    model = folding_net()
+    points = plane_points(model, moved=("bn1.bias", "down.1.bias"))  # a moved BN bias still folds (linear)
+    gm, folded = fold_plane(model, points)
+    x, _ = digits(64)
+    reference = copy.deepcopy(model)
+    with torch.no_grad():
+        for n, p in reference.named_parameters():
+            p.copy_(points(point)[n])
+        expected = reference(x)
+        got = torch.func.functional_call(gm, folded(point), (x,))
+    torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_a_direction_moving_gamma_keeps_that_batchnorm():
+    model = folding_net()
+    gm, _ = fold_plane(model, plane_points(model, moved=("bn2.weight",)))
+    assert batchnorms(gm) == ["bn2", "bn3"]
+
+
+def test_a_batchnorm_in_train_mode_is_not_folded():
+    model = folding_net()
+    model.bn1.train()
+    gm, _ = fold_plane(model, plane_points(model))
+    assert batchnorms(gm) == ["bn1", "bn3"]
+
+
+def test_nothing_to_fold_or_untraceable_gives_none():
+    mlp = nn.Sequential(nn.Linear(4, 5), nn.ReLU(), nn.Linear(5, 2))
+    assert fold_plane(mlp, plane_points(mlp)) is None
+
+    class Branchy(nn.Module):  # data-dependent control flow: torch.fx cannot trace it
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv, self.bn = nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            y = self.bn(self.conv(x))
+            return y if y.sum() > 0 else -y
+
+    branchy = Branchy().eval()
+    assert fold_plane(branchy, plane_points(branchy)) is None
+
+
+def test_folded_plane_equals_hand_evaluation_and_the_unfolded_plane(monkeypatch):
+    x, y = digits(200)
+    model = folding_net()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    calls = []
+    real = evaluate.fold_plane
+    monkeypatch.setattr(evaluate, "fold_plane", lambda *a: calls.append(1) or real(*a))
+    folded = plane(model, CE, (x, y), resolution=5, span=0.7, seed=2, ignore=("bias",))  # moves every γ but bn1's...
+    assert calls
+    d1, d2 = folded.directions
+    for i, j in [(0, 0), (2, 2), (4, 1), (3, 4)]:
+        loss, acc = hand_loss(at_point(model, d1, d2, folded.alphas[j], folded.betas[i]), CE, x, y)
+        assert folded.loss[i, j] == pytest.approx(loss, rel=1e-5, abs=1e-6), (i, j)
+        assert folded.accuracy[i, j] == pytest.approx(acc, abs=1e-12)
+    default = plane(model, CE, (x, y), resolution=5, span=0.7, seed=2)  # BN directions zero: all but bn3 fold
+    monkeypatch.setattr(evaluate, "fold_plane", lambda *a: None)
+    unfolded = plane(model, CE, (x, y), resolution=5, span=0.7, seed=2)
+    np.testing.assert_allclose(default.loss, unfolded.loss, rtol=1e-5)
+    np.testing.assert_array_equal(default.accuracy, unfolded.accuracy)
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, before[key]), key
+
+
+def test_recompute_bn_does_not_fold(monkeypatch):
+    x, y = digits(100)
+    calls = []
+    monkeypatch.setattr(evaluate, "fold_plane", lambda *a: calls.append(1))
+    plane(folding_net(), CE, (x, y), resolution=3, recompute_bn=True)
+    assert not calls
+    plane(folding_net(), CE, (x, y), resolution=3)
+    assert calls

@@ -133,3 +133,15 @@ def test_barnes_hut_frames_on_a_spread_map_use_its_own_kl(monkeypatch):
         assert len(evaluations) == apart
         evaluations.clear()
         assert kl == pytest.approx(original(P, Y, exact=True), rel=0.015)
+
+
+def test_a_warm_start_continues_on_the_method_the_last_run_ended_with():
+    # the last run moved to Barnes-Hut (FFT dearer on its spread map): the next one starts there, knowing both costs
+    before, _ = chooser_with(lambda name, i: 0.2 if name == "fft" else 0.05, 300)
+    after, script = chooser_with(lambda name, i: 0.2 if name == "fft" else 0.05, 0)
+    after.continue_from(before)
+    after._methods = {"fft": script.method("fft"), "bh": script.method("bh")}
+    for _ in range(50):
+        after(None, None)
+    assert after.method == "bh" and after.switches == [(0, "bh")]
+    assert script.used == ["bh"] * 50, "no FFT gradient: FFT's last timing (0.2 s) is above Barnes-Hut's"

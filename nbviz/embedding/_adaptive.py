@@ -100,6 +100,16 @@ class AdaptiveGradient:
             self.cost[self.method] = self._current_cost()
         return out
 
+    def continue_from(self, previous: AdaptiveGradient) -> None:
+        """Start where ``previous`` (the run that left the map where this one starts) ended: its method and timings.
+
+        A warm start continues a spread map, on which FFT can cost several times Barnes-Hut; starting it
+        on FFT again would spend :data:`PROBE_GAP` gradients before the first probe.
+        """
+        self.method = previous.method
+        self.cost = dict(previous.cost)
+        self.switches = [(0, self.method)]
+
     def _current_cost(self) -> float:
         return float(np.median(self.recent)) if self.recent else float("inf")
 

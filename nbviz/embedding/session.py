@@ -106,6 +106,7 @@ class TSNESession:
         self._planned_max = 0.0 if max_perplexity is None else check_perplexity(max_perplexity, self.n_points, argument="max_perplexity")
         self._embedding_seed: int | None = None
         self._settled = False  # the current positions went through early exaggeration
+        self._chooser: AdaptiveGradient | None = None  # FFT or Barnes-Hut as the last run ended (adaptive only)
         self._lock = threading.RLock()
 
     @property
@@ -262,6 +263,9 @@ class TSNESession:
             else:
                 start, init_name = self._initial(init if init is not None else self.init, seed, affinities)
             chooser = AdaptiveGradient(self.n_points, self.method) if self.adaptive else None
+            if chooser is not None and warm and self._chooser is not None:
+                chooser.continue_from(self._chooser)  # the map it spread on is the one this run continues
+            self._chooser = chooser
             method = chooser if chooser is not None else objective(self.method, self.n_points)
             if progress is not None:  # a newer request stops the run within one iteration, not at its next frame
                 progress = Asker(progress)

@@ -1,4 +1,4 @@
-"""BatchNorm folding on planes (nbviz.landscape.folding): which pairs fold and which must not, folded
+"""BatchNorm folding and in-place activations on planes (nbviz.landscape.folding, .graph): which pairs fold and which must not, folded
 planes equal the model at every point (hand evaluation on perturbed copies, and the unfolded
 evaluator), and neither the user's model nor re-estimated statistics are affected."""
 
@@ -14,7 +14,8 @@ from torch import nn
 import nbviz.landscape.evaluate as evaluate
 from landscape_models import at_point, digits, folding_net, hand_loss
 from nbviz.landscape import plane
-from nbviz.landscape.folding import fold_plane
+from nbviz.landscape.folding import fold_batchnorms
+from nbviz.landscape.graph import activations_in_place, plane_graph
 from nbviz.landscape.points import PlanePoints
 
 CE = nn.CrossEntropyLoss()
@@ -38,7 +39,7 @@ def batchnorms(model: nn.Module) -> list[str]:
 
 def test_folds_every_batchnorm_that_alone_reads_its_conv():
     model = folding_net()
-    gm, _ = fold_plane(model, plane_points(model))
+    gm, _ = plane_graph(model, plane_points(model))
     assert batchnorms(gm) == ["bn3"]  # conv3's output is also read by the skip
     assert batchnorms(model) == ["bn1", "bn2", "bn3", "bn4", "down.1"]  # the model keeps its modules
 
@@ -47,7 +48,7 @@ def test_folds_every_batchnorm_that_alone_reads_its_conv():
 def test_folded_point_equals_the_model_at_that_point(point):
     model = folding_net()
     points = plane_points(model, moved=("bn1.bias", "down.1.bias"))  # a moved BN bias still folds (linear)
-    gm, folded = fold_plane(model, points)
+    gm, folded = plane_graph(model, points)
     x, _ = digits(64)
     reference = copy.deepcopy(model)
     with torch.no_grad():
@@ -60,20 +61,20 @@ def test_folded_point_equals_the_model_at_that_point(point):
 
 def test_a_direction_moving_gamma_keeps_that_batchnorm():
     model = folding_net()
-    gm, _ = fold_plane(model, plane_points(model, moved=("bn2.weight",)))
+    gm, _ = plane_graph(model, plane_points(model, moved=("bn2.weight",)))
     assert batchnorms(gm) == ["bn2", "bn3"]
 
 
 def test_a_batchnorm_in_train_mode_is_not_folded():
     model = folding_net()
     model.bn1.train()
-    gm, _ = fold_plane(model, plane_points(model))
+    gm, _ = plane_graph(model, plane_points(model))
     assert batchnorms(gm) == ["bn1", "bn3"]
 
 
 def test_nothing_to_fold_or_untraceable_gives_none():
     mlp = nn.Sequential(nn.Linear(4, 5), nn.ReLU(), nn.Linear(5, 2))
-    assert fold_plane(mlp, plane_points(mlp)) is None
+    assert fold_batchnorms(torch.fx.symbolic_trace(mlp), plane_points(mlp)) is None
 
     class Branchy(nn.Module):  # data-dependent control flow: torch.fx cannot trace it
         def __init__(self) -> None:
@@ -85,7 +86,7 @@ def test_nothing_to_fold_or_untraceable_gives_none():
             return y if y.sum() > 0 else -y
 
     branchy = Branchy().eval()
-    assert fold_plane(branchy, plane_points(branchy)) is None
+    assert plane_graph(branchy, plane_points(branchy)) is None
 
 
 def test_folded_plane_equals_hand_evaluation_and_the_unfolded_plane(monkeypatch):
@@ -93,8 +94,8 @@ def test_folded_plane_equals_hand_evaluation_and_the_unfolded_plane(monkeypatch)
     model = folding_net()
     before = {k: v.clone() for k, v in model.state_dict().items()}
     calls = []
-    real = evaluate.fold_plane
-    monkeypatch.setattr(evaluate, "fold_plane", lambda *a: calls.append(1) or real(*a))
+    real = evaluate.plane_graph
+    monkeypatch.setattr(evaluate, "plane_graph", lambda *a: calls.append(1) or real(*a))
     folded = plane(model, CE, (x, y), resolution=5, span=0.7, seed=2, ignore=("bias",))  # moves every γ but bn1's...
     assert calls
     d1, d2 = folded.directions
@@ -103,7 +104,7 @@ def test_folded_plane_equals_hand_evaluation_and_the_unfolded_plane(monkeypatch)
         assert folded.loss[i, j] == pytest.approx(loss, rel=1e-5, abs=1e-6), (i, j)
         assert folded.accuracy[i, j] == pytest.approx(acc, abs=1e-12)
     default = plane(model, CE, (x, y), resolution=5, span=0.7, seed=2)  # BN directions zero: all but bn3 fold
-    monkeypatch.setattr(evaluate, "fold_plane", lambda *a: None)
+    monkeypatch.setattr(evaluate, "plane_graph", lambda *a: None)
     unfolded = plane(model, CE, (x, y), resolution=5, span=0.7, seed=2)
     np.testing.assert_allclose(default.loss, unfolded.loss, rtol=1e-5)
     np.testing.assert_array_equal(default.accuracy, unfolded.accuracy)
@@ -114,8 +115,52 @@ def test_folded_plane_equals_hand_evaluation_and_the_unfolded_plane(monkeypatch)
 def test_recompute_bn_does_not_fold(monkeypatch):
     x, y = digits(100)
     calls = []
-    monkeypatch.setattr(evaluate, "fold_plane", lambda *a: calls.append(1))
+    monkeypatch.setattr(evaluate, "plane_graph", lambda *a: calls.append(1))
     plane(folding_net(), CE, (x, y), resolution=3, recompute_bn=True)
     assert not calls
     plane(folding_net(), CE, (x, y), resolution=3)
     assert calls
+
+
+class Activations(nn.Module):
+    """ReLUs in place or not: after a Linear read once (yes), on a view of the input (no), after a
+    Linear also read by a skip (no), a functional ReLU after an addition (yes)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.a, self.b, self.c = nn.Linear(6, 6), nn.Linear(6, 6), nn.Linear(6, 6)
+        self.act1, self.act2, self.act3 = nn.ReLU(), nn.ReLU(), nn.LeakyReLU(0.2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        v = self.act1(x.view(-1, 6))  # a view of the caller's input: must not be written
+        h = self.act2(self.a(v))  # in place
+        g = self.b(h)
+        k = self.act3(g) + g  # g is read twice: not in place
+        return torch.relu(self.c(k) + k)  # in place
+
+
+def test_activations_run_in_place_only_on_fresh_tensors_read_once():
+    torch.manual_seed(0)
+    model = Activations().eval()
+    gm = torch.fx.symbolic_trace(model)
+    assert activations_in_place(gm) == 2
+    in_place = sorted(type(m).__name__ for m in gm.modules() if getattr(m, "inplace", False))
+    assert in_place == ["ReLU"]
+    assert not any(getattr(m, "inplace", False) for m in model.modules())  # the model keeps its modules
+    x = torch.randn(5, 6)
+    kept = x.clone()
+    with torch.no_grad():
+        torch.testing.assert_close(gm(x), model(x), rtol=0, atol=0)
+    assert torch.equal(x, kept)
+
+
+def test_an_mlp_plane_runs_in_place_and_equals_the_model(monkeypatch):
+    torch.manual_seed(0)
+    x, y = torch.randn(300, 8), torch.randint(0, 3, (300,))
+    mlp = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 3)).eval()
+    rewritten = plane(mlp, CE, (x, y), resolution=3, seed=1)
+    monkeypatch.setattr(evaluate, "plane_graph", lambda *a: None)
+    plain = plane(mlp, CE, (x, y), resolution=3, seed=1)
+    np.testing.assert_allclose(rewritten.loss, plain.loss, rtol=1e-6)
+    gm, _ = plane_graph(mlp, plane_points(mlp))
+    assert sum(getattr(m, "inplace", False) for m in gm.modules()) == 2

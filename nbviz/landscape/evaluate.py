@@ -72,7 +72,7 @@ from .._batch_size import DEFAULT_ACTIVATION_BUDGET, ActivationMeter, BatchSizeC
 from .._data import count_items, iter_pairs
 from .._inputs import model_input
 from .._progress import Progress, report
-from .folding import fold_plane
+from .graph import plane_graph
 from .params import Params
 from .points import PlanePoints
 
@@ -390,7 +390,7 @@ class Evaluator:
         if not isinstance(state_at, PlanePoints):
             return self._layout(state_at(k)), self._wrapper
         if self._plane is None or self._plane[0] is not state_at:
-            folded = fold_plane(self.model, state_at) if self.bn_model is None and self.fold else None
+            folded = plane_graph(self.model, state_at) if self.bn_model is None and self.fold else None
             runner, points = (_PassRunner(folded[0]), folded[1]) if folded is not None else (self._wrapper, state_at)
             self._plane = (state_at, points.laid_out(self._layout), runner)
         return self._plane[1].write(k), self._plane[2]

@@ -16,7 +16,7 @@ of two per folded pair. Values equal the unfolded model's up to float rounding (
 
 Not folded: a BatchNorm in train mode, one whose convolution's output is read by anything else, one
 whose γ a direction moves (the scale would vary point to point), a model ``torch.fx`` cannot trace
-(then :func:`fold_plane` returns ``None`` and the evaluator runs the model as it is). The evaluator
+(then :func:`nbviz.landscape.graph.plane_graph` leaves the model as it is). The evaluator
 does not fold when it re-estimates BatchNorm statistics per point (``recompute_bn=True``).
 
 Measured on torchvision resnet18 (20 folded pairs), 256 32×32 images, 2 threads, channels-last: a
@@ -35,32 +35,28 @@ from .._batchnorm_fold import batchnorm_affine, conv_before_batchnorm
 from .params import Params
 from .points import PlanePoints
 
-__all__ = ["fold_plane"]
+__all__ = ["fold_batchnorms", "free_name"]
 
 log = logging.getLogger(__name__)
 
 
-def fold_plane(model: nn.Module, points: PlanePoints) -> tuple[fx.GraphModule, PlanePoints] | None:
-    """The model with its foldable BatchNorms folded into their convolutions, and the plane's points
-    for it (keyed by its parameter names), or ``None`` when nothing folds.
+def fold_batchnorms(gm: fx.GraphModule, points: PlanePoints) -> PlanePoints | None:
+    """Fold the foldable BatchNorms of a traced model into their convolutions (``gm``'s graph is
+    rewritten; its modules are new or shared, never changed), and return the plane's points for it,
+    keyed by its parameter names; ``None`` (and ``gm`` as it was) when nothing folds.
 
     Parameters
     ----------
-    model : torch.nn.Module
-        The (guarded, eval-mode) model the plane's points are keyed for; never changed.
+    gm : torch.fx.GraphModule
+        A traced copy of the (guarded, eval-mode) model the plane's points are keyed for.
     points : PlanePoints
-        The plane θ* + α·d1 + β·d2 over ``model``'s parameters.
+        The plane θ* + α·d1 + β·d2 over the model's parameters.
 
     Returns
     -------
-    (torch.fx.GraphModule, PlanePoints) or None
-        A traced copy sharing ``model``'s unfolded modules, and the folded plane.
+    PlanePoints or None
+        The folded plane over ``gm``'s parameters.
     """
-    try:
-        gm = fx.symbolic_trace(model)
-    except Exception as error:  # noqa: BLE001 - any model fx cannot trace runs unfolded
-        log.debug("landscape: BatchNorm folding skipped, torch.fx cannot trace the model (%s)", error)
-        return None
     modules = dict(gm.named_modules())
     theta, d1, d2 = dict(points.theta), dict(points.d1), dict(points.d2)
     folded = 0
@@ -79,7 +75,7 @@ def fold_plane(model: nn.Module, points: PlanePoints) -> tuple[fx.GraphModule, P
         if gamma is not None and (bool(d1[gamma].any()) or bool(d2[gamma].any())):
             continue  # a direction moves γ: the scale would differ from point to point
         scale, shift = batchnorm_affine(bn)
-        target = _free_name(modules, f"{str(source.target).replace('.', '_')}_folded")
+        target = free_name(modules, f"{str(source.target).replace('.', '_')}_folded")
         new = torch.nn.utils.skip_init(
             nn.Conv2d, conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride, conv.padding,
             conv.dilation, conv.groups, bias=True, device=conv.weight.device, dtype=conv.weight.dtype,
@@ -102,10 +98,11 @@ def fold_plane(model: nn.Module, points: PlanePoints) -> tuple[fx.GraphModule, P
     gm.recompile()
     gm.delete_all_unused_submodules()
     keys = [n for n, _ in gm.named_parameters()]
-    if not all(k in theta for k in keys):
-        return None
+    missing = [k for k in keys if k not in theta]
+    if missing:  # cannot happen for a traced copy of the points' model; refuse rather than guess
+        raise ValueError(f"points: no values for the traced model's parameters {missing[:3]}")
     log.debug("landscape: %d BatchNorms folded into their convolutions", folded)
-    return gm, PlanePoints({k: theta[k] for k in keys}, {k: d1[k] for k in keys}, {k: d2[k] for k in keys}, points.axis)
+    return PlanePoints({k: theta[k] for k in keys}, {k: d1[k] for k in keys}, {k: d2[k] for k in keys}, points.axis)
 
 
 def _names(conv_at: str, conv: nn.Conv2d, bn_at: str, bn: nn.BatchNorm2d) -> dict[str, str | None] | None:
@@ -135,7 +132,8 @@ def _fold(
     return weight.contiguous(), bias
 
 
-def _free_name(modules: dict[str, nn.Module], base: str) -> str:
+def free_name(modules: dict[str, nn.Module], base: str) -> str:
+    """``base``, or ``base`` with a number appended, that names no module in ``modules``."""
     name, i = base, 1
     while name in modules:
         name, i = f"{base}{i}", i + 1

@@ -4,6 +4,7 @@
     python benchmarks/tsne.py --n 70000      # the big run (trustworthiness on a 10,000-point sample)
     python benchmarks/tsne.py --quick        # 2,000 points
     python benchmarks/tsne.py --data digits  # noisy digits (scikit-learn's 1,797, resampled), a second input
+    python benchmarks/tsne.py --data roll    # a swiss roll turned into 20-D with noise, a third
 
 Measured on the shared 2-core machine (2026-12-06, n_jobs=1, CPU seconds; load average 1–5 while
 they ran, so CPU times of the two engines can differ by ~10 % for load alone):
@@ -70,6 +71,21 @@ def noisy_digits(n: int, noise: float = 1.0, seed: int = 0) -> np.ndarray:
     return digits[rng.integers(0, len(digits), size=n)] + noise * rng.normal(size=(n, digits.shape[1]))
 
 
+def swiss_roll(n: int, d: int = 20, noise: float = 0.2, seed: int = 0) -> np.ndarray:
+    """``n`` points of scikit-learn's swiss roll (a 2-D sheet rolled up in 3-D, generated), turned into ``d``
+    dimensions by a random orthonormal map, plus gaussian noise of sd ``noise`` in all ``d``: a third input,
+    one continuous manifold rather than clusters."""
+    from sklearn.datasets import make_swiss_roll
+
+    rng = np.random.default_rng(seed)
+    sheet, _ = make_swiss_roll(n, noise=noise, random_state=seed)
+    basis, _ = np.linalg.qr(rng.normal(size=(d, 3)))
+    return sheet @ basis.T + noise * rng.normal(size=(n, d))
+
+
+DATA = {"mixture": ("gaussian mixture", gaussian_mixture), "digits": ("noisy digits", noisy_digits), "roll": ("swiss roll", swiss_roll)}
+
+
 def timed(fn):
     """(wall seconds, CPU seconds of this process summed over its threads, result)."""
     start, cpu = time.perf_counter(), time.process_time()
@@ -107,7 +123,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=10_000, help="number of points (default 10,000)")
     parser.add_argument("--quick", action="store_true", help="2,000 points")
     parser.add_argument("--jobs", type=int, default=1, help="threads for openTSNE and nbviz (default 1)")
-    parser.add_argument("--data", choices=("mixture", "digits"), default="mixture", help="gaussian mixture or noisy digits")
+    parser.add_argument("--data", choices=tuple(DATA), default="mixture", help="gaussian mixture, noisy digits or swiss roll")
     parser.add_argument("--skip-session", action="store_true", help="skip the perplexity-change timing")
     args = parser.parse_args()
     n = 2_000 if args.quick else args.n
@@ -116,8 +132,8 @@ def main() -> None:
 
     from nbviz.embedding import TSNESession, tsne
 
-    X = gaussian_mixture(n) if args.data == "mixture" else noisy_digits(n)
-    name = "gaussian mixture" if args.data == "mixture" else "noisy digits"
+    name, make = DATA[args.data]
+    X = make(n)
     print(f"t-SNE on {n:,} × {X.shape[1]} {name}, perplexity 30, n_jobs={args.jobs}")
     print("  times: process CPU s (wall s); CPU is the fair measure on a shared machine")
 

@@ -5,7 +5,8 @@
 
 Prints process CPU seconds (the fair measure on a shared machine) and wall seconds of each stage,
 the recall of Annoy's neighbours against an exact search (on 500 query points) for each tree count,
-and for the optimisation (nbviz's run with ``stop="fixed"``, a frame every 10 iterations) the CPU
+and for the optimisation (nbviz's run with ``stop="fixed"``, a frame every 10 iterations, FFT or
+Barnes-Hut chosen by timing as nbviz's "auto" does, or FFT throughout with ``--fft-only``) the CPU
 time and KL at every 50th iteration, so the cost of an iteration, of nbviz's per-frame work (the
 frame copy and callback) and the KL curve can be read off.
 """
@@ -22,7 +23,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tsne import gaussian_mixture, noisy_digits, timed
+from tsne import DATA, timed
 
 
 def recall(X: np.ndarray, neighbours: np.ndarray, k: int, n_queries: int = 500) -> float:
@@ -46,7 +47,8 @@ def main() -> None:
     parser.add_argument("--iters", type=int, default=750)
     parser.add_argument("--early", type=int, default=125)
     parser.add_argument("--exact", action="store_true", help="also time the exact kNN (scikit-learn, 1 thread) and use it")
-    parser.add_argument("--data", choices=("mixture", "digits"), default="mixture", help="gaussian mixture or noisy digits")
+    parser.add_argument("--data", choices=tuple(DATA), default="mixture", help="gaussian mixture, noisy digits or swiss roll")
+    parser.add_argument("--fft-only", action="store_true", help="FFT throughout (default: nbviz's 'auto', FFT or Barnes-Hut by timing)")
     parser.add_argument("--save", help="write the KL curve (iteration, CPU s, KL of every frame) to this .npz")
     args = parser.parse_args()
 
@@ -54,10 +56,11 @@ def main() -> None:
     from openTSNE.affinity import joint_probabilities_nn
     from openTSNE.nearest_neighbors import Annoy, Sklearn
 
+    from nbviz.embedding._adaptive import AdaptiveGradient
     from nbviz.embedding._kl import objective
     from nbviz.embedding._optimize import Phase, gradient_method, run_phases
 
-    X = gaussian_mixture(args.n) if args.data == "mixture" else noisy_digits(args.n)
+    X = DATA[args.data][1](args.n)
     k = 90
     print(f"{args.n:,} × {X.shape[1]} {args.data}, k = {k}, 1 thread; CPU s (wall s)")
     w, c, start = timed(lambda: initialization.pca(X, 2, random_state=0))
@@ -83,7 +86,9 @@ def main() -> None:
     affinities = Affinities()
     affinities.P = P
     method = gradient_method(args.n)
-    embedding = TSNEEmbedding(start, affinities, negative_gradient_method=objective(method, args.n), n_jobs=1, random_state=0)
+    chooser = AdaptiveGradient(args.n) if method == "fft" and not args.fft_only else None
+    negative = chooser if chooser is not None else objective(method, args.n)
+    embedding = TSNEEmbedding(start, affinities, negative_gradient_method=negative, n_jobs=1, random_state=0)
     marks: list[tuple[int, float, float]] = []
     cpu0 = time.process_time()
 
@@ -99,6 +104,8 @@ def main() -> None:
     print(f"  optimisation ({method}), {args.early} + {args.iters - args.early} iterations: {c:.2f} ({w:.2f}), "
           f"{c / args.iters * 1000:.1f} ms/iteration; final KL {frames.kl[-1]:.4f}")
     final = frames.kl[-1]
+    if chooser is not None:
+        print(f"  gradient method from evaluation: {chooser.switches}, last timings (s): {chooser.cost}")
     if args.save:
         np.savez(args.save, curve=np.array(curve))
     for iteration, cpu, kl in marks:

@@ -227,6 +227,7 @@ class Evaluator:
         self.chooser: BatchSizeChooser | None = None  # set on the first in-memory evaluation
         self._data: tuple[torch.Tensor, torch.Tensor] | None = None
         self._warm = False  # a first in-memory point has run
+        self._predicted: torch.Tensor | None = None  # class predictions of one pass (reused buffer)
         self._plane: tuple[PlanePoints, PlanePoints, _PassRunner] | None = None  # (given, laid out, its runner)
         self.fold = True  # fold BatchNorms into convolutions on planes (False: run the model as it is)
         self._wrapper = _PassRunner(model)
@@ -353,13 +354,18 @@ class Evaluator:
                     totals[0] += value.item() * b
                 else:
                     totals[0] += float(self._scalar(value, out)) * b
-                if self._is_classification(out, yb):
-                    totals[1] += (out.argmax(1) == yb).sum().item()
+                if self._is_classification(out, yb):  # predictions kept; compared once per pass
+                    torch.argmax(out, 1, out=predicted[start : start + b])
                 start += b
                 tick(start / n)
 
+        if self._predicted is None or self._predicted.shape[0] != n:
+            self._predicted = torch.empty(n, dtype=torch.long, device=y.device)
+        predicted = self._predicted
         began = trial_clock()
         functional_call(runner, {f"model.{name}": t for name, t in state.items()}, (one_pass,))
+        if self.classification:
+            totals[1] = float((predicted == y).sum())
         if self._warm and not self.chooser.settled:
             self.chooser.record(size, trial_clock() - began, n)
             if self.chooser.settled:

@@ -86,3 +86,24 @@ def test_levels_are_split_into_even_batches_of_at_most_the_batch_size():
         sizes.clear()
         run.run_level(np.arange(11, 20))  # 9 positions: 3 + 3 + 3, not 4 + 4 + 1
         assert sizes == [3, 3, 3]
+
+
+def test_incremental_batches_keep_their_largest_tensor_below_the_reused_allocation(monkeypatch):
+    """The batch size counts every tensor a patch needs (whole-tensor copies included) and keeps a batch's
+    largest below REUSED_ALLOCATION, so batches reuse freed memory instead of faulting in fresh pages."""
+    from nbviz.attribution import _occlusion_evaluators as evaluators
+
+    model, x = seeded(TinyCNN), image(32)[None]
+    with model_guard(model) as guard, torch.no_grad():
+        evaluator = make_evaluator(guard.model, x, torch.zeros_like(x), WINDOW, "exact", guard, full_fraction=0.0, box_limit=None)
+        assert isinstance(evaluator, IncrementalEvaluator)
+        evaluator(torch.tensor([3]), torch.tensor([4]))
+        engine = evaluator.engine
+        # full_fraction 0: the first conv's input (the image) is copied whole for each patch
+        assert engine.peak_bytes_per_patch >= x.numel() * x.element_size()
+        largest = max(v.numel() * v.element_size() for v in engine.cache.values() if isinstance(v, torch.Tensor))
+        assert engine.peak_bytes_per_patch >= largest  # every activation was computed whole
+        monkeypatch.setattr(evaluators, "REUSED_ALLOCATION", 40 * engine.peak_bytes_per_patch + 1)
+        assert evaluator.batch_size() == 40
+        monkeypatch.setattr(evaluators, "REUSED_ALLOCATION", 1)
+        assert evaluator.batch_size() == 1

@@ -101,7 +101,8 @@ class IncrementalEngine(LinearTail):
         self._fold()
         self.users = {n: len(n.users) for n in self.nodes}
         self._padded: dict[tuple, torch.Tensor] = {}
-        self.peak_bytes_per_patch = 0
+        self.peak_bytes_per_patch = 0  # the largest tensor one patch needed in the last full run (states, reads, copies)
+        self._largest = 0
         self.boxed: dict[fx.Node, float] = {}  # nodes computed on boxes in the last full run: box area / layer area
         self._cut: fx.Node | None = None
         self._gradient: torch.Tensor | None = None
@@ -182,7 +183,7 @@ class IncrementalEngine(LinearTail):
         batch = values.shape[0]
         states: dict[fx.Node, Any] = {}
         remaining = dict(self.users)
-        peak = 0
+        peak, self._largest = 0, 0
         tapped = None
         boxed: dict[fx.Node, float] = {}
         for node in self.nodes:
@@ -191,7 +192,7 @@ class IncrementalEngine(LinearTail):
             elif node.op == "output":
                 out = self._materialise(self.output_node, states[self.output_node], batch)
                 if stop is None:
-                    self.peak_bytes_per_patch, self.boxed = max(peak, 1), boxed
+                    self.peak_bytes_per_patch, self.boxed = max(peak, self._largest, 1), boxed
                 return out if tap is None else (out, tapped)
             elif node not in self.dependent:
                 continue
@@ -348,7 +349,8 @@ class IncrementalEngine(LinearTail):
         rows = starts[:, :1] + torch.arange(h, device=starts.device)  # B×h, padded coordinates
         cols = starts[:, 1:] + torch.arange(w, device=starts.device)
         index = (rows[:, :, None] * (width + pl + pr) + cols[:, None, :]).reshape(-1)
-        out = source[index]  # (B·h·w)×C: pixels are rows, so the result is channels-last
+        out = source.index_select(0, index)  # (B·h·w)×C: pixels are rows, so the result is channels-last
+        self._largest = max(self._largest, out.numel() * out.element_size() // batch)
         if isinstance(state, Boxed):
             values = state.values
             bh, bw = values.shape[-2:]
@@ -382,6 +384,7 @@ class IncrementalEngine(LinearTail):
         channels, height, width = cached.shape[1:]
         h, w = state.values.shape[-2:]
         full = cached.expand(batch, -1, -1, -1).clone(memory_format=torch.channels_last)
+        self._largest = max(self._largest, cached.numel() * cached.element_size())
         rows = state.starts[:, :1] + torch.arange(h, device=state.starts.device)
         cols = state.starts[:, 1:] + torch.arange(w, device=state.starts.device)
         index = (rows[:, :, None] * width + cols[:, None, :]).reshape(batch, h * w, 1).expand(-1, -1, channels)

@@ -83,9 +83,8 @@ def fold_batchnorms(gm: fx.GraphModule, points: PlanePoints) -> PlanePoints | No
         for point, with_shift in ((theta, True), (d1, False), (d2, False)):
             weight, bias = _fold(point, names, scale, shift if with_shift else None)
             point[f"{target}.weight"], point[f"{target}.bias"] = weight, bias
-        with torch.no_grad():
-            new.weight.copy_(theta[f"{target}.weight"])
-            new.bias.copy_(theta[f"{target}.bias"])
+        new.weight = nn.Parameter(theta[f"{target}.weight"], requires_grad=False)  # θ*'s values, no copy
+        new.bias = nn.Parameter(theta[f"{target}.bias"], requires_grad=False)
         gm.add_submodule(target, new)
         modules[target] = new
         source.target = target

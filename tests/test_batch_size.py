@@ -188,3 +188,38 @@ def test_chooser_looks_past_a_near_tie():
     assert strict.size == 256
     with pytest.raises(ValueError, match="tie"):
         BatchSizeChooser(n, tie=1.5)
+
+
+def test_recheck_leaves_a_size_that_looked_fast_under_a_burst_of_load():
+    """The first trials ran under load (every size but 256 timed 40% slow); later units run at the
+    true costs, fastest at 1,024. Without rechecks the chooser stays at 256 for good; with
+    ``recheck=8`` it re-times a neighbour after 8 units, resumes the climb and ends at 1,024, and the
+    rechecks cost at most one unit in 8 once settled there."""
+    n = 11_380
+    true = {256: 10e-6, 512: 8e-6, 1024: 7e-6, 2048: 7.6e-6}
+    units = {"n": 0}
+
+    def cost(b: int) -> float:
+        units["n"] += 1
+        base = true.get(b, 12e-6)
+        return base * 1.4 if units["n"] <= 6 and b != 256 else base
+
+    stuck = BatchSizeChooser(n)
+    drive(stuck, cost, n)
+    assert stuck.size == 256
+    units["n"] = 0
+    chooser = BatchSizeChooser(n, recheck=8)
+    sizes = []
+    for _ in range(200):
+        size = chooser.size
+        sizes.append(size)
+        chooser.record(size, cost(size) * n, n)
+    assert chooser.best == 1024
+    tail = sizes[100:]
+    assert tail.count(1024) >= len(tail) * 7 / 9
+    with pytest.raises(ValueError, match="recheck"):
+        BatchSizeChooser(n, recheck=-1)
+    single = BatchSizeChooser(10, forced=4, recheck=2)
+    for _ in range(5):
+        single.record(4, 1.0, 10)
+        assert single.size == 4

@@ -88,6 +88,7 @@ Points = Sequence[int] | npt.NDArray[np.integer[Any]]  # point indices: a range,
 DEFAULT_BATCH_SIZE: int | None = None  # None: measured on in-memory data (see BatchSizeChooser)
 STREAM_BATCH_SIZE = 256  # batches cut from a Dataset, and for BatchNorm statistics (their values depend on it)
 DEFAULT_MEMORY_BUDGET = 256 * 2**20  # bytes of parameter copies held at once
+RECHECK = 32  # points at the chosen batch size between two re-timings of a neighbour size (see _batch_size)
 
 
 def _is_pair(data: Any) -> bool:
@@ -316,7 +317,7 @@ class Evaluator:
                 x = x.contiguous(memory_format=torch.channels_last)
             self._data, self._total = (x, y), int(x.shape[0])
             self.chooser = BatchSizeChooser(
-                self._total, forced=self.source.batch_size, memory_budget=self.activation_budget,
+                self._total, forced=self.source.batch_size, memory_budget=self.activation_budget, recheck=RECHECK,
             )
         return self._data
 
@@ -366,9 +367,10 @@ class Evaluator:
         functional_call(runner, {f"model.{name}": t for name, t in state.items()}, (one_pass,))
         if self.classification:
             totals[1] = float((predicted == y).sum())
-        if self._warm and not self.chooser.settled:
+        if self._warm and self.chooser.forced is None:  # every unit: the chooser rechecks now and then
+            was = self.chooser.best if self.chooser.settled else None
             self.chooser.record(size, trial_clock() - began, n)
-            if self.chooser.settled:
+            if self.chooser.settled and self.chooser.best != was:
                 log.info("landscape: data batch size %d chosen; ms per point by size: %s", self.chooser.best,
                          {b: round(min(t) * n * 1e3, 1) for b, t in sorted(self.chooser.timings.items())})
         self._warm = True  # the first point (allocations, kernel set-up, the probe forward) is not timed

@@ -6,25 +6,32 @@
     python benchmarks/tsne.py --data digits  # noisy digits (scikit-learn's 1,797, resampled), a second input
     python benchmarks/tsne.py --data roll    # a swiss roll turned into 20-D with noise, a third
 
-Measured on the shared 2-core machine (2026-12-06, n_jobs=1, CPU seconds; load average 1–5 while
-they ran, so CPU times of the two engines can differ by ~10 % for load alone):
-  10,000 points: openTSNE 27.96 s, KL 2.1770, trustworthiness 0.9860; nbviz 17.16 s (0.614×, outside
-    the 0.6× target), converged at 525, KL 2.1883 (+0.52 %), trustworthiness 0.9857 (−0.0004); an oracle
-    stop at the first frame within 1 % would take 0.507×. Perplexity 30 → 50 warm: kNN rebuild 1.92 s +
-    3.79 s optimisation (converged at 60) against a cold run's 19.18 s (435): 0.197×.
-  Again on a quiet machine (load 0.9, at aa85e3e): openTSNE 30.64 s, nbviz 16.93 s (0.553×),
-    converged at 525, KL +0.52 %, trustworthiness −0.0004; oracle stop 0.457×; warm 30 → 50 0.252×.
-  70,000 points: openTSNE 174.43 s, KL 3.9962, trustworthiness 0.9808; nbviz 83.35 s (0.478×; wall
-    0.313×), converged at 445, KL 4.0280 (+0.80 %), trustworthiness 0.9804 (−0.0004). The kNN graph is
-    exact (scikit-learn, 27.5 s) where openTSNE's Annoy takes 55.2 s (benchmarks/tsne_profile.py).
-  10,000 noisy digits (--data digits, 64-D, a second input; NOT within target): openTSNE 84.72 s, KL
-    0.6686, trustworthiness 0.9991; nbviz 111.17 s (1.31×): its KL still fell by more than 0.4 % per 50
-    iterations at 750, so it never stopped (KL 0.6439, −3.7 %; trustworthiness 0.9989). Its KL came within
-    1 % of openTSNE's after 75.5 s (0.891×). Same iteration count, yet 1.31× the time: an iteration
-    costs more the further the map has spread, as FFT's grid grows with its extent (tsne_profile.py
-    --data digits --early 250: 34 ms per iteration just after exaggeration, 190 ms at 700–750), and
-    with 125 exaggerated iterations instead of 250 more of the run is spent spread out. The KL still
-    fell 2.5 % per 50 iterations at 750: this map is far from converged at openTSNE's fixed count.
+Measured on the shared 2-core machine (2026-12-06, n_jobs=1, CPU seconds). CPU times of both engines
+move with the load of the other engineers' work (openTSNE's digits run took 84.7, 61.0, 43.3 and
+44.1 s in four runs), so the ratio of one run is what counts, and it still moves by ~±0.05.
+Since 680f523 "auto" times FFT against Barnes-Hut as the map spreads and uses the cheaper
+(``nbviz/embedding/_adaptive.py``); the numbers below are at ae3b744 unless said otherwise.
+  10,000 points (load 1.8–2.2): openTSNE 23.50 s, KL 2.1770, trustworthiness 0.9860; nbviz 14.91 s
+    (0.635×), converged at 525, KL 2.1889 (+0.55 %), trustworthiness 0.9856 (−0.0004); FFT throughout
+    (its map stays compact; the two Barnes-Hut probes cost ~0.06 s); oracle stop 0.545×. Perplexity
+    30 → 50 warm: kNN rebuild 1.21 s + 2.96 s (converged at 60) against a cold run's 12.27 s: 0.241×.
+    Before (FFT only): 0.614× at load 1–5, 0.553× on a quiet machine (load 0.9, aa85e3e).
+  10,000 noisy digits (--data digits, 64-D; load 1.4–3.5): openTSNE 44.12 s, KL 0.6686, trustworthiness
+    0.9991; nbviz 35.92 s (0.814×; 0.712× and 0.716× in two earlier runs at load 1.1–2.6), KL 0.5769,
+    trustworthiness 0.9993. Both maps' KL over all pairs (nbviz's P): openTSNE 0.6473, nbviz 0.5817
+    (−10.1 %). FFT until iteration 270, Barnes-Hut after: FFT's grid grows with the map's extent (12 ms
+    per gradient at extent 10, 106 ms at 163, 220 ms at 209) while Barnes-Hut stays at 40–65 ms. The
+    KL still falls by > 0.4 % per 50 iterations at 750, so the run ends at n_iter, not by convergence;
+    its KL came within 1 % of openTSNE's after 19.6 s (0.445×, an oracle stop). Warm 30 → 50: 14.34 s
+    (converged at 240) against a cold 35.73 s: 0.401×. Before (FFT only, 1acefb7): 1.31×.
+  10,000-point swiss roll (--data roll, 20-D; load 2.0–2.3, first run at cc08c5b, --skip-session):
+    openTSNE 40.00 s, KL 0.8850, trustworthiness 0.9998; nbviz 33.11 s (0.828×), KL 0.8425, trustworthiness
+    0.9998; KL over all pairs openTSNE 0.8818, nbviz 0.8510 (−3.5 %); Barnes-Hut from iteration 258;
+    it too ran to n_iter (oracle stop 0.432×).
+  70,000 points (at 2a67424, FFT only; "auto" keeps FFT there unless a probe finds Barnes-Hut cheaper):
+    openTSNE 174.43 s, KL 3.9962, trustworthiness 0.9808; nbviz 83.35 s (0.478×; wall 0.313×), converged
+    at 445, KL 4.0280 (+0.80 %), trustworthiness 0.9804 (−0.0004). The kNN graph is exact (scikit-learn,
+    27.5 s) where openTSNE's Annoy takes 55.2 s (benchmarks/tsne_profile.py).
 
 Prints, for openTSNE's default run (perplexity 30, 250 early-exaggerated + 500 iterations, PCA start,
 seed 0) and nbviz's default run (``stop="converged"``):
@@ -32,6 +39,9 @@ seed 0) and nbviz's default run (``stop="converged"``):
 - whether nbviz's final KL is within 1 % of openTSNE's 750-iteration KL and its trustworthiness
   (k = 10) within 0.005 of openTSNE's, and the time ratio (target ≤ 0.6×),
 - the time at which nbviz's KL first came within 1 % (what an oracle stop would cost),
+- which gradient method nbviz used from which iteration, and both final maps' KL evaluated alike
+  against nbviz's P (over all pairs up to 20,000 points; the KL each engine reports interpolates Z
+  with 3 points per interval, 3–4 % high on the spread digits maps),
 - a warm-started perplexity change 30 → 50 (kNN graph rebuilt for 150 neighbours, then optimised from
   the map on screen until converged) against a cold run at 50 on the same graph.
 Both engines run with ``n_jobs`` threads (default 1). Their kNN graphs differ: openTSNE's Annoy above

@@ -16,7 +16,8 @@ openTSNE's ``error / α − log α`` is exactly the KL of the un-exaggerated P.)
 So the KL of a Barnes-Hut run is evaluated here instead: exactly, over all pairs, up to
 :data:`EXACT_MAX_POINTS` points, and above that with openTSNE's FFT interpolation of Z (the same
 interpolation its FFT gradient uses, 0.1 % from the exact value on 300 points). FFT runs keep
-openTSNE's own value, which is that interpolation.
+openTSNE's own value, which is that interpolation. (On a spread map that interpolation is 3–4 % high;
+runs that switch to Barnes-Hut there report its own normaliser instead, see :mod:`._adaptive`.)
 """
 
 from __future__ import annotations

@@ -46,7 +46,8 @@ def tsne(
     """Embed ``X`` (N, D) in 2-D with t-SNE, streaming frames while it optimises.
 
     Every KL reported (frames, callback, result) is the true KL(P‖Q) of the un-exaggerated P at that
-    frame's positions (exact up to 700 points, with an FFT-interpolated normaliser above).
+    frame's positions (exact up to 700 points; above, with an FFT-interpolated normaliser, or Barnes-Hut's
+    when a spread map is optimised by Barnes-Hut, see ``_adaptive.py``).
 
     Parameters
     ----------

@@ -147,3 +147,27 @@ def test_approximate_falls_back_when_the_linearisation_misfits(monkeypatch, capl
     assert "misfits the anchors" in caplog.text
     assert 0.4 < approx.computed.mean() < 0.7  # the interpolation rule's share
     np.testing.assert_allclose(approx.probability[approx.computed], exact.probability[approx.computed], atol=1e-5)
+
+
+@pytest.mark.parametrize("offsets", ["aligned", "shifted", "overhanging"])
+def test_box_reads_equal_slices_of_the_materialised_layer(offsets):
+    """A read of a region of a boxed layer (the cache with each patch's box pasted in) equals the same
+    region sliced from the whole materialised layer: every box at one offset inside its region, boxes
+    at different offsets (shifted inwards at a border), and boxes reaching past their region."""
+    from nbviz.attribution._incremental_states import Boxed
+
+    model, x = seeded(Strided), image(40)[None]
+    engine = IncrementalEngine(model, x)
+    node = next(n for n in engine.nodes if n in engine.dependent and engine.cache[n].dim() == 4 and n.op != "placeholder")
+    channels, height, width = engine.cache[node].shape[1:]
+    g = torch.Generator().manual_seed(0)
+    box_starts = torch.tensor([[4, 6], [10, 3], [1, 2], [height - 7, width - 7]])
+    values = torch.randn(len(box_starts), channels, 5, 5, generator=g)
+    shift = {"aligned": [[1, 2]] * 4, "shifted": [[1, 2], [0, 0], [0, 0], [3, 1]], "overhanging": [[-2, 1], [1, -3], [0, 0], [2, 2]]}
+    starts = (box_starts - torch.tensor(shift[offsets])).clamp(min=0)
+    starts = starts.minimum(torch.tensor([height - 8, width - 7]))
+    state = Boxed(values, box_starts)
+    region = engine._read(node, state, starts, (8, 7), None, node)
+    whole = engine._materialise(node, state, len(box_starts))
+    for b, (r, c) in enumerate(starts.tolist()):
+        torch.testing.assert_close(region[b], whole[b, :, r : r + 8, c : c + 7], rtol=0, atol=0)

@@ -362,15 +362,16 @@ class IncrementalEngine(LinearTail):
                 out = out.view(batch, h, w, channels)
                 out[:, oy : oy + bh, ox : ox + bw] = values.permute(0, 2, 3, 1)
                 return out.permute(0, 3, 1, 2)
-            vr = rows - pt - state.starts[:, :1]
-            vc = cols - pl - state.starts[:, 1:]
-            inside = (((vr >= 0) & (vr < bh))[:, :, None] & ((vc >= 0) & (vc < bw))[:, None, :]).reshape(-1, 1)
-            vindex = (
-                torch.arange(batch, device=starts.device)[:, None, None] * (bh * bw)
-                + vr.clamp(0, bh - 1)[:, :, None] * bw
-                + vc.clamp(0, bw - 1)[:, None, :]
-            ).reshape(-1)
-            out = torch.where(inside, pixel_rows(values)[vindex], out)
+            # boxes at different offsets (shifted inwards at the borders): each box pixel's row in ``out``
+            # (one scatter of the box, not a gather of box-sized and region-sized values and a select)
+            r = dy[:, None] + torch.arange(bh, device=starts.device)  # B×bh, region rows
+            c = dx[:, None] + torch.arange(bw, device=starts.device)
+            dest = (torch.arange(batch, device=starts.device)[:, None, None] * (h * w) + r[:, :, None] * w + c[:, None, :]).reshape(-1)
+            box = pixel_rows(values)
+            if not bool((r >= 0).all() and (r < h).all() and (c >= 0).all() and (c < w).all()):
+                inside = (((r >= 0) & (r < h))[:, :, None] & ((c >= 0) & (c < w))[:, None, :]).reshape(-1)
+                dest, box = dest[inside], box[inside]
+            out.index_copy_(0, dest, box)
         return out.view(batch, h, w, channels).permute(0, 3, 1, 2)
 
     def _materialise(self, node: fx.Node, state: Any, batch: int) -> Any:

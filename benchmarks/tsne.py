@@ -24,10 +24,11 @@ Since 680f523 "auto" times FFT against Barnes-Hut as the map spreads and uses th
     KL still falls by > 0.4 % per 50 iterations at 750, so the run ends at n_iter, not by convergence;
     its KL came within 1 % of openTSNE's after 19.6 s (0.445×, an oracle stop). Warm 30 → 50: 14.34 s
     (converged at 240) against a cold 35.73 s: 0.401×. Before (FFT only, 1acefb7): 1.31×.
-  10,000-point swiss roll (--data roll, 20-D; load 2.0–2.3, first run at cc08c5b, --skip-session):
-    openTSNE 40.00 s, KL 0.8850, trustworthiness 0.9998; nbviz 33.11 s (0.828×), KL 0.8425, trustworthiness
-    0.9998; KL over all pairs openTSNE 0.8818, nbviz 0.8510 (−3.5 %); Barnes-Hut from iteration 258;
-    it too ran to n_iter (oracle stop 0.432×).
+  10,000-point swiss roll (--data roll, 20-D; load 1.4–2.4, at 212afd5): openTSNE 37.24 s, KL 0.8850,
+    trustworthiness 0.9998; nbviz 29.50 s (0.792×; 0.828× in a first run), KL 0.8424, trustworthiness
+    0.9998; KL over all pairs openTSNE 0.8818, nbviz 0.8508 (−3.5 %); Barnes-Hut from iteration 257; it
+    too ran to n_iter (oracle stop 0.440×). Warm 30 → 50: 6.70 s (converged at 130) against a cold
+    27.20 s (715): 0.246×.
   70,000 points (at 2a67424, FFT only; "auto" keeps FFT there unless a probe finds Barnes-Hut cheaper):
     openTSNE 174.43 s, KL 3.9962, trustworthiness 0.9808; nbviz 83.35 s (0.478×; wall 0.313×), converged
     at 445, KL 4.0280 (+0.80 %), trustworthiness 0.9804 (−0.0004). The kNN graph is exact (scikit-learn,

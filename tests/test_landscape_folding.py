@@ -15,7 +15,7 @@ import nbviz.landscape.evaluate as evaluate
 from landscape_models import at_point, digits, folding_net, hand_loss
 from nbviz.landscape import plane
 from nbviz.landscape.folding import fold_batchnorms
-from nbviz.landscape.graph import activations_in_place, plane_graph
+from nbviz.landscape.graph import BufferedLinear, activations_in_place, linears_into_buffers, plane_graph
 from nbviz.landscape.points import PlanePoints
 
 CE = nn.CrossEntropyLoss()
@@ -164,3 +164,31 @@ def test_an_mlp_plane_runs_in_place_and_equals_the_model(monkeypatch):
     np.testing.assert_allclose(rewritten.loss, plain.loss, rtol=1e-6)
     gm, _ = plane_graph(mlp, plane_points(mlp))
     assert sum(getattr(m, "inplace", False) for m in gm.modules()) == 2
+
+
+def test_buffered_linear_equals_linear_and_reuses_its_output():
+    torch.manual_seed(0)
+    linear, buffered = nn.Linear(7, 5), BufferedLinear()
+    x = torch.randn(12, 7)
+    with torch.inference_mode():
+        first = buffered(x, linear.weight, linear.bias)
+        assert torch.equal(first, linear(x))
+        again = buffered(x * 2, linear.weight, linear.bias)
+        assert again.data_ptr() == first.data_ptr() and torch.equal(again, linear(x * 2))
+        assert torch.equal(buffered(x, linear.weight, None), x @ linear.weight.T)
+        three = torch.randn(2, 3, 7)  # not 2-D: plain F.linear
+        assert torch.equal(buffered(three, linear.weight, linear.bias), linear(three))
+    with torch.no_grad():  # outside inference mode nothing is buffered
+        assert buffered(x, linear.weight, linear.bias).data_ptr() != first.data_ptr()
+
+
+def test_only_linears_inside_the_forward_write_into_buffers():
+    mlp = nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 6), nn.Tanh(), nn.Linear(6, 3)).eval()
+    gm = torch.fx.symbolic_trace(mlp)
+    assert linears_into_buffers(gm) == 2  # the last Linear is the output: the caller keeps it
+    x = torch.randn(9, 4)
+    with torch.inference_mode():
+        torch.testing.assert_close(gm(x), mlp(x), rtol=0, atol=0)
+        out = gm(x)
+        assert not any(out.data_ptr() == b.data_ptr() for m in gm.modules() if isinstance(m, BufferedLinear)
+                       for b in m.outputs.values())

@@ -29,7 +29,7 @@ from torch import fx, nn
 from .folding import fold_batchnorms, free_name
 from .points import PlanePoints
 
-__all__ = ["activations_in_place", "plane_graph"]
+__all__ = ["BufferedLinear", "activations_in_place", "linears_into_buffers", "plane_graph"]
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +68,70 @@ def plane_graph(model: nn.Module, points: PlanePoints) -> tuple[fx.GraphModule, 
         log.debug("landscape: the model runs as it is, torch.fx cannot trace it (%s)", error)
         return None
     folded = fold_batchnorms(gm, points)
-    in_place = activations_in_place(gm)
-    if folded is None and not in_place:
+    in_place = activations_in_place(gm)  # before linears_into_buffers: it reads Linear outputs as fresh
+    buffered = linears_into_buffers(gm)
+    if folded is None and not in_place and not buffered:
         return None
     return gm, folded if folded is not None else points
+
+
+class BufferedLinear(nn.Module):
+    """``F.linear(x, weight, bias)`` written into a buffer kept from call to call (one per input shape):
+    a 2-D input in inference mode runs ``torch.addmm(bias, x, weight.T, out=buffer)``, the same
+    computation as ``F.linear`` without allocating its output; anything else runs ``F.linear``. The
+    output is overwritten by the next call, so it may only feed the rest of the same forward."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.outputs: dict[tuple[object, ...], torch.Tensor] = {}
+
+    def forward(self, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+        if x.dim() != 2 or not torch.is_inference_mode_enabled() or x.dtype != weight.dtype:
+            return F.linear(x, weight, bias)
+        key = (x.shape[0], weight.shape[0], x.dtype, x.device)
+        out = self.outputs.get(key)
+        if out is None:
+            out = self.outputs[key] = torch.empty(x.shape[0], weight.shape[0], dtype=x.dtype, device=x.device)
+        if bias is None:
+            return torch.mm(x, weight.T, out=out)
+        return torch.addmm(bias, x, weight.T, out=out)
+
+
+def linears_into_buffers(gm: fx.GraphModule) -> int:
+    """Make ``nn.Linear`` calls whose output stays inside the forward write into reused buffers
+    (:class:`BufferedLinear`); returns how many. Not the graph's output, which the caller keeps.
+
+    Parameters
+    ----------
+    gm : torch.fx.GraphModule
+        A traced model; its graph is rewritten (one new :class:`BufferedLinear` per call; the
+        ``nn.Linear`` modules are not changed, their weights are read where they are).
+
+    Returns
+    -------
+    int
+        The number of Linear calls rewritten.
+    """
+    modules = dict(gm.named_modules())
+    count = 0
+    for node in list(gm.graph.nodes):
+        module = modules.get(str(node.target)) if node.op == "call_module" else None
+        if not isinstance(module, nn.Linear) or len(node.args) != 1 or node.kwargs:
+            continue
+        if any(user.op == "output" for user in node.users):
+            continue
+        target = free_name(modules, f"{str(node.target).replace('.', '_')}_buffered")
+        modules[target] = BufferedLinear()
+        gm.add_submodule(target, modules[target])
+        with gm.graph.inserting_before(node):
+            weight = gm.graph.get_attr(f"{node.target}.weight")
+            bias = gm.graph.get_attr(f"{node.target}.bias") if module.bias is not None else None
+        node.target, node.args = target, (node.args[0], weight, bias)
+        count += 1
+    if count:
+        gm.graph.lint()
+        gm.recompile()
+    return count
 
 
 def activations_in_place(gm: fx.GraphModule) -> int:

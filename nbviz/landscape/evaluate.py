@@ -11,7 +11,12 @@ How it runs (chosen by measurement, see ``benchmarks/landscape.py``):
   two and the whole set, within an activation-memory budget; every timed pass is a real point of the
   result), unless ``batch_size`` forces one. No size suits every model (see :mod:`nbviz._batch_size`).
   A point's parameters are swapped in once per pass (one ``functional_call`` of a wrapper looping
-  over the batches), not once per batch;
+  over the batches), not once per batch. The chooser keeps rechecking a neighbour of its size every
+  ``RECHECK`` points, so trials disturbed by a burst of load do not fix a slow size for good;
+- a plane (:class:`~nbviz.landscape.points.PlanePoints`) on in-memory data runs through a traced copy
+  of the model rewritten once per plane (:mod:`nbviz.landscape.graph`): BatchNorms folded into the
+  convolutions before them, activations in place; exact up to float rounding, skipped with
+  ``recompute_bn`` or when fx cannot trace the model;
 - a DataLoader (or Dataset) keeps its own batches; points are evaluated in groups whose parameter
   copies fit ``memory_budget`` bytes, the data is streamed once per group and every batch goes through
   each point of the group before the next batch is read, so the loader is iterated
@@ -26,6 +31,9 @@ How it runs (chosen by measurement, see ``benchmarks/landscape.py``):
   small images (digits CNN: 16 vs 37 ms CPU per full-data point on one thread). Same values up to
   float rounding (~1e-6 relative). 51×51 full-data plane of the zoo digits CNN, 2 threads, quiet
   machine: 51.0 s (19.6 ms per point; 79.6 s before, in NCHW); ``benchmarks/landscape.py --only-51``.
+  Re-measured on torchvision resnet18 at 32×32 (the case where NHWC was suspected to lose), 2 threads,
+  load ~2, medians of 5 passes: NHWC 168–177 ms CPU a pass against NCHW 200–227 ms (folded: 159 vs
+  190 ms); the small BatchNorm CNN 29 vs 58 ms. So the layout stays a rule, not a trial.
 
 9×9 planes on models nbviz was not tuned on, one torch thread of the shared 2-core machine, CPU
 seconds, medians of 3 interleaved rounds (``benchmarks/landscape.py --quick --threads 1``, which also

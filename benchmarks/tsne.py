@@ -10,7 +10,8 @@ Measured on the shared 2-core machine (2026-12-06, n_jobs=1, CPU seconds). CPU t
 move with the load of the other engineers' work (openTSNE's digits run took 84.7, 61.0, 43.3 and
 44.1 s in four runs), so the ratio of one run is what counts, and it still moves by ~±0.05.
 Since 680f523 "auto" times FFT against Barnes-Hut as the map spreads and uses the cheaper
-(``nbviz/embedding/_adaptive.py``); the numbers below are at ae3b744 unless said otherwise.
+(``nbviz/embedding/_adaptive.py``); the numbers below were measured between cc08c5b and 58aa08b (the
+cold runs' code is the same throughout; warm starts continue on the last method since e6ec9b8).
   10,000 points (load 1.8–2.2): openTSNE 23.50 s, KL 2.1770, trustworthiness 0.9860; nbviz 14.91 s
     (0.635×), converged at 525, KL 2.1889 (+0.55 %), trustworthiness 0.9856 (−0.0004); FFT throughout
     (its map stays compact; the two Barnes-Hut probes cost ~0.06 s); oracle stop 0.545×. Perplexity
@@ -29,10 +30,12 @@ Since 680f523 "auto" times FFT against Barnes-Hut as the map spreads and uses th
     0.9998; KL over all pairs openTSNE 0.8818, nbviz 0.8508 (−3.5 %); Barnes-Hut from iteration 257; it
     too ran to n_iter (oracle stop 0.440×). Warm 30 → 50: 6.70 s (converged at 130) against a cold
     27.20 s (715): 0.246×.
-  70,000 points (at 2a67424, FFT only; "auto" keeps FFT there unless a probe finds Barnes-Hut cheaper):
-    openTSNE 174.43 s, KL 3.9962, trustworthiness 0.9808; nbviz 83.35 s (0.478×; wall 0.313×), converged
-    at 445, KL 4.0280 (+0.80 %), trustworthiness 0.9804 (−0.0004). The kNN graph is exact (scikit-learn,
-    27.5 s) where openTSNE's Annoy takes 55.2 s (benchmarks/tsne_profile.py).
+  70,000 points (--n 70000 --skip-session; load 1.0–2.4, at 58aa08b): openTSNE 107.38 s, KL 3.9962,
+    trustworthiness 0.9808; nbviz 63.26 s (0.589×), converged at 435, KL 4.0307 (+0.86 %), trustworthiness
+    0.9804 (−0.0004); FFT throughout (two Barnes-Hut probes); KL evaluated alike (FFT, 5 points per
+    interval) openTSNE 3.9929, nbviz 4.0310 (+0.95 %): close to the 1 % edge. At 2a67424 (FFT only, a
+    more loaded machine): openTSNE 174.43 s, nbviz 83.35 s (0.478×), converged at 445, KL +0.80 %. The kNN
+    graph is exact (scikit-learn, 27.5 s) where openTSNE's Annoy takes 55.2 s (tsne_profile.py).
 
 Prints, for openTSNE's default run (perplexity 30, 250 early-exaggerated + 500 iterations, PCA start,
 seed 0) and nbviz's default run (``stop="converged"``):

@@ -8,7 +8,7 @@ import pytest
 from sklearn.datasets import load_digits
 
 from nbviz.embedding import TSNESession
-from nbviz.embedding._adaptive import PROBE_GAP, AdaptiveGradient
+from nbviz.embedding._adaptive import PROBE_BUDGET, PROBE_GAP, AdaptiveGradient
 from nbviz.embedding._kl import kl_divergence
 
 
@@ -145,3 +145,14 @@ def test_a_warm_start_continues_on_the_method_the_last_run_ended_with():
         after(None, None)
     assert after.method == "bh" and after.switches == [(0, "bh")]
     assert script.used == ["bh"] * 50, "no FFT gradient: FFT's last timing (0.2 s) is above Barnes-Hut's"
+
+
+def test_probes_of_a_much_dearer_method_stay_within_the_budget():
+    # a large map: FFT 0.1 s, Barnes-Hut 0.6 s per gradient; a probe every PROBE_GAP would cost 2.5 % of the run
+    n = 3_000
+    chooser, script = chooser_with(lambda name, i: 0.1 if name == "fft" else 0.6, n)
+    assert chooser.method == "fft"
+    probes = [i for i, m in enumerate(script.used) if m == "bh"]
+    assert PROBE_GAP <= probes[0] <= PROBE_GAP + 1  # +1: gradient 200 is a frame, never a probe
+    assert all(b - a >= (0.6 - 0.1) / 0.1 / PROBE_BUDGET for a, b in zip(probes, probes[1:]))
+    assert len(probes) * (0.6 - 0.1) <= PROBE_BUDGET * 0.1 * n + (0.6 - 0.1), "the first probe plus at most the budget"

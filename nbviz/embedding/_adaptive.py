@@ -38,9 +38,10 @@ import numpy as np
 
 from ._kl import EXACT_MAX_POINTS, objective
 
-__all__ = ["PROBE_GAP", "AdaptiveGradient"]
+__all__ = ["PROBE_BUDGET", "PROBE_GAP", "AdaptiveGradient"]
 
-PROBE_GAP = 200  # gradient evaluations between probes of the other method when nothing prompted one
+PROBE_GAP = 200  # gradient evaluations between probes of the other method when nothing prompted one, at least
+PROBE_BUDGET = 0.01  # unprompted probes of a dearer method cost at most this fraction of the gradients' time
 _RECENT = 5  # the cost of the method in use is the median of its last few timed gradients
 
 
@@ -110,13 +111,21 @@ class AdaptiveGradient:
         self.cost = dict(previous.cost)
         self.switches = [(0, self.method)]
 
+    def _gap(self, other: str) -> float:
+        """Evaluations between unprompted probes: :data:`PROBE_GAP`, or more when the other method was found so
+        much dearer that a probe every ``PROBE_GAP`` would cost more than :data:`PROBE_BUDGET` of the run."""
+        current, last = self._current_cost(), self.cost.get(other)
+        if last is None or not np.isfinite(current) or current <= 0:
+            return PROBE_GAP
+        return max(PROBE_GAP, (last - current) / current / PROBE_BUDGET)
+
     def _current_cost(self) -> float:
         return float(np.median(self.recent)) if self.recent else float("inf")
 
     def _probe_due(self, other: str) -> bool:
         if len(self.recent) < _RECENT:  # the cost of the method in use is not known yet
             return False
-        if self._since_probe >= PROBE_GAP:
+        if self._since_probe >= self._gap(other):
             return True
         return other in self.cost and self._current_cost() > self.cost[other]
 

@@ -237,6 +237,7 @@ class Evaluator:
         self._data: tuple[torch.Tensor, torch.Tensor] | None = None
         self._warm = False  # a first in-memory point has run
         self._predicted: torch.Tensor | None = None  # class predictions of one pass (reused buffer)
+        self._logged: int | None = None  # the batch size last logged as chosen
         self._plane: tuple[PlanePoints, PlanePoints, _PassRunner] | None = None  # (given, laid out, its runner)
         self.fold = True  # fold BatchNorms into convolutions on planes (False: run the model as it is)
         self._wrapper = _PassRunner(model)
@@ -376,9 +377,9 @@ class Evaluator:
         if self.classification:
             totals[1] = float((predicted == y).sum())
         if self._warm and self.chooser.forced is None:  # every unit: the chooser rechecks now and then
-            was = self.chooser.best if self.chooser.settled else None
             self.chooser.record(size, trial_clock() - began, n)
-            if self.chooser.settled and self.chooser.best != was:
+            if self.chooser.settled and self.chooser.best != self._logged:
+                self._logged = self.chooser.best
                 log.info("landscape: data batch size %d chosen; ms per point by size: %s", self.chooser.best,
                          {b: round(min(t) * n * 1e3, 1) for b, t in sorted(self.chooser.timings.items())})
         self._warm = True  # the first point (allocations, kernel set-up, the probe forward) is not timed

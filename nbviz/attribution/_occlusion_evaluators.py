@@ -26,9 +26,11 @@ MEMORY_BUDGET = 256 * 2**20  # bytes of activations one batch of occluded copies
 # glibc serves an allocation above its mmap threshold with fresh pages, faulted in on first touch and
 # returned on free; the threshold adapts to freed sizes up to 32 MiB on 64-bit (DEFAULT_MMAP_THRESHOLD_MAX),
 # and the heap is trimmed once 2 × that lies free at its top. Below it, a batch's tensors reuse the memory
-# the previous batch freed. resnet18 224² exact: batches of 512 page-faulted 0.4-0.6 M times (0.5-0.8 s
-# system time of ~9 s CPU); capped here (133-window batches) ~0.1 M
-REUSED_ALLOCATION = 32 * 2**20
+# the previous batch freed. A node's input and output (the two largest tensors alive at once) together stay
+# under the 32 MiB: 16 MiB each. resnet18 224² exact (3 interleaved rounds, load 1.1-1.7): batches of 512
+# page-faulted 0.3-0.6 M times a run (0.5-0.8 s system time of ~9 s CPU); 32 MiB (167 windows) 140-164 k,
+# 3.67-4.67 s; 16 MiB (83) 7-51 k, 3.56-4.02 s; 8 MiB (41) none, 3.48-3.82 s
+REUSED_ALLOCATION = 16 * 2**20
 
 
 def target_score(target: Target, output: torch.Tensor) -> torch.Tensor:

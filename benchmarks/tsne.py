@@ -33,7 +33,8 @@ cold runs' code is the same throughout; warm starts continue on the last method 
   70,000 points (--n 70000 --skip-session; load 1.0–2.4, at 58aa08b): openTSNE 107.38 s, KL 3.9962,
     trustworthiness 0.9808; nbviz 63.26 s (0.589×), converged at 435, KL 4.0307 (+0.86 %), trustworthiness
     0.9804 (−0.0004); FFT throughout (two Barnes-Hut probes); KL evaluated alike (FFT, 5 points per
-    interval) openTSNE 3.9929, nbviz 4.0310 (+0.95 %): close to the 1 % edge. At 2a67424 (FFT only, a
+    interval) openTSNE 3.9929, nbviz 4.0310 (+0.95 %): close to the 1 % edge. Again at ac16ba5 (probes
+    within a 1 % budget; load 1.1–2.4): 107.66 s against 63.48 s (0.590×), the same stop and KL. At 2a67424 (FFT only, a
     more loaded machine): openTSNE 174.43 s, nbviz 83.35 s (0.478×), converged at 445, KL +0.80 %. The kNN
     graph is exact (scikit-learn, 27.5 s) where openTSNE's Annoy takes 55.2 s (tsne_profile.py).
 

@@ -8,7 +8,7 @@ perplexity changes; a warm run's first frame comes after one step. All methods t
 (return ``False`` to cancel; a run asks before every iteration) and hold a lock, so a widget can
 cancel a stale run and start the newest one.
 
-Length: ~440 lines, above the house's ~400, for a stated reason: one class, :class:`TSNESession`,
+Length: ~480 lines, above the house's ~400, for a stated reason: one class, :class:`TSNESession`,
 most of it the per-parameter documentation of ``run``, ``transform`` and ``small_multiples``.
 """
 

@@ -19,6 +19,15 @@ The ``standin`` model also gets (without ``--quick``) the engine-design comparis
 in-place weight writes vs torch.vmap), the 9×9 preview on 512 samples (target < 1 s) and the 51×51
 full-data plane (target < 60 s).
 
+Measured 2026-12-06 (21×21, 2 threads, CPU time, medians of 3 rounds, shared machine at load
+1.2–2.8), with the plane graph (BatchNorm folded into convs, in-place activations, Linear outputs into
+reused buffers; ``nbviz/landscape/graph.py``) and batch-size rechecks: nbviz / best plain loop and
+nbviz / loss-landscapes, rounds in brackets: resnet18 0.939 (0.95, 0.93, 0.94) and 0.893 (0.54, 0.91,
+0.89); CNN 0.486 (0.56, 0.48, 0.46) and 0.529 (0.61, 0.54, 0.49); MLP (``--repeats 5``) 1.000 (1.49,
+1.01, 1.00, 1.01, 1.06) and 0.693 (1.07, 0.67, 0.47, 0.68, 0.74). The MLP's first round was slow in all
+three runs (open; three planes in a row alone in one process ran at 0.99, 0.97, 0.91× a plain loop).
+Before (quiet, load ~1): resnet18 1.113 / 1.012, MLP 1.091 / 1.067, CNN 0.48 / 0.53.
+
 Usage: ``python benchmarks/landscape.py [--quick] [--models cnn,mlp,resnet18,standin] [--repeats 3]
 [--only-51] [--threads N]``.
 """

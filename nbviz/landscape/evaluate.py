@@ -35,29 +35,31 @@ How it runs (chosen by measurement, see ``benchmarks/landscape.py``):
   load ~2, medians of 5 passes: NHWC 168–177 ms CPU a pass against NCHW 200–227 ms (folded: 159 vs
   190 ms); the small BatchNorm CNN 29 vs 58 ms. So the layout stays a rule, not a trial.
 
-9×9 planes on models nbviz was not tuned on, one torch thread of the shared 2-core machine, CPU
-seconds, medians of 3 interleaved rounds (``benchmarks/landscape.py --quick --threads 1``, which also
-prints every round), after the reused point buffers (:mod:`nbviz.landscape.points`) and CPU-clocked
-batch-size trials: a small CNN with BatchNorm and dropout on 1,797 digits (load ~5), nbviz 1.90 s,
-best plain NCHW loop 3.65 s (0.52×, every round 0.52–0.53; channels-last pays), loss-landscapes
-5.46 s (0.35×); torchvision resnet18 on 256 32×32 images (load falling 6 → 2), nbviz 17.18 s, best
-plain loop 18.15 s (0.95×), loss-landscapes 17.69 s (0.97×), but the rounds spread 0.86–1.29 and
-0.90–1.15: building each point's 11M parameters fresh (θ + αd1 + βd2, then a channels-last copy)
-had cost 50–80 ms CPU a point against ~260 ms of forwards, now one pass of 13 ms, as loss-landscapes'
-in-place step. An MLP 30→256→256→2 on 11,380 tabular rows (load ~5) stays the open case: nbviz 2.06 s,
-loss-landscapes 2.34 s (0.88×, all data in one batch is slower), best plain loop 1.30 s (1.59×; rounds
-1.09–1.60): its sizes 256–4,096 run within ~20% of each other and one round's climb stopped at 256.
-On a quieter machine (load 1.4–3, wall ≈ CPU) with the near-tie rule of :mod:`nbviz._batch_size`,
-both still miss: MLP 1.16× the plain loop and 1.03× loss-landscapes (rounds 1.02–1.16), resnet18
-1.25× and 1.15× (rounds 1.05–1.32): the timed passes ran 146–163 ms against the plain loop's
-~160 ms, yet the plane took 200 ms a point; a 5×5 profile shows 12 ms of point building and ~4 ms of
-set-up a point, the rest is not yet accounted for (open; issue 17).
+Models nbviz was not tuned on (``benchmarks/landscape.py``: a small BatchNorm CNN on 1,797 digits, an
+MLP 30→256→256→2 on 11,380 tabular rows, torchvision resnet18 on 256 32×32 images). Before the plane
+graph, 21×21 on a quiet machine (load ~1, 2 threads, CPU time, medians of 3): resnet18 1.113× the best
+plain loop and 1.012× loss-landscapes, the MLP 1.091× / 1.067×, the CNN 0.48× / 0.53×; earlier still,
+building resnet18's points fresh had cost 50–80 ms CPU a point (now :mod:`nbviz.landscape.points`).
+The "~30 ms a resnet18 point not accounted for" (9×9: 200 ms a point against 146–163 ms timed passes)
+is set-up spread over few points, plus load: a 7×7 cProfile (load ~1.5) gives per point 78 ms wall of
+forwards, 5.7 ms of point writing (row + α·d1 over 11M weights) and 12–18 ms of per-plane set-up
+(directions, trace and layout, the warm-up point, batch-size trials), ~2 ms a point at 21×21.
+
+With the plane graph (BatchNorm folding, in-place activations, Linear outputs into reused buffers)
+and batch-size rechecks, 21×21, 2 threads, CPU time, medians of 3 rounds, shared machine (load
+1.2–2.8, other engineers' jobs running), each round in brackets: resnet18 0.939× the best plain loop
+(0.95, 0.93, 0.94) and 0.893× loss-landscapes (0.54, 0.91, 0.89); the CNN 0.486× (0.56, 0.48, 0.46)
+and 0.529× (0.61, 0.54, 0.49); the MLP, 5 rounds, 1.000× (1.49, 1.01, 1.00, 1.01, 1.06) and 0.693×
+(1.07, 0.67, 0.47, 0.68, 0.74). The MLP's first round is slow in every benchmark run (1.44, 2.50,
+1.49), not reproduced by three planes in a row alone in a process (0.99, 0.97, 0.91× a 1,024-row plain
+loop): open. Its timed passes run 6.2–7.0 ms against the plain loop's 6.6 ms best single pass, so it
+sits level with the plain loop, not ahead; the 1.10 target holds in 4 of 5 rounds.
 
 Measured (NCHW, before the channels-last layout) on the 97k-parameter digits CNN, 1,797 digits, 2 CPU
 threads: functional_call 53.8 ms per point, in-place weight writes 55.5 ms, ``torch.vmap`` over
 stacked parameter sets 155.8 ms (2.9× slower), so vmap is not used.
 
-Length: ~460 lines, above the house's ~400, for a stated reason: :class:`Evaluator` and the
+Length: ~500 lines, above the house's ~400, for a stated reason: :class:`Evaluator` and the
 :class:`DataSource` it reads stay together, because the batch-size measurement, the one-time layout
 of in-memory data and BatchNorm re-estimation all depend on how the data was read.
 """

@@ -1,6 +1,8 @@
 """plane(reuse=PointCache): points of a new grid that lie on an old one are read, not recomputed
-(nbviz's evaluations counted with guard_checks.ForwardCalls), values equal a fresh computation, and the cache empties
-when the weights or directions change."""
+(nbviz's evaluations counted with guard_checks.ForwardCalls on the last layer: a plane runs a traced,
+rewritten copy of the model (nbviz.landscape.graph) whose root is not the model's, but whose fc is the
+model's own module), values equal a fresh computation, and the cache empties when the weights or
+directions change."""
 
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ def data():
 
 def test_resolution_change_reuses_shared_points(data):
     model = tiny_cnn()
-    with ForwardCalls(model) as calls:  # nbviz's forwards: one per data batch per evaluated point
+    with ForwardCalls(model, model.fc) as calls:  # one fc forward per data batch per evaluated point (module docstring)
         cache = PointCache()
         plane(model, CE, data, resolution=5, span=1.0, reuse=cache, batch_size=1000)
         assert len(calls) == 25 and len(cache) == 25
@@ -40,7 +42,7 @@ def test_resolution_change_reuses_shared_points(data):
 
 def test_span_change_reuses_shared_points_and_skips_the_preview(data):
     model = tiny_cnn()
-    with ForwardCalls(model) as calls:  # nbviz's forwards: one per data batch per evaluated point
+    with ForwardCalls(model, model.fc) as calls:  # one fc forward per data batch per evaluated point (module docstring)
         cache = PointCache()
         plane(model, CE, data, resolution=9, span=1.0, reuse=cache, batch_size=1000)
         calls.clear()
@@ -56,7 +58,7 @@ def test_span_change_reuses_shared_points_and_skips_the_preview(data):
 
 def test_cache_empties_when_weights_or_directions_change(data):
     model = tiny_cnn()
-    with ForwardCalls(model) as calls:  # nbviz's forwards: one per data batch per evaluated point
+    with ForwardCalls(model, model.fc) as calls:  # one fc forward per data batch per evaluated point (module docstring)
         cache = PointCache()
         plane(model, CE, data, resolution=5, reuse=cache, batch_size=1000)
         calls.clear()

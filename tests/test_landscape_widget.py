@@ -222,7 +222,7 @@ def test_span_and_resolution_changes_reuse_computed_points(trained):
     def points(calls: ForwardCalls) -> float:
         return sum(int(inputs[0].shape[0]) for inputs in calls) / n
 
-    with ForwardCalls(model) as calls:
+    with ForwardCalls(model, model.fc) as calls:  # the last layer: a plane runs a traced copy (landscape.graph)
         e = LandscapeExplorer(model, CE, data, resolution=11, span=1.0, preview=None).wait()
         assert points(calls) == 121
         calls.clear()

@@ -410,9 +410,25 @@ class Evaluator:
             return self._layout(state_at(k)), self._wrapper
         if self._plane is None or self._plane[0] is not state_at:
             folded = plane_graph(self.model, state_at) if self.bn_model is None and self.fold else None
+            if folded is not None and not self._agrees(*folded):
+                folded = None  # the rewritten copy fails or differs on the data: run the model itself
             runner, points = (_PassRunner(folded[0]), folded[1]) if folded is not None else (self._wrapper, state_at)
             self._plane = (state_at, points.laid_out(self._layout), runner)
         return self._plane[1].write(k), self._plane[2]
+
+    def _agrees(self, graph: nn.Module, points: PlanePoints) -> bool:
+        """Whether the rewritten copy gives the model's outputs at θ* on two samples of the data (a
+        trace can succeed where the model needs what the data does not give, e.g. a second input)."""
+        assert self._data is not None
+        x = self._data[0][:2]
+        try:
+            want = self.model(x)
+            got = functional_call(graph, self._layout(points.theta), (x,))
+        except Exception:  # noqa: BLE001 - the model's own error is raised by the unrewritten pass
+            return False
+        if not isinstance(want, torch.Tensor) or not isinstance(got, torch.Tensor) or got.shape != want.shape:
+            return False
+        return bool(torch.allclose(got, want, rtol=1e-3, atol=1e-3 * float(want.abs().max()) + 1e-6))
 
     def _layout(self, state: Params) -> Params:
         """The point's parameters with 4-D tensors channels-last (when the model has convolutions)."""

@@ -27,6 +27,21 @@ than CPU ones under load because Captum waits more for the CPU):
   rounds above overstate the lead. Approximate 3.1 s (6.4×), SSIM 0.936 vs exact, 9 % of windows exact;
   exact vs plain max |Δp| 2.6e-08.
 
+* issue 17 item 4 (2026-12-06, ``--ppe 16,32``, 3 rounds; ``benchmarks/occlusion_profile.py`` times each
+  node): at load ~1.5 the whole-tensor ``layer3``–``layer4`` convolutions took 3.0 s of exact's 4.6 s and ran
+  at the same FLOP rate as in plain forwards (~380 GFLOP/s); the rest was box reads (0.8 s: every batch's
+  reads took the slow "boxes at different offsets" path, three region-sized passes) and page faults
+  (0.3–0.6 M a run at batches of 512, 0.5–0.8 s system time). After the one-scatter read (691ec0d), at
+  load 1.4–1.8: 2.58 / 2.75 / 2.85× wall, 2.59 / 2.76 / 2.89× CPU (exact 4.3–4.5 s, Captum's best ppe 16
+  ~12 s). With batches also capped so tensors stay under glibc's mmap threshold (5eaea07), load 2.2–2.75:
+  **2.87 / 2.97 / 2.95× wall, 2.88 / 2.98 / 2.97× CPU** (exact 3.71–3.76 s wall, 7.4–7.5 s CPU; Captum's
+  best ppe 16, 10.8–11.1 s); approximate 1.10 s (10.1×), SSIM 0.936, exact vs plain max |Δp| 3.5e-08.
+  But that cap made mobilenet_v2's batches 37 windows, and under load 3.4–3.6 its exact run took 19–23 s
+  (0.68× / 1.16× Captum wall, 1.09× / 1.58× CPU), so it was dropped again (6d3d8e1). The final code,
+  measured only under load 3.6–4.1: 1.43 / 3.02 / 3.88× wall, **2.20** / 3.35 / 3.88× CPU (exact 12.4–14.0 s,
+  Captum's best 20–54 s): the first round misses 2.5; not re-measured quiet; mobilenet_v2 not re-run through
+  this script (its batch of 300 ran 10.5 s vs 31 s at 37, load 3–4).
+
 resnet18's exact pass is near its FLOP floor (about half of a full forward per window): from
 ``layer3``'s second conv on, a 16×16 patch has changed more than half of every layer, so
 ``layer3``–``layer4`` run whole; a later switch to whole tensors was slower under load (box reads cost

@@ -30,6 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
+from .._trace import symbolic_trace
 from .folding import fold_batchnorms, free_name
 from .points import PlanePoints
 
@@ -67,7 +68,7 @@ def plane_graph(model: nn.Module, points: PlanePoints) -> tuple[fx.GraphModule, 
         The model to run and the points keyed by its parameter names.
     """
     try:
-        gm = fx.symbolic_trace(model)
+        gm = symbolic_trace(model)  # thread-safe: the notebook may run the model meanwhile
     except Exception as error:  # noqa: BLE001 - any model fx cannot trace runs as it is
         log.debug("landscape: the model runs as it is, torch.fx cannot trace it (%s)", error)
         return None

@@ -39,8 +39,9 @@ than CPU ones under load because Captum waits more for the CPU):
   But that cap made mobilenet_v2's batches 37 windows, and under load 3.4–3.6 its exact run took 19–23 s
   (0.68× / 1.16× Captum wall, 1.09× / 1.58× CPU), so it was dropped again (6d3d8e1). The final code,
   measured only under load 3.6–4.1: 1.43 / 3.02 / 3.88× wall, **2.20** / 3.35 / 3.88× CPU (exact 12.4–14.0 s,
-  Captum's best 20–54 s): the first round misses 2.5; not re-measured quiet; mobilenet_v2 not re-run through
-  this script (its batch of 300 ran 10.5 s vs 31 s at 37, load 3–4).
+  Captum's best 20–54 s): the first round misses 2.5; two more rounds (load 3.8–3.9): 3.28 / 5.52× wall,
+  3.64 / 4.78× CPU. Not re-measured quiet. mobilenet_v2 on the final code (one round, load 3.4): exact 1.95 s
+  (3.84 s CPU), 19.8× wall, 11.5× CPU Captum's best (ppe 32), max |Δ| 9.9e-10.
 
 resnet18's exact pass is near its FLOP floor (about half of a full forward per window): from
 ``layer3``'s second conv on, a 16×16 patch has changed more than half of every layer, so

@@ -220,7 +220,8 @@ def test_span_and_resolution_changes_reuse_computed_points(trained):
     n = len(data[0])
 
     def points(calls: ForwardCalls) -> float:
-        return sum(int(inputs[0].shape[0]) for inputs in calls) / n
+        # the evaluator's two-sample check of its rewritten model is not an evaluated point
+        return sum(int(inputs[0].shape[0]) for inputs in calls if int(inputs[0].shape[0]) > 2) / n
 
     with ForwardCalls(model, model.fc) as calls:  # the last layer: a plane runs a traced copy (landscape.graph)
         e = LandscapeExplorer(model, CE, data, resolution=11, span=1.0, preview=None).wait()

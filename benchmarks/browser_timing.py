@@ -30,7 +30,10 @@ Measured 2026-12-06 (2 shared cores, ``--only tsne``): perplexity change, first 
 636 ms (506–795) at load 1.5 per core, 1,342 ms (709–1,579) at load 2.6 and 1,244 ms (942–1,624) at
 load 3.5; the frame at iteration 10 1,282, 2,550 and 2,922 ms. The kernel's own record (request →
 first frame sent) was 377–656 ms wall, 316–614 ms of worker CPU at load 1.5 (800–1,461 ms, 452–835 ms
-at 3.5). The README's table has the other measurements.
+at 3.5). A quiet rerun at 58f36ac (after issue 17's FFT/Barnes-Hut chooser, load 0.6 per core): first new
+frame median 449 ms (367–526; 410 ms in a run of the perplexity case alone), the frame at iteration 10
+840 ms, kernel side 235–398 ms; layer switch 24 ms, occlusion window 132 ms (complete 208 ms), landscape
+span 410 ms (full plane 4.2 s), pan/zoom 19.8 frames/s. The README's table has the other measurements.
 """
 
 from __future__ import annotations

@@ -26,6 +26,11 @@ nbviz / loss-landscapes, rounds in brackets: resnet18 0.939 (0.95, 0.93, 0.94) a
 0.89); CNN 0.486 (0.56, 0.48, 0.46) and 0.529 (0.61, 0.54, 0.49); MLP (``--repeats 5``) 1.000 (1.49,
 1.01, 1.00, 1.01, 1.06) and 0.693 (1.07, 0.67, 0.47, 0.68, 0.74). The MLP's first round was slow in all
 three runs (open; three planes in a row alone in one process ran at 0.99, 0.97, 0.91× a plain loop).
+On a quiet machine at 58f36ac (load 1.8–1.9, i.e. this benchmark alone), ``--models mlp --repeats 5``: MLP
+0.985× the best plain loop (rounds 0.990, 0.952, 1.020, 1.011, 0.982) and 0.682× loss-landscapes (0.676,
+0.659, 0.707, 0.696, 0.680), CPU; wall within 0.003. The slow first round did not recur there: it came with
+the other engineers' load, not from a first-call cost (four planes in a row in a fresh process: 2.78, 2.81,
+2.79, 2.64 s wall).
 Before (quiet, load ~1): resnet18 1.113 / 1.012, MLP 1.091 / 1.067, CNN 0.48 / 0.53.
 
 Usage: ``python benchmarks/landscape.py [--quick] [--models cnn,mlp,resnet18,standin] [--repeats 3]

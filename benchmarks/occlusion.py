@@ -42,6 +42,13 @@ than CPU ones under load because Captum waits more for the CPU):
   Captum's best 20–54 s): the first round misses 2.5; two more rounds (load 3.8–3.9): 3.28 / 5.52× wall,
   3.64 / 4.78× CPU. Not re-measured quiet. mobilenet_v2 on the final code (one round, load 3.4): exact 1.95 s
   (3.84 s CPU), 19.8× wall, 11.5× CPU Captum's best (ppe 32), max |Δ| 9.9e-10.
+* the final code (58f36ac) alone on a quiet machine, ``--ppe 16,32``: resnet18, 3 rounds at load 1.85–1.93:
+  2.55 / 2.51 / 2.65× wall, 2.56 / 2.51 / 2.66× CPU (exact 3.60–3.74 s, Captum's best ppe 16 9.05–9.91 s);
+  2 more rounds straight after (load 1.3–1.6): 2.46 / 2.85× wall, **2.46** / 2.86× CPU (exact 4.38–4.54 s,
+  Captum 11.2–12.5 s). So ≥ 2.5 held in 4 of 5 quiet rounds, not every run. mobilenet_v2, 2 rounds (load
+  1.6–1.9): 4.46 / 4.27× wall, 4.56 / 4.29× CPU. The ~10 % the dropped batch cap saved on resnet18 is the
+  margin missing; a cap that does not starve mobilenet_v2 (e.g. chosen by timing the first batches, or
+  applied to the whole-tensor tail only) is the next step.
 
 resnet18's exact pass is near its FLOP floor (about half of a full forward per window): from
 ``layer3``'s second conv on, a 16×16 patch has changed more than half of every layer, so

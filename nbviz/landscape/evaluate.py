@@ -53,7 +53,9 @@ and 0.529× (0.61, 0.54, 0.49); the MLP, 5 rounds, 1.000× (1.49, 1.01, 1.00, 1.
 (1.07, 0.67, 0.47, 0.68, 0.74). The MLP's first round is slow in every benchmark run (1.44, 2.50,
 1.49), not reproduced by three planes in a row alone in a process (0.99, 0.97, 0.91× a 1,024-row plain
 loop): open. Its timed passes run 6.2–7.0 ms against the plain loop's 6.6 ms best single pass, so it
-sits level with the plain loop, not ahead; the 1.10 target holds in 4 of 5 rounds.
+sits level with the plain loop, not ahead; the 1.10 target holds in 4 of 5 rounds. Alone on a quiet
+machine (58f36ac, 5 rounds) it held in all: 0.985× (0.95–1.02) and 0.682× loss-landscapes (0.66–0.71),
+so the slow first rounds came with the other jobs' load.
 
 Measured (NCHW, before the channels-last layout) on the 97k-parameter digits CNN, 1,797 digits, 2 CPU
 threads: functional_call 53.8 ms per point, in-place weight writes 55.5 ms, ``torch.vmap`` over

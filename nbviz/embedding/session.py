@@ -64,7 +64,8 @@ class TSNESession:
         ``"annoy"``, ``"pynndescent"``...).
     negative_gradient_method : {"auto", "fft", "bh"}, default "auto"
         ``"auto"`` picks Barnes-Hut below 5,000 points (measured crossover) and from 5,000 starts with FFT,
-        moving to Barnes-Hut while it is the cheaper on the spreading map (timed, see ``_adaptive.py``).
+        moving to Barnes-Hut while it is the cheaper on the spreading map (timed, see ``_adaptive.py``;
+        so such runs with one seed can differ slightly: ``"fft"`` or ``"bh"`` repeat exactly).
     n_jobs : int, default 1
         Threads openTSNE may use for the kNN graph and the gradients.
     theta : float, default 0.5

@@ -67,7 +67,8 @@ def tsne(
     init : str or numpy.ndarray, default "pca"
         ``"pca"``, ``"random"``, ``"spectral"`` or an (N, 2) array.
     seed : int, default 0
-        Seeds the kNN index and the initialisation.
+        Seeds the kNN index and the initialisation (a run repeats exactly, except from 5,000 points
+        with ``negative_gradient_method="auto"``, see there).
     snapshot_every : int, default 10
         Iterations between frames (positions and KL, which is evaluated only then).
     callback : callable or None, default None
@@ -86,6 +87,10 @@ def tsne(
     negative_gradient_method : str, default "auto"
         ``"bh"`` (Barnes-Hut), ``"fft"`` (interpolation) or ``"auto"``: Barnes-Hut below 5,000 points; from
         5,000 FFT, switching to Barnes-Hut while that is the cheaper on the spreading map (timed on it).
+        The switches follow measured times, so from 5,000 points two ``"auto"`` runs with the same
+        ``seed`` can take different paths and end on slightly different maps (``result.params
+        ["gradient_switches"]`` records the path taken); pass ``"fft"`` or ``"bh"`` for a run that repeats
+        exactly.
     n_jobs : int, default 1
         Threads of openTSNE (scikit-learn: of its neighbour search).
     stop : {"converged", "fixed"}, default "converged"

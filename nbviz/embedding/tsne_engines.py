@@ -88,9 +88,8 @@ def tsne(
         ``"bh"`` (Barnes-Hut), ``"fft"`` (interpolation) or ``"auto"``: Barnes-Hut below 5,000 points; from
         5,000 FFT, switching to Barnes-Hut while that is the cheaper on the spreading map (timed on it).
         The switches follow measured times, so from 5,000 points two ``"auto"`` runs with the same
-        ``seed`` can take different paths and end on slightly different maps (``result.params
-        ["gradient_switches"]`` records the path taken); pass ``"fft"`` or ``"bh"`` for a run that repeats
-        exactly.
+        ``seed`` can take different paths and end on slightly different maps (the path taken is in
+        ``result.params["gradient_switches"]``); pass ``"fft"`` or ``"bh"`` for a run that repeats exactly.
     n_jobs : int, default 1
         Threads of openTSNE (scikit-learn: of its neighbour search).
     stop : {"converged", "fixed"}, default "converged"

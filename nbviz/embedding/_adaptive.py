@@ -62,15 +62,11 @@ class AdaptiveGradient:
     """
 
     def __init__(self, n_points: int, start: str = "fft", clock: Callable[[], float] = time.perf_counter) -> None:
-        from openTSNE.tsne import kl_divergence_bh, kl_divergence_fft
+        from openTSNE.tsne import kl_divergence_bh
 
         if start not in ("fft", "bh"):
             raise ValueError(f"start: expected 'fft' or 'bh', got {start!r}")
-        fft = objective("fft", n_points)
-        self._methods: dict[str, Callable[..., tuple[float, np.ndarray]]] = {
-            "fft": kl_divergence_fft if isinstance(fft, str) else fft,
-            "bh": _as_callable(objective("bh", n_points)),
-        }
+        self._methods = {method: _gradient(method, n_points) for method in ("fft", "bh")}
         self._bh_own_kl = kl_divergence_bh if n_points > EXACT_MAX_POINTS else None
         self.method = start
         self.clock = clock
@@ -146,9 +142,12 @@ def _spread(embedding: Any, fft_params: Any) -> bool:
     return float(np.ptp(np.asarray(embedding), axis=0).max()) > floor
 
 
-def _as_callable(method: str | Callable[..., Any]) -> Callable[..., Any]:
-    if isinstance(method, str):  # objective("bh", n) is always a callable; kept total for the type checker
+def _gradient(method: str, n_points: int) -> Callable[..., tuple[float, np.ndarray]]:
+    """The gradient function of ``method`` whose reported KL is the true one (:func:`._kl.objective`):
+    openTSNE's own function where its KL is kept, else the objective wrapping it."""
+    chosen = objective(method, n_points)
+    if isinstance(chosen, str):
         from openTSNE.tsne import kl_divergence_bh, kl_divergence_fft
 
-        return {"fft": kl_divergence_fft, "bh": kl_divergence_bh}[method]
-    return method
+        return {"fft": kl_divergence_fft, "bh": kl_divergence_bh}[chosen]
+    return chosen

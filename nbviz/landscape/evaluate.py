@@ -243,7 +243,6 @@ class Evaluator:
         self._predicted: torch.Tensor | None = None  # class predictions of one pass (reused buffer)
         self._logged: int | None = None  # the batch size last logged as chosen
         self._plane: tuple[PlanePoints, PlanePoints, _PassRunner] | None = None  # (given, laid out, its runner)
-        self.fold = True  # fold BatchNorms into convolutions on planes (False: run the model as it is)
         self._wrapper = _PassRunner(model)
         self.bn_model: nn.Module | None = None
         if recompute_bn and any(_tracks_stats(m) for m in model.modules()):
@@ -411,7 +410,7 @@ class Evaluator:
         if not isinstance(state_at, PlanePoints):
             return self._layout(state_at(k)), self._wrapper
         if self._plane is None or self._plane[0] is not state_at:
-            folded = plane_graph(self.model, state_at) if self.bn_model is None and self.fold else None
+            folded = plane_graph(self.model, state_at) if self.bn_model is None else None
             if folded is not None and not self._agrees(*folded):
                 folded = None  # the rewritten copy fails or differs on the data: run the model itself
             runner, points = (_PassRunner(folded[0]), folded[1]) if folded is not None else (self._wrapper, state_at)

@@ -12,7 +12,8 @@ the fastest size on a handful of repetitions.
 
 How the search goes (:class:`BatchSizeChooser`):
 
-- candidates are the powers of two from ``smallest`` below ``n``, and ``n`` itself (all data at once);
+- candidates are the powers of two from ``smallest`` below ``n``, and ``n`` itself (all data at once),
+  plus any ``extra`` sizes the caller has a reason to try;
 - those whose activations would exceed ``memory_budget`` are dropped once the bytes per sample are
   known (:class:`ActivationMeter` sums the distinct module outputs of one forward: an upper bound on
   what a forward without autograd holds at its peak);
@@ -41,7 +42,7 @@ from __future__ import annotations
 import math
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import torch
@@ -160,6 +161,9 @@ class BatchSizeChooser:
     recheck : int, default 0
         Once settled, time a neighbour of the fastest size again after every ``recheck`` units at it
         (0: never; then record only until :attr:`settled`).
+    extra : sequence of int, default ()
+        Further candidates beside the powers of two (e.g. the largest size whose tensors stay under
+        the allocator's mmap threshold); those above ``n`` are ignored.
     """
 
     def __init__(
@@ -172,6 +176,7 @@ class BatchSizeChooser:
         smallest: int = 16,
         tie: float = 0.05,
         recheck: int = 0,
+        extra: Sequence[int] = (),
     ) -> None:
         _check_positive(n, "n")
         if isinstance(recheck, bool) or not isinstance(recheck, int) or recheck < 0:
@@ -189,7 +194,10 @@ class BatchSizeChooser:
         self.tie = float(tie)
         self.forced = forced
         self.memory_budget = memory_budget
-        self.candidates = [forced] if forced is not None else candidate_sizes(n, smallest)
+        for size in extra:
+            _check_positive(size, "extra")
+        sizes = sorted({*candidate_sizes(n, smallest), *(size for size in extra if size <= n)})
+        self.candidates = [forced] if forced is not None else sizes
         self.timings: dict[int, list[float]] = {}  # size -> seconds per sample of each timed unit
         self._start = min(self.candidates, key=lambda b: abs(math.log2(b) - math.log2(start)))
 

@@ -223,3 +223,11 @@ def test_recheck_leaves_a_size_that_looked_fast_under_a_burst_of_load():
     for _ in range(5):
         single.record(4, 1.0, 10)
         assert single.size == 4
+
+
+def test_extra_candidates_join_the_powers_of_two():
+    chooser = BatchSizeChooser(445, extra=(83, 1000), start=83)
+    assert chooser.candidates == [16, 32, 64, 83, 128, 256, 445]  # 1000 > n is left out
+    assert chooser.size == 83  # timed first
+    with pytest.raises(ValueError, match="extra: expected a positive integer"):
+        BatchSizeChooser(445, extra=(0,))

@@ -9,7 +9,7 @@ from typing import Any
 
 import torch
 
-__all__ = ["SAME", "Boxed", "Full", "Same", "state_bytes", "pixel_rows"]
+__all__ = ["SAME", "Boxed", "Full", "Same", "pixel_rows", "slice_state", "state_bytes"]
 
 
 @dataclass
@@ -48,3 +48,20 @@ def state_bytes(state: Any) -> int:
     if isinstance(state, Full) and isinstance(state.value, torch.Tensor):
         return state.value.numel() * state.value.element_size()
     return 0
+
+
+def slice_state(state: Any, piece: slice, batch: int) -> Any:
+    """The patches ``piece`` of a state of ``batch`` patches (views, no copies)."""
+    if isinstance(state, Boxed):
+        return Boxed(state.values[piece], state.starts[piece])
+    if isinstance(state, Full):
+        return Full(_slice_value(state.value, piece, batch))
+    return state
+
+
+def _slice_value(value: Any, piece: slice, batch: int) -> Any:
+    if isinstance(value, torch.Tensor) and value.dim() > 0 and value.shape[0] == batch:
+        return value[piece]
+    if isinstance(value, (tuple, list)):
+        return type(value)(_slice_value(v, piece, batch) for v in value)
+    return value

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from torch import fx, nn
 
+from nbviz._batch_size import BatchSizeChooser
 from nbviz._guard import ModelGuard
 from nbviz.attribution import _occlusion_grid as grid
 from nbviz.attribution.incremental import IncrementalEngine
@@ -23,6 +24,11 @@ __all__ = ["MEMORY_BUDGET", "Evaluator", "IncrementalEvaluator", "PlainEvaluator
 log = logging.getLogger("nbviz.attribution.occlusion")
 
 MEMORY_BUDGET = 256 * 2**20  # bytes of activations one batch of occluded copies may use
+# glibc serves an allocation above its mmap threshold with fresh pages, faulted in on first touch and
+# returned on free; the threshold adapts to freed sizes up to 32 MiB on 64-bit (DEFAULT_MMAP_THRESHOLD_MAX).
+# A node's input and output together stay under it at 16 MiB each: the chunk size timed first
+REUSED_ALLOCATION = 16 * 2**20
+TAIL_RECHECK = 8  # once settled, a neighbouring chunk size is timed again after every 8 chunks
 
 
 def target_score(target: Target, output: torch.Tensor) -> torch.Tensor:
@@ -115,6 +121,9 @@ class PlainEvaluator:
 class IncrementalEvaluator:
     """Incremental inference: only the changed boxes travel through the network.
 
+    Once the windows per call are known (:meth:`batch_size`, ``"auto"`` only), the whole-tensor tail
+    of each call runs in chunks whose size is chosen by timing (:meth:`tail_chooser`).
+
     Parameters
     ----------
     engine : IncrementalEngine
@@ -134,18 +143,55 @@ class IncrementalEvaluator:
     ) -> None:
         self.engine, self.x, self.baseline, self.window, self.mode = engine, x, baseline, window, mode
         self.base_output = engine.base_output
+        self.tail: BatchSizeChooser | None = None  # chunks of the whole-tensor tail, set by batch_size()
+        self._tail_for: tuple[int | None, int] = (None, 0)  # the tail the chunks are timed for
+        self._batch = 0  # windows per call once batch_size() chose them (0: forced by the caller, no chunks)
 
     def __call__(self, ys: torch.Tensor, xs: torch.Tensor) -> torch.Tensor:
         values, starts = grid.occluded_boxes(self.x, self.baseline, ys, xs, self.window)
-        return self.engine.run(values, starts)
+        out = self.engine.run(values, starts, tail=self.tail)
+        self._retime()
+        return out
+
+    def _retime(self) -> None:
+        """Start the chunk timing afresh when the tail grew (a batch reached whole tensors earlier than
+        the ones before, so its chunks time more of the graph), e.g. after a probe window in a corner."""
+        if self._batch and self._tail_for != (self.engine.tail_start, self.engine.tail_bytes_per_patch):
+            self.tail = self.tail_chooser(self._batch)
 
     def batch_size(self) -> int:
         """Windows per call: three times the peak bytes one patch needed fit the budget (1 … 512).
 
-        Not capped to keep tensors under glibc's mmap threshold (16 MiB each): that saved resnet18 224²
-        0.3-0.6 M page faults and ~10 % on a quiet machine (3.5-3.6 s vs 3.7-4.7 s), but it cut mobilenet_v2
-        to batches of 37, whose many small ops ran 3× slower under load 3-4 (31 s vs 10.5 s at 300)."""
-        return int(np.clip(MEMORY_BUDGET // (3 * self.engine.peak_bytes_per_patch), 1, 512))
+        Also starts timing the tail's chunks (:meth:`tail_chooser`) for calls of that many windows.
+        A cap on the windows per call itself, to keep tensors under glibc's mmap threshold (16 MiB each),
+        saved resnet18 224² 0.3-0.6 M page faults and ~10 % on a quiet machine (3.5-3.6 s vs 3.7-4.7 s),
+        but it cut mobilenet_v2 to batches of 37, whose many small ops ran 3× slower under load 3-4
+        (31 s vs 10.5 s at 300): a fixed cap cannot be right for both, so only the tail is chunked, by timing."""
+        batch = int(np.clip(MEMORY_BUDGET // (3 * self.engine.peak_bytes_per_patch), 1, 512))
+        if batch != self._batch:
+            self._batch, self.tail = batch, self.tail_chooser(batch)
+        return batch
+
+    def tail_chooser(self, batch: int) -> BatchSizeChooser | None:
+        """The chunk size of the whole-tensor tail, timed on the calls themselves (no extra work).
+
+        Candidates: powers of two from 16 below ``batch``, ``batch`` itself, and the largest chunk whose
+        biggest whole tensor stays under half of glibc's largest mmap threshold (:data:`REUSED_ALLOCATION`),
+        which is timed first. ``None`` (no chunks) when the last call computed no whole tensor.
+
+        Parameters
+        ----------
+        batch : int
+            Windows per call.
+        """
+        per_patch = self.engine.tail_bytes_per_patch
+        self._tail_for = (self.engine.tail_start, per_patch)
+        if self.engine.tail_start is None or per_patch <= 0 or batch <= 1:
+            return None
+        reused = max(1, min(batch, REUSED_ALLOCATION // per_patch))
+        chooser = BatchSizeChooser(batch, start=reused, extra=(reused,), smallest=min(16, batch), recheck=TAIL_RECHECK)
+        log.debug("occlusion: tail chunks timed among %s, from %d", chooser.candidates, reused)
+        return chooser
 
     def linearize(self, ys: torch.Tensor, xs: torch.Tensor, target: Target, cut_fraction: float) -> fx.Node | None:
         """Choose the cut past which the network is linearised, and take the score's gradient there.
@@ -173,7 +219,11 @@ class IncrementalEvaluator:
     def linear(self, ys: torch.Tensor, xs: torch.Tensor, how: str) -> Any:
         """``how`` ``"stop"``: the linear score change per window; ``"tap"``: (outputs, that change)."""
         values, starts = grid.occluded_boxes(self.x, self.baseline, ys, xs, self.window)
-        return self.engine.run(values, starts, **{how: self.engine._cut})
+        if how == "stop":
+            return self.engine.run(values, starts, stop=self.engine._cut)
+        out = self.engine.run(values, starts, tap=self.engine._cut, tail=self.tail)
+        self._retime()
+        return out
 
 
 def make_evaluator(

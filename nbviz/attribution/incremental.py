@@ -34,23 +34,47 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from typing import Any, cast
+from dataclasses import dataclass
+from typing import Any, Protocol, cast
 
 import torch
 from torch import fx, nn
 
+from nbviz._batch_size import trial_clock
 from nbviz._trace import symbolic_trace
 from nbviz.attribution._incremental_linear import LinearTail
 from nbviz.attribution._incremental_ops import Window, classify, conv_window, fold_batchnorm, is_inplace
-from nbviz.attribution._incremental_states import SAME, Boxed, Full, Same, pixel_rows, state_bytes
+from nbviz.attribution._incremental_states import SAME, Boxed, Full, Same, pixel_rows, slice_state, state_bytes
 
-__all__ = ["IncrementalEngine", "UnsupportedModel"]
+__all__ = ["Chunks", "IncrementalEngine", "UnsupportedModel"]
 
 log = logging.getLogger(__name__)
 
 
 class UnsupportedModel(RuntimeError):
     """The model cannot run incrementally (not traceable, or not an image classifier)."""
+
+
+class Chunks(Protocol):
+    """How many patches one chunk of the whole-tensor tail takes (:class:`nbviz._batch_size.BatchSizeChooser`
+    fits): ``size`` for the next chunk, ``record(size, seconds, patches)`` after it."""
+
+    @property
+    def size(self) -> int: ...
+
+    def record(self, size: int, seconds: float, samples: int) -> None: ...
+
+
+@dataclass
+class _Pass:
+    """What one patched pass returns and collects: ``stop``/``tap`` nodes, the linear change tapped so
+    far, the box shares seen and the tail's chunking."""
+
+    stop: fx.Node | None
+    tap: fx.Node | None
+    tapped: torch.Tensor | None
+    boxed: dict[fx.Node, float]
+    tail: Chunks | None
 
 
 def _floor_div(a: torch.Tensor, b: int) -> torch.Tensor:
@@ -102,7 +126,12 @@ class IncrementalEngine(LinearTail):
         self.users = {n: len(n.users) for n in self.nodes}
         self._padded: dict[tuple, torch.Tensor] = {}
         self.peak_bytes_per_patch = 0  # the largest tensor one patch needed in the last full run (states, reads, copies)
-        self._largest = 0
+        self._largest, self._peak, self._tail_peak = 0, 0, 0
+        # the earliest node any full run computed on whole tensors, and the largest of those tensors per patch
+        # (a batch's boxes are its largest, so the batch decides where the whole tensors start)
+        self.tail_start: int | None = None
+        self.tail_bytes_per_patch = 0
+        self._first_full: int | None = None
         self.boxed: dict[fx.Node, float] = {}  # nodes computed on boxes in the last full run: box area / layer area
         self._cut: fx.Node | None = None
         self._gradient: torch.Tensor | None = None
@@ -172,53 +201,91 @@ class IncrementalEngine(LinearTail):
     # -- batched patched passes ---------------------------------------------------------------
     @torch.no_grad()
     def run(
-        self, values: torch.Tensor, starts: torch.Tensor, *, stop: fx.Node | None = None, tap: fx.Node | None = None
+        self, values: torch.Tensor, starts: torch.Tensor, *, stop: fx.Node | None = None, tap: fx.Node | None = None,
+        tail: Chunks | None = None,
     ) -> Any:
         """Outputs (B×K) for B copies of the image with ``values[b]`` (C×h×w) pasted at ``starts[b]``.
 
         With ``stop`` (a node of :meth:`cuts`) the pass ends there and returns the linear estimate
         of the score change (B,) from :meth:`linearize`; with ``tap`` it returns ``(outputs, that
-        estimate)``. Both need :meth:`linearize` first."""
+        estimate)``. Both need :meth:`linearize` first. With ``tail``, the graph from the node where
+        the previous pass first computed whole tensors on runs in chunks of ``tail.size`` patches, each
+        chunk timed and recorded (:meth:`_chunked`)."""
         starts = starts.to(device=values.device, dtype=torch.long)
-        batch = values.shape[0]
-        states: dict[fx.Node, Any] = {}
-        remaining = dict(self.users)
-        peak, self._largest = 0, 0
-        tapped = None
+        self._peak, self._largest, self._first_full, self._tail_peak = 0, 0, None, 0
+        placeholder = next(n for n in self.nodes if n.op == "placeholder")
         boxed: dict[fx.Node, float] = {}
-        for node in self.nodes:
-            if node.op == "placeholder":
-                states[node] = Boxed(values, starts)
-            elif node.op == "output":
+        out = self._pass(
+            1 + self.nodes.index(placeholder), {placeholder: Boxed(values, starts)}, dict(self.users),
+            values.shape[0], _Pass(stop, tap, None, boxed, tail),
+        )
+        if stop is None:
+            self.peak_bytes_per_patch, self.boxed = max(self._peak, self._largest, 1), boxed
+            if self._first_full is not None:  # the earliest whole-tensor node and the largest of them so far
+                self.tail_start = min(self._first_full, self._first_full if self.tail_start is None else self.tail_start)
+                self.tail_bytes_per_patch = max(self.tail_bytes_per_patch, self._tail_peak)
+        return out
+
+    def _pass(self, first: int, states: dict[fx.Node, Any], remaining: dict[fx.Node, int], batch: int, how: _Pass) -> Any:
+        """The patched pass from node ``first`` on (``states`` hold the live values before it)."""
+        for index in range(first, len(self.nodes)):
+            node = self.nodes[index]
+            if index == self.tail_start and how.tail is not None and batch > 1:
+                return self._chunked(index, states, remaining, batch, how)
+            if node.op == "output":
                 out = self._materialise(self.output_node, states[self.output_node], batch)
-                if stop is None:
-                    self.peak_bytes_per_patch, self.boxed = max(peak, self._largest, 1), boxed
-                return out if tap is None else (out, tapped)
-            elif node not in self.dependent:
+                return out if how.tap is None else (out, how.tapped)
+            if node not in self.dependent:
                 continue
+            kind, spec = self.plan[node]
+            if kind == "window":
+                state = self._window(node, cast(Window, spec), states[cast(fx.Node, node.args[0])], batch)
+            elif kind == "pointwise":
+                state = self._pointwise(node, states, batch)
+            elif kind == "alias":
+                state = states[cast(fx.Node, node.args[0])]
             else:
-                kind, spec = self.plan[node]
-                if kind == "window":
-                    state = self._window(node, cast(Window, spec), states[cast(fx.Node, node.args[0])], batch)
-                elif kind == "pointwise":
-                    state = self._pointwise(node, states, batch)
-                elif kind == "alias":
-                    state = states[cast(fx.Node, node.args[0])]
-                else:
-                    state = self._full(node, states, batch)
-                states[node] = state
-                peak = max(peak, state_bytes(state) // batch)
-                if isinstance(state, Boxed):
-                    boxed[node] = state.values.shape[-2] * state.values.shape[-1] / math.prod(self.cache[node].shape[-2:])
-            if node is stop or node is tap:
-                tapped = self._linear_change(node, states[node], batch)
-                if node is stop:
-                    return tapped
+                state = self._full(node, states, batch)
+            states[node] = state
+            self._peak = max(self._peak, state_bytes(state) // batch)
+            if isinstance(state, Boxed):
+                how.boxed[node] = state.values.shape[-2] * state.values.shape[-1] / math.prod(self.cache[node].shape[-2:])
+            elif isinstance(state, Full):
+                self._first_full = index if self._first_full is None else self._first_full
+                self._tail_peak = max(self._tail_peak, state_bytes(state) // batch)
+            if node is how.stop or node is how.tap:
+                how.tapped = self._linear_change(node, state, batch)
+                if node is how.stop:
+                    return how.tapped
             for parent in node.all_input_nodes:  # free what no later node reads
                 remaining[parent] -= 1
                 if remaining[parent] == 0 and parent is not self.output_node:
                     states.pop(parent, None)
         raise UnsupportedModel("the traced graph has no output")
+
+    def _chunked(self, first: int, states: dict[fx.Node, Any], remaining: dict[fx.Node, int], batch: int, how: _Pass) -> Any:
+        """The rest of the pass, from node ``first``, in chunks of the batch: a whole-tensor tail of B
+        patches holds B-fold activations (resnet18 224² ``layer3``: 200 KB a patch, 89 MB at 445), which
+        spill the caches and, above glibc's mmap threshold, are page-faulted in anew every batch. Chunks
+        split the batch evenly at ``how.tail.size`` patches at most; each is timed with
+        :func:`~nbviz._batch_size.trial_clock` and recorded when it is more than half that size."""
+        tail = cast(Chunks, how.tail)
+        parts, done = [], 0
+        while done < batch:
+            size = tail.size
+            left = batch - done
+            n = math.ceil(left / math.ceil(left / size))
+            piece = slice(done, done + n)
+            part = _Pass(how.stop, how.tap, None if how.tapped is None else how.tapped[piece], how.boxed, None)
+            sub = {node: slice_state(state, piece, batch) for node, state in states.items()}
+            clock = trial_clock()
+            parts.append(self._pass(first, sub, dict(remaining), n, part))
+            if 2 * n > size:
+                tail.record(size, trial_clock() - clock, n)
+            done += n
+        if how.tap is not None and how.stop is None:
+            return torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
+        return torch.cat(parts)
 
     # box arithmetic ---------------------------------------------------------------------------
     def _fit(self, lo: torch.Tensor, hi: torch.Tensor, limit: int) -> tuple[torch.Tensor, int]:

@@ -21,7 +21,7 @@ compact map and FFT only grows dearer as the map spreads, so there the run keeps
 matches openTSNE's Barnes-Hut run step for step).
 
 The KL reported at a frame is the true one up to a documented approximation of its normaliser Z
-(:mod:`._kl`): openTSNE's FFT value in an FFT step; in a Barnes-Hut step on a map wider than FFT's
+(:mod:`._kl`): the FFT interpolation's value in an FFT step; in a Barnes-Hut step on a map wider than FFT's
 smallest grid, Barnes-Hut's own Z (θ = 0.5), which comes with the gradient at no extra cost. There
 the FFT interpolation (3 points per interval) is dearer and less accurate: on the final 10,000-digit
 maps (extent ~200) against Z over all pairs, FFT put the KL 4.1 % and 3.2 % too high (270 ms per
@@ -66,7 +66,7 @@ class AdaptiveGradient:
 
         if start not in ("fft", "bh"):
             raise ValueError(f"start: expected 'fft' or 'bh', got {start!r}")
-        self._methods = {method: _gradient(method, n_points) for method in ("fft", "bh")}
+        self._methods = {method: objective(method, n_points) for method in ("fft", "bh")}
         self._bh_own_kl = kl_divergence_bh if n_points > EXACT_MAX_POINTS else None
         self.method = start
         self.clock = clock
@@ -141,13 +141,3 @@ def _spread(embedding: Any, fft_params: Any) -> bool:
     floor = float(fft_params.get("min_num_intervals", 50)) * float(fft_params.get("ints_in_interval", 1))
     return float(np.ptp(np.asarray(embedding), axis=0).max()) > floor
 
-
-def _gradient(method: str, n_points: int) -> Callable[..., tuple[float, np.ndarray]]:
-    """The gradient function of ``method`` whose reported KL is the true one (:func:`._kl.objective`):
-    openTSNE's own function where its KL is kept, else the objective wrapping it."""
-    chosen = objective(method, n_points)
-    if isinstance(chosen, str):
-        from openTSNE.tsne import kl_divergence_bh, kl_divergence_fft
-
-        return {"fft": kl_divergence_fft, "bh": kl_divergence_bh}[chosen]
-    return chosen

@@ -16,7 +16,8 @@ openTSNE's ``error / α − log α`` is exactly the KL of the un-exaggerated P.)
 So the KL of a Barnes-Hut run is evaluated here instead: exactly, over all pairs, up to
 :data:`EXACT_MAX_POINTS` points, and above that with openTSNE's FFT interpolation of Z (the same
 interpolation its FFT gradient uses, 0.1 % from the exact value on 300 points). FFT runs keep
-openTSNE's own value, which is that interpolation. (On a spread map that interpolation is 3–4 % high;
+the value their gradient computes with Z, which is that interpolation (:mod:`._fft_gradient`, openTSNE's
+method and grid). (On a spread map that interpolation is 3–4 % high;
 runs that switch to Barnes-Hut there report its own normaliser instead, see :mod:`._adaptive`.)
 """
 
@@ -93,27 +94,31 @@ def normaliser(Y: np.ndarray) -> float:
     return total - n  # the diagonal (i = j) contributes 1 per point
 
 
-def objective(method: str, n_points: int) -> str | Callable[..., tuple[float, np.ndarray]]:
+def objective(method: str, n_points: int) -> Callable[..., tuple[float, np.ndarray]]:
     """What to pass openTSNE as ``negative_gradient_method`` so that its reported KL is the true one.
 
     Parameters
     ----------
     method : str
-        ``"bh"`` or ``"fft"``: openTSNE's gradient, used unchanged.
+        ``"bh"`` (openTSNE's Barnes-Hut gradient) or ``"fft"`` (the FFT interpolation of
+        :mod:`._fft_gradient`).
     n_points : int
         Number of points of the map (decides exact or interpolated Z).
 
     Returns
     -------
-    str or callable
-        ``"fft"`` itself when openTSNE's own (interpolated) KL is kept, otherwise an objective
-        function that takes openTSNE's gradient and evaluates the KL by :func:`kl_divergence`.
+    callable
+        Above :data:`EXACT_MAX_POINTS` points an FFT objective whose KL is its own interpolation of Z;
+        otherwise an objective function that takes the method's gradient and evaluates the KL by
+        :func:`kl_divergence`.
     """
-    from openTSNE.tsne import kl_divergence_bh, kl_divergence_fft
+    from openTSNE.tsne import kl_divergence_bh
+
+    from ._fft_gradient import kl_divergence_fft
 
     if method == "fft" and n_points > EXACT_MAX_POINTS:
-        return "fft"
-    gradient_of = kl_divergence_fft if method == "fft" else kl_divergence_bh
+        return kl_divergence_fft
+    gradient_of: Callable[..., tuple[float, np.ndarray]] = kl_divergence_fft if method == "fft" else kl_divergence_bh
 
     def evaluate(embedding: Any, P: Any, *args: Any, should_eval_error: bool = False, **kwargs: Any) -> tuple[float, np.ndarray]:
         if kwargs.get("reference_embedding") is not None:  # placing new points (transform): openTSNE's own

@@ -11,7 +11,11 @@ import torch
 
 from nbviz._batch_size import BatchSizeChooser
 from nbviz._guard import model_guard
-from nbviz.attribution import _occlusion_evaluators as evaluators, _occlusion_grid as grid, incremental
+from nbviz.attribution import (
+    _incremental_chunks as chunks,
+    _occlusion_evaluators as evaluators,
+    _occlusion_grid as grid,
+)
 from nbviz.attribution.incremental import IncrementalEngine
 from nbviz.attribution.occlusion import occlusion
 from occlusion_models import Strided, TinyCNN, VGGLike, image, seeded
@@ -20,7 +24,7 @@ WINDOW = (6, 6)
 
 
 class Scripted:
-    """A fixed chunk size that notes every recorded chunk (the :class:`~nbviz.attribution.incremental.Chunks` protocol)."""
+    """A fixed chunk size that notes every recorded chunk (the :class:`~nbviz.attribution._incremental_chunks.Chunks` protocol)."""
 
     def __init__(self, size: int) -> None:
         self.size = size
@@ -49,10 +53,10 @@ def test_a_chunked_tail_gives_the_outputs_of_one_pass(build):
         values, starts = grid.occluded_boxes(x, torch.zeros_like(x), ys, xs, WINDOW)
         whole = engine.run(values, starts)
         assert engine.tail_start is not None and engine.tail_bytes_per_patch > 0  # a tail to chunk
-        chunks = Scripted(3)
-        chunked = engine.run(values, starts, tail=chunks)
+        scripted = Scripted(3)
+        chunked = engine.run(values, starts, tail=scripted)
     # 10 patches at most 3 a chunk, as even as can be: 3 + 3 + 2 + 2; each more than half of 3 is recorded
-    assert chunks.recorded == [(3, 3), (3, 3), (3, 2), (3, 2)]
+    assert scripted.recorded == [(3, 3), (3, 3), (3, 2), (3, 2)]
     np.testing.assert_allclose(chunked, whole, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(chunked, by_hand(model, x, ys, xs), rtol=1e-4, atol=1e-5)
 
@@ -96,7 +100,7 @@ def scripted_tail(monkeypatch, cost) -> FakeClock:
         return out
 
     monkeypatch.setattr(IncrementalEngine, "_pass", timed)
-    monkeypatch.setattr(incremental, "trial_clock", clock)
+    monkeypatch.setattr(chunks, "trial_clock", clock)
     return clock
 
 

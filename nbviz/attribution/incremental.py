@@ -26,7 +26,8 @@ With ``box_limit`` (approximate mode, Krypton's projective-field threshold) a bo
 beyond that fraction of its layer per axis; changes outside it are dropped.
 
 Beside this module: which ops run on boxes (``_incremental_ops``), the per-node states of a patched
-pass (``_incremental_states``) and the linearised tail (``_incremental_linear``).
+pass (``_incremental_states``), the linearised tail (``_incremental_linear``) and the whole-tensor tail
+in chunks (``_incremental_chunks``).
 """
 
 from __future__ import annotations
@@ -34,17 +35,16 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 import torch
 from torch import fx, nn
 
-from nbviz._batch_size import trial_clock
 from nbviz._trace import symbolic_trace
+from nbviz.attribution._incremental_chunks import ChunkedTail, Chunks, Pass
 from nbviz.attribution._incremental_linear import LinearTail
 from nbviz.attribution._incremental_ops import Window, classify, conv_window, fold_batchnorm, is_inplace
-from nbviz.attribution._incremental_states import SAME, Boxed, Full, Same, pixel_rows, slice_state, state_bytes
+from nbviz.attribution._incremental_states import SAME, Boxed, Full, Same, pixel_rows, state_bytes
 
 __all__ = ["Chunks", "IncrementalEngine", "UnsupportedModel"]
 
@@ -55,33 +55,11 @@ class UnsupportedModel(RuntimeError):
     """The model cannot run incrementally (not traceable, or not an image classifier)."""
 
 
-class Chunks(Protocol):
-    """How many patches one chunk of the whole-tensor tail takes (:class:`nbviz._batch_size.BatchSizeChooser`
-    fits): ``size`` for the next chunk, ``record(size, seconds, patches)`` after it."""
-
-    @property
-    def size(self) -> int: ...
-
-    def record(self, size: int, seconds: float, samples: int) -> None: ...
-
-
-@dataclass
-class _Pass:
-    """What one patched pass returns and collects: ``stop``/``tap`` nodes, the linear change tapped so
-    far, the box shares seen and the tail's chunking."""
-
-    stop: fx.Node | None
-    tap: fx.Node | None
-    tapped: torch.Tensor | None
-    boxed: dict[fx.Node, float]
-    tail: Chunks | None
-
-
 def _floor_div(a: torch.Tensor, b: int) -> torch.Tensor:
     return torch.div(a, b, rounding_mode="floor")
 
 
-class IncrementalEngine(LinearTail):
+class IncrementalEngine(LinearTail, ChunkedTail):
     """Evaluate many locally patched copies of one image, reusing the unoccluded activations.
 
     ``engine.base_output`` is the model's output on the unpatched image (1×K). ``engine.run(values,
@@ -217,7 +195,7 @@ class IncrementalEngine(LinearTail):
         boxed: dict[fx.Node, float] = {}
         out = self._pass(
             1 + self.nodes.index(placeholder), {placeholder: Boxed(values, starts)}, dict(self.users),
-            values.shape[0], _Pass(stop, tap, None, boxed, tail),
+            values.shape[0], Pass(stop, tap, None, boxed, tail),
         )
         if stop is None:
             self.peak_bytes_per_patch, self.boxed = max(self._peak, self._largest, 1), boxed
@@ -226,7 +204,7 @@ class IncrementalEngine(LinearTail):
                 self.tail_bytes_per_patch = max(self.tail_bytes_per_patch, self._tail_peak)
         return out
 
-    def _pass(self, first: int, states: dict[fx.Node, Any], remaining: dict[fx.Node, int], batch: int, how: _Pass) -> Any:
+    def _pass(self, first: int, states: dict[fx.Node, Any], remaining: dict[fx.Node, int], batch: int, how: Pass) -> Any:
         """The patched pass from node ``first`` on (``states`` hold the live values before it)."""
         for index in range(first, len(self.nodes)):
             node = self.nodes[index]
@@ -262,30 +240,6 @@ class IncrementalEngine(LinearTail):
                 if remaining[parent] == 0 and parent is not self.output_node:
                     states.pop(parent, None)
         raise UnsupportedModel("the traced graph has no output")
-
-    def _chunked(self, first: int, states: dict[fx.Node, Any], remaining: dict[fx.Node, int], batch: int, how: _Pass) -> Any:
-        """The rest of the pass, from node ``first``, in chunks of the batch: a whole-tensor tail of B
-        patches holds B-fold activations (resnet18 224² ``layer3``: 200 KB a patch, 89 MB at 445), which
-        spill the caches and, above glibc's mmap threshold, are page-faulted in anew every batch. Chunks
-        split the batch evenly at ``how.tail.size`` patches at most; each is timed with
-        :func:`~nbviz._batch_size.trial_clock` and recorded when it is more than half that size."""
-        tail = cast(Chunks, how.tail)
-        parts, done = [], 0
-        while done < batch:
-            size = tail.size
-            left = batch - done
-            n = math.ceil(left / math.ceil(left / size))
-            piece = slice(done, done + n)
-            part = _Pass(how.stop, how.tap, None if how.tapped is None else how.tapped[piece], how.boxed, None)
-            sub = {node: slice_state(state, piece, batch) for node, state in states.items()}
-            clock = trial_clock()
-            parts.append(self._pass(first, sub, dict(remaining), n, part))
-            if 2 * n > size:
-                tail.record(size, trial_clock() - clock, n)
-            done += n
-        if how.tap is not None and how.stop is None:
-            return torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
-        return torch.cat(parts)
 
     # box arithmetic ---------------------------------------------------------------------------
     def _fit(self, lo: torch.Tensor, hi: torch.Tensor, limit: int) -> tuple[torch.Tensor, int]:

@@ -150,6 +150,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1, help="threads for openTSNE and nbviz (default 1)")
     parser.add_argument("--data", choices=tuple(DATA), default="mixture", help="gaussian mixture, noisy digits or swiss roll")
     parser.add_argument("--skip-session", action="store_true", help="skip the perplexity-change timing")
+    parser.add_argument("--early", type=int, default=None, help="nbviz's early-exaggeration iterations (default: its own, 125)")
     args = parser.parse_args()
     n = 2_000 if args.quick else args.n
 
@@ -181,7 +182,7 @@ def main() -> None:
             first.append(time.process_time() - cpu0)
 
     cpu0 = time.process_time()
-    w_ours, c_ours, ours = timed(lambda: tsne(X, perplexity=30, seed=0, n_jobs=args.jobs, callback=watch, progress=False))
+    w_ours, c_ours, ours = timed(lambda: tsne(X, perplexity=30, seed=0, n_jobs=args.jobs, early_iter=args.early, callback=watch, progress=False))
     t_ours = trust(X, ours.embedding)
     ok_kl, ok_trust = ours.final_kl <= 1.01 * kl_ref, abs(t_ours - t_ref) <= 0.005
     early = ours.params["early_iter"]

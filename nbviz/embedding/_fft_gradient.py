@@ -83,35 +83,43 @@ class FFTRepulsion:
             The map, N × 2.
         """
 
+        import scipy.sparse
+
         Y = np.asarray(embedding, dtype=np.float64)
         low, high = float(Y.min()), float(Y.max())  # one square grid over both directions, as openTSNE's
         boxes = grid_boxes(high - low, self.min_intervals, self.width)
         width = (high - low) / boxes if high > low else 1.0
         centre = (low + high) / 2
-        Y = Y - centre  # the charges y and |y|² stay small, and so does the single-precision rounding
+        # each direction as its own contiguous array, centred: the charges y and |y|² stay small, and so
+        # does the single-precision rounding
+        x, y = Y[:, 0] - centre, Y[:, 1] - centre
+        squared = x * x + y * y
         nodes = boxes * self.p
         kernel_hat, length = self._kernel(nodes, width / self.p)
 
-        # where each point sits: its interval and its Lagrange weights per direction
-        offset = (Y - (low - centre)) / width
-        box = np.minimum(offset.astype(int), boxes - 1)
-        weights = self._lagrange(offset - box)  # N × 2 × p
-        rows = box[:, 0, None] * self.p + np.arange(self.p)  # N × p grid rows
-        cols = box[:, 1, None] * self.p + np.arange(self.p)
-        flat = (rows[:, :, None] * nodes + cols[:, None, :]).reshape(len(Y), -1)  # N × p² grid cells
-        spread = (weights[:, 0, :, None] * weights[:, 1, None, :]).reshape(len(Y), -1)
-        charges = np.stack([np.ones(len(Y)), Y[:, 0], Y[:, 1], (Y * Y).sum(axis=1)])  # 4 × N
+        # the interpolation matrix: row i holds point i's p² Lagrange weights at the grid nodes around it
+        near_rows, row_weights = self._nodes_around(x, low - centre, width, boxes)  # p × N each
+        near_cols, col_weights = self._nodes_around(y, low - centre, width, boxes)
+        # point i's p² cells and weights, built as p² long vectors, then laid out point by point
+        flat = np.stack([near_rows[k] * nodes + near_cols[m] for k in range(self.p) for m in range(self.p)]).T.ravel()
+        spread = np.stack([row_weights[k] * col_weights[m] for k in range(self.p) for m in range(self.p)]).T.ravel()
+        n, per_point = len(Y), self.p * self.p
+        interpolation = scipy.sparse.csr_matrix(
+            (spread, flat, np.arange(0, n * per_point + 1, per_point, dtype=flat.dtype)), shape=(n, nodes * nodes)
+        )
+        charges = np.empty((n, 4))
+        charges[:, 0], charges[:, 1], charges[:, 2], charges[:, 3] = 1.0, x, y, squared
 
-        cells = nodes * nodes
-        spread_charges = (charges[:, :, None] * spread).ravel()  # 4 × N × p²
-        cell_of_term = (flat[None] + cells * np.arange(4)[:, None, None]).ravel()
-        grid = np.bincount(cell_of_term, weights=spread_charges, minlength=4 * cells).reshape(4, nodes, nodes).astype(self.dtype)
+        grid = np.ascontiguousarray((interpolation.T @ charges).T, dtype=self.dtype).reshape(4, nodes, nodes)
         potential = _convolve(grid, kernel_hat, length)
-        at_points = np.einsum("tnk,nk->nt", potential.reshape(4, -1)[:, flat].astype(np.float64), spread)  # N × 4
+        phi = np.ascontiguousarray((interpolation @ np.ascontiguousarray(potential.reshape(4, -1).T, dtype=np.float64)).T)
 
-        phi1, phi_y, phi_yy = at_points[:, 0], at_points[:, 1:3], at_points[:, 3]
-        z = float(((1.0 + (Y * Y).sum(axis=1)) * phi1 - 2.0 * (Y * phi_y).sum(axis=1) + phi_yy).sum()) - len(Y)
-        forces = (Y * phi1[:, None] - phi_y) / (z + _EPSILON)
+        # (einsum, not np.dot: a BLAS dot may start threads, which a loaded machine makes slow)
+        z = float(np.einsum("i,i->", 1.0 + squared, phi[0]) - 2.0 * (np.einsum("i,i->", x, phi[1]) + np.einsum("i,i->", y, phi[2])))
+        z += float(phi[3].sum()) - n
+        forces = np.empty((n, 2))
+        forces[:, 0] = (x * phi[0] - phi[1]) / (z + _EPSILON)
+        forces[:, 1] = (y * phi[0] - phi[2]) / (z + _EPSILON)
         return z, forces
 
     def beyond_smallest_grid(self, embedding: np.ndarray) -> bool:
@@ -119,18 +127,24 @@ class FFTRepulsion:
         Y = np.asarray(embedding)
         return float(Y.max() - Y.min()) > self.min_intervals * self.width
 
-    def _lagrange(self, u: np.ndarray) -> np.ndarray:
-        """Lagrange weights of the ``p`` nodes at positions ``u`` (in interval widths): (..., p)."""
+    def _nodes_around(self, coordinate: np.ndarray, low: float, width: float, boxes: int) -> tuple[np.ndarray, np.ndarray]:
+        """For points at ``coordinate`` on a grid of ``boxes`` intervals ``width`` wide from ``low``: the
+        indices of the ``p`` nodes of each point's interval and their Lagrange weights, both p × N."""
+        offset = (coordinate - low) / width
+        box = np.minimum(offset.astype(np.int32), boxes - 1)
+        u = offset - box  # position inside the interval, 0 … 1
         factors = [u - node for node in self._nodes]
-        before = [np.ones_like(u)]  # before[k]: product of the factors of the nodes before k
-        for factor in factors[:-1]:
-            before.append(before[-1] * factor)
-        weights = np.empty(u.shape + (self.p,))
-        after = np.full_like(u, 1.0)  # product of the factors of the nodes after k
+        weights = np.empty((self.p, len(u)))
+        before = np.ones_like(u)  # product of the factors of the nodes before k
+        for k in range(self.p):
+            np.multiply(before, 1.0 / self._denominators[k], out=weights[k])
+            before = before * factors[k]
+        after = np.ones_like(u)  # product of the factors of the nodes after k
         for k in range(self.p - 1, -1, -1):
-            weights[..., k] = before[k] * after / self._denominators[k]
+            weights[k] *= after
             after = after * factors[k]
-        return weights
+        first = box * self.p
+        return np.stack([first + k for k in range(self.p)]), weights
 
     def _kernel(self, nodes: int, spacing: float) -> tuple[np.ndarray, int]:
         """The transform of w² on a ``nodes`` × ``nodes`` grid ``spacing`` apart, laid out for a circular

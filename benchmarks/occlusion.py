@@ -49,6 +49,22 @@ than CPU ones under load because Captum waits more for the CPU):
   1.6–1.9): 4.46 / 4.27× wall, 4.56 / 4.29× CPU. The ~10 % the dropped batch cap saved on resnet18 is the
   margin missing; a cap that does not starve mobilenet_v2 (e.g. chosen by timing the first batches, or
   applied to the whole-tensor tail only) is the next step.
+* the whole-tensor tail in chunks chosen by timing (7bc3477; the windows per call stay at the memory
+  budget's 445 / 198). Measured while the other engineer's t-SNE runs loaded the machine (load 1.6-1.9,
+  bursts to 3): resnet18, two runs of 3 rounds: 2.71 / 2.56 / 2.68× and 3.18 / 2.75 / 2.83× wall,
+  2.72 / **2.57** / 2.69× and 3.01 / 2.76 / 2.84× CPU (exact 3.80-3.94 s, 7.5-7.8 s CPU; Captum's best
+  9.8-12.5 s). mobilenet_v2, 3 rounds (load 1.3-2.4): 5.06 / 3.07 / 2.91× wall, 5.12 / 4.18 / 4.39× CPU.
+  In one process, alternating 6 runs each, timed chunks against the same batches without chunks
+  (``batch_size`` forced to the budget's size): resnet18 3.77 vs 3.86 s median wall, 7.50 vs 7.68 s CPU
+  (load 1.8-1.9; the chooser settles at 64-167 a chunk, 3.8 ms a window in the tail against 3.9-4.1 at
+  256-445); mobilenet_v2 1.30 vs 1.70 s wall, 2.58 vs 3.39 s CPU (-24 %, settles at 64). Chunking the
+  whole pass instead of the tail: mobilenet_v2 1.46 vs 1.33 s median (load 2.9-3.1), so only the tail.
+  The tail is at its FLOP floor: its convolutions run at 196-223 GMAC/s, a plain 3136×4608×512 matmul
+  at 193. ``full_fraction`` (one thread, thread CPU time, 3 runs): resnet18 0.5 → 6.57-6.63 s, 0.7 →
+  6.24-6.37, 0.9 → 6.33-6.34, 1.0 → 7.05-7.22; mobilenet_v2 0.5 → 2.15-2.22, 0.7 → 2.16-2.28, 0.9 →
+  2.32-2.36; a rerun boxing only dense 3×3 convs further (0.9) gained nothing on resnet18 (6.83-6.96 vs
+  6.89-6.95): within the noise, so it stays 0.5. Still not ≥ 2.5 *guaranteed*: a burst of other work
+  during exact's ~4 s (not during Captum's ~20 s) can cut one round's ratio by a third.
 
 resnet18's exact pass is near its FLOP floor (about half of a full forward per window): from
 ``layer3``'s second conv on, a 16×16 patch has changed more than half of every layer, so

@@ -387,7 +387,9 @@ def occlusion(
         linearised past a cut layer and corrected from exact anchors (see the module docstring;
         SSIM ≥ 0.9 against exact on resnet18); ``"plain"``: batched forwards of full copies.
     batch_size : int or "auto", default "auto"
-        Windows per evaluation; ``"auto"`` measures one window and fills a 256 MB activation budget.
+        Windows per evaluation; ``"auto"`` measures one window and fills a 256 MB activation budget,
+        and in exact/approximate mode runs the part of the network computed on whole tensors in
+        chunks whose size is chosen by timing the first chunks (an int: that many, no chunks).
     order : {"coarse_to_fine", "raster"}, default "coarse_to_fine"
         Every 4th grid row/column first, then every 2nd, then the rest (complete coarse maps early);
         or row by row.

@@ -63,8 +63,13 @@ than CPU ones under load because Captum waits more for the CPU):
   at 193. ``full_fraction`` (one thread, thread CPU time, 3 runs): resnet18 0.5 → 6.57-6.63 s, 0.7 →
   6.24-6.37, 0.9 → 6.33-6.34, 1.0 → 7.05-7.22; mobilenet_v2 0.5 → 2.15-2.22, 0.7 → 2.16-2.28, 0.9 →
   2.32-2.36; a rerun boxing only dense 3×3 convs further (0.9) gained nothing on resnet18 (6.83-6.96 vs
-  6.89-6.95): within the noise, so it stays 0.5. Still not ≥ 2.5 *guaranteed*: a burst of other work
-  during exact's ~4 s (not during Captum's ~20 s) can cut one round's ratio by a third.
+  6.89-6.95): within the noise, so it stays 0.5. Two more runs of 3 rounds at a5a8b54 (load 1.5-1.8,
+  then a burst to 3.5): 2.61 / 2.60 / 2.59× and 2.70 / 3.51 / 4.22× wall, 2.62 / 2.62 / 2.59× and
+  2.72 / 3.09 / 3.98× CPU (exact 3.60-3.78 s outside the burst); with the extras (one round, load 1.8):
+  2.62× wall, 2.65× CPU, approximate 1.13 s (8.65×), SSIM 0.936, exact vs plain max |Δp| 2.6e-08. So
+  13 of 13 rounds ≥ 2.5, the lowest 2.56 wall / 2.57 CPU: above the target but by 3-10 %, not safely.
+  Still not *guaranteed*: a burst of other work during exact's ~4 s (not during Captum's ~20 s) can cut
+  one round's ratio by a third.
 
 resnet18's exact pass is near its FLOP floor (about half of a full forward per window): from
 ``layer3``'s second conv on, a 16×16 patch has changed more than half of every layer, so

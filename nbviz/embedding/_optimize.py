@@ -15,6 +15,7 @@ import numpy as np
 
 from .._progress import Progress, report
 from ._convergence import Convergence
+from ._locality import LocalOrder
 
 __all__ = ["Frames", "Phase", "TSNECallback", "gradient_method", "run_phases"]
 
@@ -55,11 +56,13 @@ class Frames:
     kl: list[float] = field(default_factory=list)
     stopped: bool = False
     converged_at: int | None = None  # the iteration where the stopping rule was met
+    order: LocalOrder | None = None  # the run's renumbering of the points; frames are stored in the user's order
 
     def add(self, iteration: int, kl: float, embedding: np.ndarray) -> None:
         if self.iterations and self.iterations[-1] == iteration:  # the final frame replaces a same-numbered one
             self.snapshots.pop(), self.iterations.pop(), self.kl.pop()
-        self.snapshots.append(np.array(embedding, dtype=np.float32))
+        positions = np.asarray(embedding, dtype=np.float32)
+        self.snapshots.append(self.order.to_user(positions) if self.order is not None else positions.copy())
         self.iterations.append(int(iteration))
         self.kl.append(float(kl))
 
@@ -82,6 +85,7 @@ def run_phases(
     on_frame: Callable[[int, np.ndarray], None] | None = None,
     convergence: Convergence | None = None,
     first_frame: int = 0,
+    order: LocalOrder | None = None,
 ) -> Frames:
     """Optimise an openTSNE ``TSNEEmbedding`` in place through ``phases``, collecting frames.
 
@@ -93,13 +97,14 @@ def run_phases(
     that iteration of the first phase when it comes before ``snapshot_every`` (a warm start shows its first
     new positions after a step instead of after ``snapshot_every``; the other frames stay as they were).
     Exceptions raised by callbacks propagate after openTSNE has un-exaggerated its affinity matrix, so a
-    shared ``P`` is never left corrupted.
+    shared ``P`` is never left corrupted. With ``order`` (the run's renumbering of the points, see
+    :mod:`._locality`) every frame handed out is in the user's order.
     """
     from openTSNE.tsne import OptimizationInterrupt
 
     if isinstance(snapshot_every, bool) or not isinstance(snapshot_every, (int, np.integer)) or snapshot_every < 1:
         raise ValueError(f"snapshot_every: expected a positive number of iterations, got {snapshot_every!r}")
-    frames = Frames()
+    frames = Frames(order=order)
     total = sum(p.n_iter for p in phases)
     P = embedding.affinities.P
     p_sum = float(P.sum())

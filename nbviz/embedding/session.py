@@ -26,6 +26,7 @@ from ._cancel import Asker, cancellable
 from ._convergence import DEFAULT_TOL, Convergence, check_stop
 from ._kl import objective
 from ._knn import knn_method
+from ._locality import local_order
 from ._optimize import Phase, TSNECallback, gradient_method, run_phases
 from ._validate import check_distinct, check_perplexity, check_points
 from .result import SmallMultiples, TSNEResult
@@ -271,9 +272,10 @@ class TSNESession:
             if progress is not None:  # a newer request stops the run within one iteration, not at its next frame
                 progress = Asker(progress)
                 method = cancellable(method, progress)
+            order = local_order(affinities.P)  # neighbours numbered close together: faster attraction (see _locality)
             embedding = TSNEEmbedding(
-                start,
-                affinities,
+                order.to_local(start) if order is not None else start,
+                order.affinities() if order is not None else affinities,
                 negative_gradient_method=method,
                 n_jobs=self.n_jobs,
                 theta=self.theta,
@@ -288,7 +290,7 @@ class TSNESession:
             convergence = Convergence(tol=tol, after=int(early_iter)) if stop == "converged" else None
             frames = run_phases(
                 embedding, phases, snapshot_every=snapshot_every, callback=callback, progress=progress, on_frame=follow,
-                convergence=convergence, first_frame=FIRST_WARM_FRAME if warm else 0,
+                convergence=convergence, first_frame=FIRST_WARM_FRAME if warm else 0, order=order,
             )
             result = TSNEResult(
                 embedding=frames.snapshots[-1],

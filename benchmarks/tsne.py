@@ -7,46 +7,43 @@
     python benchmarks/tsne.py --data roll    # a swiss roll turned into 20-D with noise, a third
 
 Measured on the shared 2-core machine (2026-12-06, n_jobs=1, CPU seconds). CPU times of both engines
-move with the load of the other engineers' work (openTSNE's digits run took 84.7, 61.0, 43.3 and
-44.1 s in four runs), so the ratio of one run is what counts, and it still moves by ~±0.05.
-Since 680f523 "auto" times FFT against Barnes-Hut as the map spreads and uses the cheaper
-(``nbviz/embedding/_adaptive.py``); the numbers below were measured between cc08c5b and 58aa08b (the
-cold runs' code is the same throughout; warm starts continue on the last method since e6ec9b8).
-  10,000 points alone on a quiet machine at 58f36ac (load 1.5 → 1.2): openTSNE 16.87 s, nbviz 11.77 s
-    (**0.698×, outside the 0.6× target**), converged at 525, KL +0.55 %, trustworthiness −0.0004; its KL
-    first came within 1 % at 9.83 s (0.583×). The code before the FFT/Barnes-Hut chooser (496956b), run
-    straight after: openTSNE 17.42 s, nbviz 11.37 s (0.653×; first within 1 % at 0.548×). The earlier
-    0.553× (openTSNE 30.64 s) came from a slower openTSNE, not a faster nbviz: openTSNE's Annoy search now
-    takes 2.58 s and its 750 iterations ~14 s. nbviz's 525 iterations cost what openTSNE's own optimiser
-    costs for the same 125 + 400 schedule (10.6 s without callbacks, 11.1 s with a callback every 10;
-    nbviz's optimisation ~10.8 s): the time is in the FFT gradients, whose grid grows as the map spreads
-    (14 ms an iteration at 50–100, 35 ms at 500+), not in nbviz's frames. Reaching 0.6× needs fewer
-    spread-out iterations or cheaper ones, not less overhead.
-  10,000 points (load 1.8–2.2): openTSNE 23.50 s, KL 2.1770, trustworthiness 0.9860; nbviz 14.91 s
-    (0.635×), converged at 525, KL 2.1889 (+0.55 %), trustworthiness 0.9856 (−0.0004); FFT throughout
-    (its map stays compact; the two Barnes-Hut probes cost ~0.06 s); oracle stop 0.545×. Perplexity
-    30 → 50 warm: kNN rebuild 1.21 s + 2.96 s (converged at 60) against a cold run's 12.27 s: 0.241×.
-    Before (FFT only): 0.614× at load 1–5, 0.553× on a quiet machine (load 0.9, aa85e3e).
-  10,000 noisy digits (--data digits, 64-D; load 1.4–3.5): openTSNE 44.12 s, KL 0.6686, trustworthiness
-    0.9991; nbviz 35.92 s (0.814×; 0.712× and 0.716× in two earlier runs at load 1.1–2.6), KL 0.5769,
-    trustworthiness 0.9993. Both maps' KL over all pairs (nbviz's P): openTSNE 0.6473, nbviz 0.5817
-    (−10.1 %). FFT until iteration 270, Barnes-Hut after: FFT's grid grows with the map's extent (12 ms
-    per gradient at extent 10, 106 ms at 163, 220 ms at 209) while Barnes-Hut stays at 40–65 ms. The
-    KL still falls by > 0.4 % per 50 iterations at 750, so the run ends at n_iter, not by convergence;
-    its KL came within 1 % of openTSNE's after 19.6 s (0.445×, an oracle stop). Warm 30 → 50: 14.34 s
-    (converged at 240) against a cold 35.73 s: 0.401×. Before (FFT only, 1acefb7): 1.31×.
-  10,000-point swiss roll (--data roll, 20-D; load 1.4–2.4, at 212afd5): openTSNE 37.24 s, KL 0.8850,
-    trustworthiness 0.9998; nbviz 29.50 s (0.792×; 0.828× in a first run), KL 0.8424, trustworthiness
-    0.9998; KL over all pairs openTSNE 0.8818, nbviz 0.8508 (−3.5 %); Barnes-Hut from iteration 257; it
-    too ran to n_iter (oracle stop 0.440×). Warm 30 → 50: 6.70 s (converged at 130) against a cold
-    27.20 s (715): 0.246×.
-  70,000 points (--n 70000 --skip-session; load 1.0–2.4, at 58aa08b): openTSNE 107.38 s, KL 3.9962,
-    trustworthiness 0.9808; nbviz 63.26 s (0.589×), converged at 435, KL 4.0307 (+0.86 %), trustworthiness
-    0.9804 (−0.0004); FFT throughout (two Barnes-Hut probes); KL evaluated alike (FFT, 5 points per
-    interval) openTSNE 3.9929, nbviz 4.0310 (+0.95 %): close to the 1 % edge. Again at ac16ba5 (probes
-    within a 1 % budget; load 1.1–2.4): 107.66 s against 63.48 s (0.590×), the same stop and KL. At 2a67424 (FFT only, a
-    more loaded machine): openTSNE 174.43 s, nbviz 83.35 s (0.478×), converged at 445, KL +0.80 %. The kNN
-    graph is exact (scikit-learn, 27.5 s) where openTSNE's Annoy takes 55.2 s (tsne_profile.py).
+move with the load of other work (openTSNE's digits run took 84.7, 61.0, 43.3 and 44.1 s in four
+earlier runs), so the ratio of one run is what counts, and it still moves by ~±0.03.
+
+On a quiet machine (load 0.8–1.1), nothing else running; the mixture rows with the FFT repulsion used on
+compact maps too (the commit after 7bdc081), the digits and roll rows at 7bdc081 (which kept openTSNE's
+function on maps within the smallest grid; 10,000 mixture there: 0.448×, 70,000: 0.557×):
+
+=================  =========  ========  =======  ========================  ==================  ===========
+input              openTSNE   nbviz     ratio    KL (nbviz vs openTSNE)    oracle stop         warm/cold
+=================  =========  ========  =======  ========================  ==================  ===========
+10,000 mixture     17.92 s    7.60 s    0.424×   +0.52 %, converged 525    0.367×              0.190×
+70,000 mixture     88.19 s    48.06 s   0.545×   +0.77 %, converged 445    0.521×              (skipped)
+10,000 digits      40.48 s    19.89 s   0.491×   −13.5 %, ran to 750       0.287×              0.443×
+10,000 swiss roll  33.81 s    17.66 s   0.522×   −4.3 %, ran to 750        0.319×              0.234×
+=================  =========  ========  =======  ========================  ==================  ===========
+
+Trustworthiness within 0.0004 of openTSNE's on all four. KL "alike" (both maps against nbviz's P):
+mixture +0.52 %, 70,000 +0.87 % (FFT, 5 points per interval; +0.97 % in the run at 7bdc081, close to
+the 1 % edge), digits −9.9 %, roll −3.0 %. The 70,000-point run spends 16.4 s on the exact kNN graph
+and about half the rest on openTSNE's attractive forces (10.1 M affinities, ~45 ms an iteration).
+
+What moved the ratios (10,000 mixture / 70,000 mixture), each step measured in its commit:
+- 58f36ac: 0.698× / 0.589× (quiet 10,000 run; the 70,000 one at load 1–2.4);
+- db28d14, FFT repulsion on openTSNE's grid in single precision with pruned transforms
+  (``nbviz/embedding/_fft_gradient.py``): 0.545× / 0.707×;
+- 98064b1, its spreading through one sparse interpolation matrix: 0.464× / 0.600–0.604×;
+- 7bdc081, points renumbered so neighbours sit close in memory (``nbviz/embedding/_locality.py``):
+  0.448× / 0.557×;
+- the FFT repulsion also on compact maps (half openTSNE's cost there on 10,000 points): 0.424× / 0.545×.
+Noisy digits and the swiss roll were 0.71–0.81× and 0.79–0.83× before (58f36ac); FFT now stays the
+cheaper method until iteration 384–393 (it was 257–270). Their KL still falls by > 0.4 % per 50
+iterations at 750, so they run to n_iter, not to convergence.
+Earlier history: the 0.553× of aa85e3e came from a slower openTSNE (30.6 s), not a faster nbviz. A
+momentum of 0.9 after exaggeration (instead of openTSNE's 0.8) was tried at 7bdc081's parent: 10,000
+points 0.440× with KL +0.30 %, but 70,000 points stopped at 385 with KL +1.04 %, outside the target, so
+the momentum stays openTSNE's. Shorter exaggeration (100 iterations, ``--early 100``) saved little
+(70,000: 0.574× at KL +0.89 %) and stays 125.
 
 Prints, for openTSNE's default run (perplexity 30, 250 early-exaggerated + 500 iterations, PCA start,
 seed 0) and nbviz's default run (``stop="converged"``):

@@ -37,7 +37,7 @@ def relative(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.linalg.norm(a - b) / np.linalg.norm(b))
 
 
-@pytest.mark.parametrize("extent", [80.0, 160.0, 420.0])
+@pytest.mark.parametrize("extent", [20.0, 80.0, 160.0, 420.0])
 def test_double_precision_is_opentsnes_interpolation(extent):
     # same method and same grid: the only difference left is rounding
     Y = clustered_map(3_000, extent)
@@ -97,15 +97,16 @@ def test_objective_matches_opentsnes_gradient_and_kl():
         assert relative(gradient, gradient_ref) < 1e-3  # relative to the net gradient, which is small
 
 
-def test_compact_maps_and_new_points_use_opentsnes_own_function(monkeypatch):
-    Y = clustered_map(500, 20.0, seed=4)  # within the smallest grid
+def test_new_points_and_other_kernels_use_opentsnes_own_function(monkeypatch):
+    Y = clustered_map(500, 80.0, seed=4)
     P = sp.identity(len(Y), format="csr") * (1.0 / len(Y))
     calls = []
     monkeypatch.setattr(FFTRepulsion, "__call__", lambda self, embedding: calls.append(1))
-    kl_divergence_fft(Y, P, 1, FFT_PARAMS)
-    assert not calls
-    assert FFTRepulsion(**FFT_PARAMS).beyond_smallest_grid(Y * 4)
-    assert not FFTRepulsion(**FFT_PARAMS).beyond_smallest_grid(Y)
+    with pytest.raises(TypeError):  # the patched repulsion returns None: this map goes through it
+        kl_divergence_fft(Y, P, 1, FFT_PARAMS)
+    assert calls == [1]
+    kl_divergence_fft(Y, P, 0.5, FFT_PARAMS)  # another kernel: openTSNE's
+    assert calls == [1]
 
 
 @pytest.mark.parametrize(

@@ -24,10 +24,12 @@ What is cheaper:
   only and the last pass of the inverse over the wanted rows only, at a length with small prime factors
   (``scipy.fft.next_fast_len``) rather than 2 × 3 × intervals.
 
-Measured (``benchmarks/tsne.py``, 10,000 points, 1 thread): 21.6 against 36.7 ms per repulsion on a map
-105 units wide, and the 10,000-point run from 0.70× to 0.55× openTSNE's time at the same KL. On a
-compact map (the smallest grid) openTSNE's compiled spreading is the faster, so it is used there (see
-:func:`kl_divergence_fft`). Only the ordinary t-SNE kernel (``dof`` = 1) of a 2-D map is computed here.
+The charges are spread and read back through one sparse interpolation matrix (scipy's compiled
+products). Measured (paired, minimum of 12 calls, 1 thread): 10,000 points 105 units wide 15.9 against
+37.3 ms per repulsion; 70,000 points 120 units wide 58 against 79 ms. In ``benchmarks/tsne.py`` the
+10,000-point run went from 0.70× to 0.46× openTSNE's time at the same KL. On a compact map (the
+smallest grid) it costs half of openTSNE's on 5,000–10,000 points (2.7 against 6.2 ms) and ~10 % more
+on 70,000 (12.5 against 11.6 ms), so it is used throughout. Only the ordinary t-SNE kernel (``dof`` = 1) of a 2-D map is computed here.
 """
 
 from __future__ import annotations
@@ -122,11 +124,6 @@ class FFTRepulsion:
         forces[:, 1] = (y * phi[0] - phi[2]) / (z + _EPSILON)
         return z, forces
 
-    def beyond_smallest_grid(self, embedding: np.ndarray) -> bool:
-        """Whether ``embedding`` spans more than ``min_num_intervals`` intervals (its grid is past the smallest)."""
-        Y = np.asarray(embedding)
-        return float(Y.max() - Y.min()) > self.min_intervals * self.width
-
     def _nodes_around(self, coordinate: np.ndarray, low: float, width: float, boxes: int) -> tuple[np.ndarray, np.ndarray]:
         """For points at ``coordinate`` on a grid of ``boxes`` intervals ``width`` wide from ``low``: the
         indices of the ``p`` nodes of each point's interval and their Lagrange weights, both p × N."""
@@ -204,12 +201,10 @@ def kl_divergence_fft(
     should_eval_error: bool = False, n_jobs: int = 1, **kwargs: Any,
 ) -> tuple[float, np.ndarray]:
     """openTSNE's FFT objective (``negative_gradient_method``): the gradient, and the KL when asked, with the
-    repulsion of :class:`FFTRepulsion` once the map is wider than the smallest grid.
+    repulsion of :class:`FFTRepulsion`.
 
     The attractive forces and the KL's sum over P are openTSNE's own (``estimate_positive_gradient_nn``).
-    openTSNE's ``kl_divergence_fft`` itself serves a map within the smallest grid (whose transforms are
-    small: there its compiled spreading is the faster, 7.6 against 9.1 ms on a compact 10,000-point map,
-    where ours costs 0.59× its time on a map 105 units wide), ``dof`` ≠ 1, maps that are not 2-D, and
+    openTSNE's ``kl_divergence_fft`` itself serves ``dof`` ≠ 1, maps that are not 2-D, and
     ``reference_embedding`` (new points placed against a fixed map). The two agree to single-precision
     rounding, so a run crossing from one to the other follows the same path.
     """
@@ -218,7 +213,7 @@ def kl_divergence_fft(
 
     Y = np.asarray(embedding)
     repulsion = FFTRepulsion(**fft_params)
-    if reference_embedding is not None or dof != 1 or Y.ndim != 2 or Y.shape[1] != 2 or not repulsion.beyond_smallest_grid(Y):
+    if reference_embedding is not None or dof != 1 or Y.ndim != 2 or Y.shape[1] != 2:
         return opentsne_fft(embedding, P, dof, fft_params, reference_embedding=reference_embedding,
                             should_eval_error=should_eval_error, n_jobs=n_jobs, **kwargs)
     z, forces = repulsion(Y)

@@ -18,7 +18,7 @@ import openTSNE
 import pytest
 from sklearn.datasets import load_digits
 
-from nbviz.embedding import TSNESession, tsne
+from nbviz.embedding import TSNESession, _fft_gradient, tsne
 
 DEFAULTS = openTSNE.TSNE()  # openTSNE's own optimiser settings: the reference, not nbviz's constants
 
@@ -49,15 +49,25 @@ def assert_same_frames(ours, reference, count):
         np.testing.assert_allclose(ours.snapshots[i], reference[i], rtol=1e-4, atol=1e-5, err_msg=f"frame {i}")
 
 
-def test_fft_run_follows_opentsne(small):
+def test_fft_run_follows_opentsne(small, monkeypatch):
     seen: list[np.ndarray] = []
     openTSNE.TSNE(
         perplexity=20, n_iter=40, early_exaggeration_iter=30, random_state=3, negative_gradient_method="fft",
         callbacks=lambda it, err, pos: seen.append(np.array(pos)) and False, callbacks_every_iters=10,
     ).fit(small)
-    ours = tsne(small, perplexity=20, n_iter=70, early_iter=30, seed=3, snapshot_every=10, negative_gradient_method="fft")
+    run = dict(perplexity=20, n_iter=70, early_iter=30, seed=3, snapshot_every=10, negative_gradient_method="fft")
+    # nbviz's FFT repulsion convolving in double precision is openTSNE's to 1e-13: the same frames
+    monkeypatch.setattr(_fft_gradient, "SINGLE_PRECISION", False)
+    ours = tsne(small, **run)
     assert ours.params["negative_gradient_method"] == "fft"
     assert_same_frames(ours, seen, 6)
+    # in single precision (the default) its rounding (1e-5 of the repulsion) grows along the path but stays small
+    monkeypatch.setattr(_fft_gradient, "SINGLE_PRECISION", True)
+    single = tsne(small, **run)
+    for i in range(6):
+        scale = float(np.abs(seen[i]).max())
+        np.testing.assert_allclose(single.snapshots[i], seen[i], atol=2e-2 * scale, err_msg=f"frame {i}")
+        assert np.linalg.norm(single.snapshots[i] - seen[i]) < 1e-2 * np.linalg.norm(seen[i])
 
 
 def test_warm_start_follows_opentsne(small):

@@ -38,9 +38,10 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["FFTRepulsion", "grid_boxes", "kl_divergence_fft"]
+__all__ = ["SINGLE_PRECISION", "FFTRepulsion", "grid_boxes", "kl_divergence_fft"]
 
 _EPSILON = np.finfo(np.float64).eps  # openTSNE's guard inside log(Z)
+SINGLE_PRECISION = True  # how kl_divergence_fft convolves (False: openTSNE's repulsion to 1e-13, for checks)
 
 
 class FFTRepulsion:
@@ -212,7 +213,7 @@ def kl_divergence_fft(
     from openTSNE.tsne import kl_divergence_fft as opentsne_fft
 
     Y = np.asarray(embedding)
-    repulsion = FFTRepulsion(**fft_params)
+    repulsion = FFTRepulsion(**fft_params, single_precision=SINGLE_PRECISION)
     if reference_embedding is not None or dof != 1 or Y.ndim != 2 or Y.shape[1] != 2:
         return opentsne_fft(embedding, P, dof, fft_params, reference_embedding=reference_embedding,
                             should_eval_error=should_eval_error, n_jobs=n_jobs, **kwargs)

@@ -6,7 +6,9 @@ square of the extent; Barnes-Hut's grows as N log N and barely with the extent. 
 cheaper by FFT, a spread one by Barnes-Hut. Measured on 10,000 noisy digits (64-D,
 ``benchmarks/tsne.py --data digits``; ms per gradient, 1 thread): FFT 12 → 36 → 106 → 220 as the map
 spreads from 10 to 100, 163 and 209 units, Barnes-Hut 40–65 throughout; on the 50-D gaussian mixture
-the map stays compact and FFT stays at ~15 ms, below Barnes-Hut. On a spread map Barnes-Hut (θ = 0.5)
+the map stays compact and FFT stays at ~15 ms, below Barnes-Hut. (Those are openTSNE's FFT times;
+nbviz's own repulsion, :mod:`._fft_gradient`, costs less than half of them on a spread map, so the
+digits run now switches to Barnes-Hut at iteration 384 instead of 270.) On a spread map Barnes-Hut (θ = 0.5)
 is also the more accurate: against the gradient over all pairs, on both final 10,000-digit maps its
 error was a fifth of FFT's (relative to the small net gradient of a map near its optimum: 0.47 vs
 2.44 and 0.14 vs 0.72), and the maps it finished reach a KL 10 % lower in the same 750 iterations.

@@ -200,7 +200,7 @@ class IncrementalEngine(LinearTail, ChunkedTail):
         if stop is None:
             self.peak_bytes_per_patch, self.boxed = max(self._peak, self._largest, 1), boxed
             if self._first_full is not None:  # the earliest whole-tensor node and the largest of them so far
-                self.tail_start = min(self._first_full, self._first_full if self.tail_start is None else self.tail_start)
+                self.tail_start = self._first_full if self.tail_start is None else min(self.tail_start, self._first_full)
                 self.tail_bytes_per_patch = max(self.tail_bytes_per_patch, self._tail_peak)
         return out
 

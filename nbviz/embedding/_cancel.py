@@ -31,18 +31,12 @@ class Asker:
         return self.progress(*self.last) is not False
 
 
-def cancellable(method: str | Callable[..., Any], asker: Asker) -> Callable[..., Any]:
-    """openTSNE's objective ``method`` (``"fft"``, ``"bh"`` or a callable) that first asks ``asker``.
+def cancellable(gradient: Callable[..., Any], asker: Asker) -> Callable[..., Any]:
+    """openTSNE objective ``gradient`` (a ``negative_gradient_method`` callable) that first asks ``asker``.
 
     Raises :class:`~nbviz._progress.Cancelled` before an iteration's gradient when the work is no
-    longer wanted; openTSNE's own result is returned unchanged otherwise.
+    longer wanted; ``gradient``'s own result is returned unchanged otherwise.
     """
-    from openTSNE.tsne import kl_divergence_bh, kl_divergence_fft
-
-    if isinstance(method, str):
-        gradient: Callable[..., Any] = {"fft": kl_divergence_fft, "bh": kl_divergence_bh}[method]
-    else:
-        gradient = method
 
     def evaluate(*args: Any, **kwargs: Any) -> Any:
         if not asker.still_wanted():

@@ -27,7 +27,8 @@ What is cheaper:
 The charges are spread and read back through one sparse interpolation matrix (scipy's compiled
 products). Measured (paired, minimum of 12 calls, 1 thread): 10,000 points 105 units wide 15.9 against
 37.3 ms per repulsion; 70,000 points 120 units wide 58 against 79 ms. In ``benchmarks/tsne.py`` the
-10,000-point run went from 0.70× to 0.46× openTSNE's time at the same KL. On a compact map (the
+10,000-point run went from 0.70× to 0.46× openTSNE's time at the same KL (0.42× with the renumbering of
+:mod:`._locality`). On a compact map (the
 smallest grid) it costs half of openTSNE's on 5,000–10,000 points (2.7 against 6.2 ms) and ~10 % more
 on 70,000 (12.5 against 11.6 ms), so it is used throughout. Only the ordinary t-SNE kernel (``dof`` = 1) of a 2-D map is computed here.
 """
@@ -85,7 +86,6 @@ class FFTRepulsion:
         embedding : numpy.ndarray
             The map, N × 2.
         """
-
         import scipy.sparse
 
         Y = np.asarray(embedding, dtype=np.float64)
@@ -159,7 +159,8 @@ class FFTRepulsion:
 def _convolve(grid: np.ndarray, kernel_hat: np.ndarray, length: int) -> np.ndarray:
     """The circular convolution of each n × n ``grid`` (zero-padded to ``length``) with the kernel whose
     transform is ``kernel_hat``, cut back to n × n. The transforms skip the rows that are known to be zero
-    on the way in and the rows that are not wanted on the way out (a quarter of a full 2-D transform's work)."""
+    on the way in and the rows that are not wanted on the way out (about a quarter less work than two
+    full 2-D transforms)."""
     import scipy.fft
 
     n = grid.shape[-1]
@@ -206,18 +207,16 @@ def kl_divergence_fft(
 
     The attractive forces and the KL's sum over P are openTSNE's own (``estimate_positive_gradient_nn``).
     openTSNE's ``kl_divergence_fft`` itself serves ``dof`` ≠ 1, maps that are not 2-D, and
-    ``reference_embedding`` (new points placed against a fixed map). The two agree to single-precision
-    rounding, so a run crossing from one to the other follows the same path.
+    ``reference_embedding`` (new points placed against a fixed map).
     """
     from openTSNE import _tsne
     from openTSNE.tsne import kl_divergence_fft as opentsne_fft
 
     Y = np.asarray(embedding)
-    repulsion = FFTRepulsion(**fft_params, single_precision=SINGLE_PRECISION)
     if reference_embedding is not None or dof != 1 or Y.ndim != 2 or Y.shape[1] != 2:
         return opentsne_fft(embedding, P, dof, fft_params, reference_embedding=reference_embedding,
                             should_eval_error=should_eval_error, n_jobs=n_jobs, **kwargs)
-    z, forces = repulsion(Y)
+    z, forces = FFTRepulsion(**fft_params, single_precision=SINGLE_PRECISION)(Y)
     gradient = np.ascontiguousarray(-forces)
     sum_P, kl = _tsne.estimate_positive_gradient_nn(
         P.indices, P.indptr, P.data, embedding, embedding, gradient, dof, num_threads=n_jobs, should_eval_error=should_eval_error,

@@ -171,3 +171,25 @@ def test_box_reads_equal_slices_of_the_materialised_layer(offsets):
     whole = engine._materialise(node, state, len(box_starts))
     for b, (r, c) in enumerate(starts.tolist()):
         torch.testing.assert_close(region[b], whole[b, :, r : r + 8, c : c + 7], rtol=0, atol=0)
+
+
+def test_whole_tensor_convolutions_by_winograd_equal_the_model():
+    """Each whole-tensor 3×3 convolution's first batch runs torch's convolution and its second Winograd's
+    (:class:`~nbviz._fastest.FastestOf` times each in turn): both passes equal the model on patched copies."""
+    model, x = resnet18(), image(64, seed=4)[None]
+    g = torch.Generator().manual_seed(0)
+    for bn in (m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)):  # folded biases ≠ 0
+        bn.running_mean.normal_(0, 0.1, generator=g)
+        bn.bias.data.normal_(0, 0.1, generator=g)
+    engine = IncrementalEngine(model, x)
+    for _ in range(2):
+        starts = torch.randint(0, 64 - 8, (12, 2), generator=g)
+        values = torch.randn(len(starts), 3, 8, 8, generator=g)
+        copies = x.repeat(len(starts), 1, 1, 1)
+        for b, (r, c) in enumerate(starts.tolist()):
+            copies[b, :, r : r + 8, c : c + 8] = values[b]
+        with torch.no_grad():
+            np.testing.assert_allclose(engine.run(values, starts), model(copies), atol=1e-5, rtol=0)
+    winograd = [run for run in engine._whole_windows.values() if len(run.candidates) == 2]
+    assert len(winograd) >= 4  # layer3's and layer4's stride-1 convolutions
+    assert all(np.isfinite(run.per_item).all() for run in winograd)  # each ran both ways

@@ -23,8 +23,9 @@ import torch.nn.functional as F
 from torch import fx, nn
 
 from .._batchnorm_fold import batchnorm_affine, conv_before_batchnorm
+from ._winograd import WinogradConv
 
-__all__ = ["FoldedConv", "Window", "classify", "conv_window", "fold_batchnorm", "is_inplace"]
+__all__ = ["FoldedConv", "Window", "classify", "conv_window", "fold_batchnorm", "is_inplace", "winograd_conv"]
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,29 @@ class FoldedConv(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+def winograd_conv(module: nn.Module | None, spec: Window) -> WinogradConv | None:
+    """The convolution ``module`` (whose :class:`Window` is ``spec``) by Winograd's minimal filtering,
+    when it is a float32 3×3 stride-1, undilated, ungrouped one; ``None`` otherwise.
+
+    Parameters
+    ----------
+    module : torch.nn.Module or None
+        A ``Conv2d`` or :class:`FoldedConv` (anything else gives ``None``).
+    spec : Window
+        Its window (zero padding, from :func:`conv_window`).
+
+    Returns
+    -------
+    WinogradConv or None
+        The same convolution, equal up to float rounding.
+    """
+    if not isinstance(module, (nn.Conv2d, FoldedConv)) or module.groups != 1 or module.weight.dtype != torch.float32:
+        return None
+    if spec.kernel != (3, 3) or spec.stride != (1, 1) or spec.dilation != (1, 1):
+        return None
+    return WinogradConv(module.weight, module.bias, spec.pad)
 
 
 def fold_batchnorm(node: fx.Node, module: nn.Module | None, modules: dict[str, nn.Module]) -> FoldedConv | None:

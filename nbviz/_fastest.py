@@ -8,6 +8,11 @@ item, and from then on the candidate with the lowest time per item (its fastest 
 trial is a real call whose result is used, so measuring wastes only the difference between a slower
 candidate and the fastest on its trials. With ``recheck=k`` every ``k``-th call after that re-times a
 candidate not chosen (in turn), so a burst of load during one trial cannot settle the choice for good.
+
+Times are compared per item, which is fair only where the fixed cost of a call is small against its
+items: calls with fewer than ``min_items`` items run the first candidate untimed (a one-window probe
+would otherwise time it at its worst). A candidate with a ``prepare()`` method (a kernel transform, say)
+is prepared untimed before its first trial, so a one-time cost does not count against it.
 """
 
 from __future__ import annotations
@@ -34,9 +39,13 @@ class FastestOf(Generic[Out]):
         How many items one call's arguments hold (time is compared per item).
     recheck : int, default 8
         After the trials, every ``recheck``-th call times a candidate not chosen instead; 0 never does.
+    min_items : int, default 1
+        Calls with fewer items run the first candidate, untimed.
     """
 
-    def __init__(self, candidates: Sequence[Callable[..., Out]], items: Callable[..., int], *, recheck: int = 8) -> None:
+    def __init__(
+        self, candidates: Sequence[Callable[..., Out]], items: Callable[..., int], *, recheck: int = 8, min_items: int = 1,
+    ) -> None:
         if not candidates:
             raise ValueError("candidates: expected at least one implementation, got none")
         if recheck < 0:
@@ -44,6 +53,8 @@ class FastestOf(Generic[Out]):
         self.candidates = list(candidates)
         self.items = items
         self.recheck = recheck
+        self.min_items = min_items
+        self._prepared: set[int] = set()
         self.per_item = [math.inf] * len(self.candidates)  # fastest timing per item so far
         self._calls = 0
         self._rechecked = 0
@@ -67,10 +78,17 @@ class FastestOf(Generic[Out]):
         return best
 
     def __call__(self, *args: object) -> Out:
-        """The result of one candidate on ``args``, timed."""
+        """The result of one candidate on ``args``, timed (unless they hold fewer than ``min_items`` items)."""
+        items = self.items(*args)
+        if items < self.min_items:
+            return self.candidates[0](*args)
         index = self._next()
+        candidate = self.candidates[index]
+        if index not in self._prepared:
+            getattr(candidate, "prepare", lambda: None)()
+            self._prepared.add(index)
         start = trial_clock()
-        out = self.candidates[index](*args)
+        out = candidate(*args)
         seconds = trial_clock() - start
-        self.per_item[index] = min(self.per_item[index], seconds / max(1, self.items(*args)))
+        self.per_item[index] = min(self.per_item[index], seconds / max(1, items))
         return out

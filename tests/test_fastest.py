@@ -69,3 +69,27 @@ def test_bad_arguments_are_named():
         _fastest.FastestOf([], items=len)
     with pytest.raises(ValueError, match="recheck: expected a count"):
         _fastest.FastestOf([len], items=len, recheck=-1)
+
+
+def test_small_calls_run_the_first_untimed_and_preparation_is_not_timed(clock):
+    calls: list[int] = []
+    runs = candidates(clock, [1.0, 2.0], calls)
+    prepared: list[int] = []
+
+    class Prepared:
+        def prepare(self) -> None:
+            prepared.append(1)
+            clock.now += 1000.0  # a one-time cost that must not count against the candidate
+
+        def __call__(self, items: int) -> int:
+            return runs[1](items)
+
+    fastest = _fastest.FastestOf([runs[0], Prepared()], items=lambda n: n, recheck=0, min_items=4)
+    fastest(1)
+    fastest(3)
+    assert calls == [0, 0] and fastest.per_item == [float("inf")] * 2  # too small to time
+    fastest(4)
+    fastest(4)
+    assert prepared == [1] and fastest.per_item == [1.0, 2.0] and fastest.chosen == 0
+    fastest(8)
+    assert prepared == [1] and calls == [0, 0, 0, 1, 0]

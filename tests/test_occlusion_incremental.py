@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from nbviz.attribution._similarity import ssim
-from nbviz.attribution.incremental import IncrementalEngine, UnsupportedModel
+from nbviz.attribution.incremental import TIMED_BATCH, IncrementalEngine, UnsupportedModel
 from nbviz.attribution.occlusion import occlusion
 from occlusion_models import DataDependent, Strided, TinyCNN, VGGLike, image, seeded
 
@@ -183,7 +183,7 @@ def test_whole_tensor_convolutions_by_winograd_equal_the_model():
         bn.bias.data.normal_(0, 0.1, generator=g)
     engine = IncrementalEngine(model, x)
     for _ in range(2):
-        starts = torch.randint(0, 64 - 8, (12, 2), generator=g)
+        starts = torch.randint(0, 64 - 8, (TIMED_BATCH, 2), generator=g)  # smaller batches are not timed
         values = torch.randn(len(starts), 3, 8, 8, generator=g)
         copies = x.repeat(len(starts), 1, 1, 1)
         for b, (r, c) in enumerate(starts.tolist()):

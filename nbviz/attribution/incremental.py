@@ -51,6 +51,11 @@ __all__ = ["Chunks", "IncrementalEngine", "UnsupportedModel"]
 
 log = logging.getLogger(__name__)
 
+TIMED_BATCH = 16
+"""Whole-tensor batches from this many patches on time the convolution algorithms against each other
+(:meth:`IncrementalEngine._whole_window`); smaller ones (a probe window, a last few) run torch's own, whose
+fixed cost per call would dominate a per-patch timing."""
+
 
 class UnsupportedModel(RuntimeError):
     """The model cannot run incrementally (not traceable, or not an image classifier)."""
@@ -296,7 +301,7 @@ class IncrementalEngine(LinearTail, ChunkedTail):
             module = self.folded.get(node, self.modules.get(cast(str, node.target)))
             fast = winograd_conv(module, spec) if x.device.type == "cpu" else None
             direct = cast(nn.Module, module)
-            run = FastestOf([direct] if fast is None else [direct, fast], items=lambda v: v.shape[0])
+            run = FastestOf([direct] if fast is None else [direct, fast], items=lambda v: v.shape[0], min_items=TIMED_BATCH)
             self._whole_windows[node] = run
         return run(x)
 

@@ -212,8 +212,12 @@ class OcclusionRun:
         is_anchor = np.zeros(shape, dtype=bool)
         is_anchor[np.ix_(rows_a, cols_a)] = True
         anchor, rest = np.flatnonzero(is_anchor), np.flatnonzero(~is_anchor)
-        self.run_level(anchor, "tap")  # exact scores and the linear estimate at the anchors
+        # exact scores and the linear estimate at the anchors: those on the every-ANCHOR_STEP lattice first
+        # (a complete coarse map, as exact mode's first level), then the last row and column
+        lattice = (self.rows_of[anchor] % ANCHOR_STEP == 0) & (self.cols_of[anchor] % ANCHOR_STEP == 0)
+        self.run_level(anchor[lattice], "tap")
         self.publish(ANCHOR_STEP, False)
+        self.run_level(anchor[~lattice], "tap")
         exact_at = self.scores[anchor]
         misfit = np.ptp(exact_at - self.base_score - self.change[anchor]) / max(float(np.ptp(exact_at)), 1e-30)
         if misfit > APPROXIMATE_MISFIT:

@@ -112,8 +112,19 @@ def test_new_points_and_other_kernels_use_opentsnes_own_function(monkeypatch):
 @pytest.mark.parametrize(
     "kwargs, message",
     [(dict(n_interpolation_points=0), "n_interpolation_points"), (dict(min_num_intervals=0), "min_num_intervals"),
-     (dict(ints_in_interval=0.0), "ints_in_interval")],
+     (dict(ints_in_interval=0.0), "ints_in_interval"), (dict(workers=0), "workers")],
 )
 def test_bad_settings_are_named(kwargs, message):
     with pytest.raises(ValueError, match=message):
         FFTRepulsion(**kwargs)
+
+
+def test_threads_give_the_same_forces():
+    """``workers`` (openTSNE's ``n_jobs``) spreads the four grids' transforms over threads, nothing else."""
+    Y = clustered_map(3_000, 80.0)
+    z1, forces1 = FFTRepulsion(**FFT_PARAMS)(Y)
+    z2, forces2 = FFTRepulsion(**FFT_PARAMS, workers=2)(Y)
+    z_all, forces_all = FFTRepulsion(**FFT_PARAMS, workers=-1)(Y)
+    assert z1 == z2 == z_all
+    np.testing.assert_array_equal(forces1, forces2)
+    np.testing.assert_array_equal(forces1, forces_all)

@@ -59,10 +59,14 @@ class FFTRepulsion:
         the count up, see :func:`grid_boxes`).
     single_precision : bool, default True
         Convolve in single precision (the spreading and reading back stay in double).
+    workers : int, default 1
+        Threads for the four grids' transforms (``scipy.fft``'s ``workers``: −1 for every core); openTSNE's
+        ``n_jobs``.
     """
 
     def __init__(
         self, n_interpolation_points: int = 3, min_num_intervals: int = 50, ints_in_interval: float = 1.0, single_precision: bool = True,
+        workers: int = 1,
     ) -> None:
         if int(n_interpolation_points) < 1:
             raise ValueError(f"n_interpolation_points: expected at least 1, got {n_interpolation_points!r}")
@@ -73,7 +77,10 @@ class FFTRepulsion:
         self.p = int(n_interpolation_points)
         self.min_intervals = int(min_num_intervals)
         self.width = float(ints_in_interval)
+        if int(workers) == 0:
+            raise ValueError("workers: expected a thread count ≥ 1 or a negative one (−1: every core), got 0")
         self.dtype = np.float32 if single_precision else np.float64
+        self.workers = int(workers)
         nodes = (np.arange(self.p) + 0.5) / self.p  # node positions inside an interval, in interval widths
         self._nodes = nodes
         self._denominators = np.array([np.prod([nodes[k] - nodes[m] for m in range(self.p) if m != k]) for k in range(self.p)])
@@ -114,7 +121,7 @@ class FFTRepulsion:
         charges[:, 0], charges[:, 1], charges[:, 2], charges[:, 3] = 1.0, x, y, squared
 
         grid = np.ascontiguousarray((interpolation.T @ charges).T, dtype=self.dtype).reshape(4, nodes, nodes)
-        potential = _convolve(grid, kernel_hat, length)
+        potential = _convolve(grid, kernel_hat, length, self.workers)
         phi = np.ascontiguousarray((interpolation @ np.ascontiguousarray(potential.reshape(4, -1).T, dtype=np.float64)).T)
 
         # (einsum, not np.dot: a BLAS dot may start threads, which a loaded machine makes slow)
@@ -156,17 +163,18 @@ class FFTRepulsion:
         return scipy.fft.rfft2(kernel * kernel), length
 
 
-def _convolve(grid: np.ndarray, kernel_hat: np.ndarray, length: int) -> np.ndarray:
+def _convolve(grid: np.ndarray, kernel_hat: np.ndarray, length: int, workers: int = 1) -> np.ndarray:
     """The circular convolution of each n × n ``grid`` (zero-padded to ``length``) with the kernel whose
     transform is ``kernel_hat``, cut back to n × n. The transforms skip the rows that are known to be zero
     on the way in and the rows that are not wanted on the way out (about a quarter less work than two
-    full 2-D transforms)."""
+    full 2-D transforms), on ``workers`` threads."""
     import scipy.fft
 
     n = grid.shape[-1]
-    spectrum = scipy.fft.fft(scipy.fft.rfft(grid, n=length, axis=-1), n=length, axis=-2)
+    spectrum = scipy.fft.fft(scipy.fft.rfft(grid, n=length, axis=-1, workers=workers), n=length, axis=-2, workers=workers)
     spectrum *= kernel_hat
-    return scipy.fft.irfft(scipy.fft.ifft(spectrum, axis=-2)[..., :n, :], n=length, axis=-1)[..., :n]
+    inverse = scipy.fft.ifft(spectrum, axis=-2, workers=workers)[..., :n, :]
+    return scipy.fft.irfft(inverse, n=length, axis=-1, workers=workers)[..., :n]
 
 
 def grid_boxes(extent: float, min_num_intervals: int, ints_in_interval: float) -> int:
@@ -216,7 +224,8 @@ def kl_divergence_fft(
     if reference_embedding is not None or dof != 1 or Y.ndim != 2 or Y.shape[1] != 2:
         return opentsne_fft(embedding, P, dof, fft_params, reference_embedding=reference_embedding,
                             should_eval_error=should_eval_error, n_jobs=n_jobs, **kwargs)
-    z, forces = FFTRepulsion(**fft_params, single_precision=SINGLE_PRECISION)(Y)
+    workers = n_jobs if n_jobs else 1  # openTSNE's n_jobs: −1 and other negatives count back from every core, as workers do
+    z, forces = FFTRepulsion(**fft_params, single_precision=SINGLE_PRECISION, workers=workers)(Y)
     gradient = np.ascontiguousarray(-forces)
     sum_P, kl = _tsne.estimate_positive_gradient_nn(
         P.indices, P.indptr, P.data, embedding, embedding, gradient, dof, num_threads=n_jobs, should_eval_error=should_eval_error,

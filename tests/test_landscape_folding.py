@@ -192,3 +192,23 @@ def test_only_linears_inside_the_forward_write_into_buffers():
         out = gm(x)
         assert not any(out.data_ptr() == b.data_ptr() for m in gm.modules() if isinstance(m, BufferedLinear)
                        for b in m.outputs.values())
+
+
+def test_the_agreement_check_runs_the_buffered_path(monkeypatch):
+    """A buffered Linear that goes wrong (only on its buffered path, in inference mode) is caught by the
+    rewritten copy's agreement check, which runs inside the plane's inference mode: the plane falls back
+    to the model itself and stays right (run outside inference mode, the check would pass the wrong copy)."""
+    torch.manual_seed(0)
+    x, y = torch.randn(300, 8), torch.randint(0, 3, (300,))
+    mlp = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 3)).eval()
+    monkeypatch.setattr(evaluate, "plane_graph", lambda *a: None)
+    plain = plane(mlp, CE, (x, y), resolution=3, seed=1)
+    monkeypatch.undo()
+    real_addmm = torch.addmm
+
+    def wrong_addmm(bias, a, b, **kwargs):
+        return real_addmm(bias + 1.0, a, b, **kwargs)
+
+    monkeypatch.setattr(torch, "addmm", wrong_addmm)
+    checked = plane(mlp, CE, (x, y), resolution=3, seed=1)
+    np.testing.assert_allclose(checked.loss, plain.loss, rtol=1e-6)

@@ -71,10 +71,28 @@ than CPU ones under load because Captum waits more for the CPU):
   Still not *guaranteed*: a burst of other work during exact's ~4 s (not during Captum's ~20 s) can cut
   one round's ratio by a third.
 
+* Winograd's F(4×4, 3×3) for the whole-tensor tail's 3×3 stride-1 convolutions, chosen per node by timing
+  (759d3f7, 56115a0; ``nbviz/attribution/_winograd.py``: 36 multiplications per 4×4 output tile and
+  channel pair instead of 144; alone, 0.44× torch's direct time at 512 channels 7×7 and 0.70–0.75× at
+  256 channels 14×14). Quiet machine, alone, ``--ppe 16,32``, 2026-12-06 at 68f4943: resnet18, 6 rounds
+  at load 0.8–1.9: **3.36 / 3.06 / 3.18 / 3.32 / 3.14 / 3.83× wall, 3.39 / 3.07 / 3.20 / 3.35 / 3.15 /
+  3.85× CPU** (exact 2.89–3.26 s, 5.7–6.5 s CPU, was 3.66–3.78 s; Captum's best ppe 16, 9.4–11.1 s);
+  6 earlier rounds of the same code (load 0.9–1.8): 3.60 / 2.88 / 3.06 / 3.03 / 3.15 / 3.22× wall. So
+  12 of 12 rounds ≥ 2.88. Exact vs Captum max |Δ drop map| 2.7e-08 (3.4e-08 in the earlier run; 2.2e-08
+  before); exact vs plain max |Δp| 4.8e-08. First complete coarse map: exact 0.28 s = 8.9 % of its total,
+  approximate 0.41 s = 13.3 % (its anchors on the every-4th lattice now come first, 496b8ee; before,
+  exact's faster total had pushed it to 15–16 %). Approximate 1.12 s (9.13×), SSIM 0.936. mobilenet_v2
+  (no eligible convolution: its 3×3 ones are depthwise or stride 2), 6 rounds (load 1.85–2.0): 6.03–7.33×
+  wall, 6.07–7.36× CPU. Two models the benchmark was not written for, 2 rounds each, ``--ppe 16`` (load
+  1.5–2.0): resnet50 3.39 / 3.47× wall (exact 9.5–9.7 s, Captum 32.8–32.9 s; max |Δ| 4.0e-06, as without
+  Winograd: exact vs plain 6.1e-06 with it, 6.7e-06 without, on a drop range of 0.072), vgg11 10.17 /
+  10.34× (exact 4.5–4.6 s, Captum 46.5–46.8 s).
+
 resnet18's exact pass is near its FLOP floor (about half of a full forward per window): from
 ``layer3``'s second conv on, a 16×16 patch has changed more than half of every layer, so
 ``layer3``–``layer4`` run whole; a later switch to whole tensors was slower under load (box reads cost
-more than the FLOPs they save; not re-measured on a quiet machine). At 112×112
+more than the FLOPs they save; not re-measured on a quiet machine). Winograd's algorithm lowers that
+floor: the same convolutions with fewer multiplications. At 112×112
 (``--quick``) exact was only 1.10–1.15× Captum's best (before folding): windows cover a larger share of
 a small image, so less work is saved.
 Usage: ``python benchmarks/occlusion.py [--quick] [--repeats 3] [--threads N] [--ppe 8,16,32,64]

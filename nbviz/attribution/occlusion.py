@@ -15,7 +15,8 @@ Three ways to evaluate the occluded copies, all under the model guard:
      output of ``layer2``). The rest of the network is linearised there: one backward pass gives
      ``g = ∂score/∂activation`` at the unoccluded image;
   2. *anchors*: every ``ANCHOR_STEP``-th (4th) grid row and column plus the last ones run exactly
-     (and give the linear estimate as a by-product);
+     (and give the linear estimate as a by-product); the every-4th lattice first, so a complete
+     coarse map is on show as early as in exact mode;
   3. every other window is propagated only up to the cut (incremental boxes, the cheap part of
      the network) and scored ``base + ⟨g, Δactivation⟩``; the residual exact − linear at the
      anchors is interpolated bilinearly and added;

@@ -50,6 +50,8 @@ class FastestOf(Generic[Out]):
             raise ValueError("candidates: expected at least one implementation, got none")
         if recheck < 0:
             raise ValueError(f"recheck: expected a count ≥ 0, got {recheck}")
+        if min_items < 1:
+            raise ValueError(f"min_items: expected a count ≥ 1, got {min_items}")
         self.candidates = list(candidates)
         self.items = items
         self.recheck = recheck
@@ -67,9 +69,9 @@ class FastestOf(Generic[Out]):
         return min(range(len(self.candidates)), key=self.per_item.__getitem__)
 
     def _next(self) -> int:
-        if math.inf in self.per_item:
+        best = self.chosen
+        if best is None:
             return self.per_item.index(math.inf)
-        best = min(range(len(self.candidates)), key=self.per_item.__getitem__)
         others = [i for i in range(len(self.candidates)) if i != best]
         self._calls += 1
         if self.recheck and others and self._calls % self.recheck == 0:

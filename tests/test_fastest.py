@@ -69,6 +69,8 @@ def test_bad_arguments_are_named():
         _fastest.FastestOf([], items=len)
     with pytest.raises(ValueError, match="recheck: expected a count"):
         _fastest.FastestOf([len], items=len, recheck=-1)
+    with pytest.raises(ValueError, match="min_items: expected a count"):
+        _fastest.FastestOf([len], items=len, min_items=0)
 
 
 def test_small_calls_run_the_first_untimed_and_preparation_is_not_timed(clock):

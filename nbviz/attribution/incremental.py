@@ -112,7 +112,7 @@ class IncrementalEngine(LinearTail, ChunkedTail):
         self._fold()
         self.users = {n: len(n.users) for n in self.nodes}
         self._padded: dict[tuple, torch.Tensor] = {}
-        self._whole_windows: dict[fx.Node, FastestOf[torch.Tensor]] = {}  # see _whole_window
+        self._whole_windows: dict[fx.Node, Callable[[torch.Tensor], torch.Tensor]] = {}  # see _whole_window
         self.peak_bytes_per_patch = 0  # the largest tensor one patch needed in the last full run (states, reads, copies)
         self._largest, self._peak, self._tail_peak = 0, 0, 0
         # the earliest node any full run computed on whole tensors, and the largest of those tensors per patch
@@ -301,10 +301,9 @@ class IncrementalEngine(LinearTail, ChunkedTail):
         (:class:`~nbviz._fastest.FastestOf`): the whole-tensor tail is most of exact occlusion's time."""
         run = self._whole_windows.get(node)
         if run is None:
-            module = self.folded.get(node, self.modules.get(cast(str, node.target)))
+            module = cast(nn.Module, self.folded.get(node, self.modules.get(cast(str, node.target))))
             fast = winograd_conv(module, spec) if x.device.type == "cpu" else None
-            direct = cast(nn.Module, module)
-            run = FastestOf([direct] if fast is None else [direct, fast], items=lambda v: v.shape[0], min_items=TIMED_BATCH)
+            run = module if fast is None else FastestOf[torch.Tensor]([module, fast], items=lambda v: v.shape[0], min_items=TIMED_BATCH)
             self._whole_windows[node] = run
         return run(x)
 

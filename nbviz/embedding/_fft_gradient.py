@@ -74,11 +74,11 @@ class FFTRepulsion:
             raise ValueError(f"min_num_intervals: expected at least 1, got {min_num_intervals!r}")
         if not float(ints_in_interval) > 0:
             raise ValueError(f"ints_in_interval: expected a positive width, got {ints_in_interval!r}")
+        if int(workers) == 0:
+            raise ValueError("workers: expected a thread count ≥ 1 or a negative one (−1: every core), got 0")
         self.p = int(n_interpolation_points)
         self.min_intervals = int(min_num_intervals)
         self.width = float(ints_in_interval)
-        if int(workers) == 0:
-            raise ValueError("workers: expected a thread count ≥ 1 or a negative one (−1: every core), got 0")
         self.dtype = np.float32 if single_precision else np.float64
         self.workers = int(workers)
         nodes = (np.arange(self.p) + 0.5) / self.p  # node positions inside an interval, in interval widths
